@@ -1,0 +1,88 @@
+/**
+ * Conv2DBackpropFilter (the filter gradient of conv2d), missing from
+ * tfjs-backend-wasm, as ONE threaded XNNPACK convolution:
+ *
+ *   dW[kh, kw, ci, co] = sum_{n, oh, ow} x[n, oh*s + kh - pt, ow*s + kw - pl, ci] dy[n, oh, ow, co]
+ *
+ * is a conv over x transposed to [Ci, H, W, N] (batch = Ci, channels = N)
+ * with dy transposed to [OH, OW, N, Co] as the filter, dilated by the stride.
+ *
+ * @module
+ */
+import { type TensorInfo, tf } from "../../tf.ts";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { KernelScope } from "./_scope.ts";
+
+/** dW for NHWC `x` and `dy`, given the forward conv's geometry. */
+export function conv2dBackpropFilterInto(
+  scope: KernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  conv: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const [, height, width] = x.shape;
+  const [, outHeight, outWidth] = dy.shape;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = conv;
+  const { top: padTop, left: padLeft } = conv.padInfo;
+  // Bottom/right padding that makes the output exactly kh x kw; negative means
+  // the forward conv never read the last rows, so crop them instead.
+  let padBottom = kh + (outHeight - 1) * sh - height - padTop;
+  let padRight = kw + (outWidth - 1) * sw - width - padLeft;
+  let xt = scope.transpose(x, [3, 1, 2, 0]);
+  if (padBottom < 0 || padRight < 0) {
+    const [c, h, w, n] = xt.shape;
+    xt = scope.slice(xt, [0, 0, 0, 0], [
+      c,
+      h + Math.min(0, padBottom),
+      w + Math.min(0, padRight),
+      n,
+    ]);
+    padBottom = Math.max(0, padBottom);
+    padRight = Math.max(0, padRight);
+  }
+  const dyt = scope.transpose(dy, [1, 2, 0, 3]);
+  const dw = scope.conv2d(xt, dyt, [[padTop, padBottom], [padLeft, padRight]], [
+    sh,
+    sw,
+  ]);
+  return scope.transpose(dw, [1, 2, 0, 3]);
+}
+
+function conv2dBackpropFilter(
+  args: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: unknown;
+    attrs?: tf.NamedAttrMap;
+  },
+): TensorInfo {
+  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args
+    .attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (dataFormat !== undefined && dataFormat !== "NHWC") {
+    throw new Error(
+      `Conv2DBackpropFilter on wasm supports NHWC only, got ${dataFormat}`,
+    );
+  }
+  const conv = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const scope = new KernelScope(args.backend as BackendWasm);
+  return scope.keep(conv2dBackpropFilterInto(scope, x, dy, conv));
+}
+
+/** Adds the conv2d filter gradient that tfjs-backend-wasm lacks. */
+export const conv2DBackpropFilterConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropFilter,
+  backendName: "wasm",
+  kernelFunc: conv2dBackpropFilter as unknown as tf.KernelFunc,
+};
