@@ -8,11 +8,23 @@ import { tf } from "../tf.ts";
 import { keepStockKernel } from "./kernels/_scope.ts";
 import { conv2DBackpropInputConfig } from "./kernels/Conv2DBackpropInput.ts";
 import { conv2DBackpropFilterConfig } from "./kernels/Conv2DBackpropFilter.ts";
+import { batchMatMulConfig } from "./kernels/BatchMatMul.ts";
+import { unsortedSegmentSumConfig } from "./kernels/UnsortedSegmentSum.ts";
+import { depthwiseConv2dNativeBackpropInputConfig } from "./kernels/DepthwiseConv2dNativeBackpropInput.ts";
+import { depthwiseConv2dNativeBackpropFilterConfig } from "./kernels/DepthwiseConv2dNativeBackpropFilter.ts";
+import { maxPoolGradConfig } from "./kernels/MaxPoolGrad.ts";
+import { oneHotConfig } from "./kernels/OneHot.ts";
 
 /** Kernels registered for the `wasm` backend, replacing any stock kernel of the same name. */
 export const wasmKernelConfigs: tf.KernelConfig[] = [
   conv2DBackpropInputConfig,
   conv2DBackpropFilterConfig,
+  batchMatMulConfig,
+  unsortedSegmentSumConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  maxPoolGradConfig,
+  oneHotConfig,
 ];
 
 let registered = false;
@@ -22,10 +34,12 @@ export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
   for (const config of wasmKernelConfigs) {
-    if (tf.getKernel(config.kernelName, "wasm")) {
-      keepStockKernel(config.kernelName);
-      tf.unregisterKernel(config.kernelName, "wasm");
-    }
-    tf.registerKernel(config);
+    const stock = keepStockKernel(config.kernelName);
+    if (stock) tf.unregisterKernel(config.kernelName, "wasm");
+    // The stock kernel binds its wasm export in setupFunc; wrappers call it.
+    tf.registerKernel({
+      ...config,
+      setupFunc: config.setupFunc ?? stock?.setupFunc,
+    });
   }
 }

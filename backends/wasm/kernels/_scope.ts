@@ -11,13 +11,20 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 type Attrs = Record<string, unknown>;
 
 /** Stock tfjs-backend-wasm kernels that a genwasm kernel replaces, by name. */
-const stockKernels = new Map<string, tf.KernelFunc>();
+const stockKernels = new Map<string, tf.KernelConfig>();
 
-/** Remembers the stock kernel before it is replaced, so wrappers can call it. */
-export function keepStockKernel(kernelName: string): void {
-  if (stockKernels.has(kernelName)) return;
-  const config = tf.getKernel(kernelName, "wasm");
-  if (config) stockKernels.set(kernelName, config.kernelFunc);
+/**
+ * Remembers the stock kernel before it is replaced, so wrappers can call it,
+ * and returns it (its `setupFunc` must still run when the backend starts).
+ */
+export function keepStockKernel(
+  kernelName: string,
+): tf.KernelConfig | undefined {
+  if (!stockKernels.has(kernelName)) {
+    const config = tf.getKernel(kernelName, "wasm");
+    if (config) stockKernels.set(kernelName, config);
+  }
+  return stockKernels.get(kernelName);
 }
 
 /** Runs wasm kernels and frees their outputs unless kept. */
@@ -33,7 +40,7 @@ export class KernelScope {
     { stock = false } = {},
   ): TensorInfo {
     const kernelFunc = stock
-      ? stockKernels.get(kernelName)
+      ? stockKernels.get(kernelName)?.kernelFunc
       : tf.getKernel(kernelName, "wasm")?.kernelFunc;
     if (!kernelFunc) throw new Error(`no wasm kernel ${kernelName}`);
     const out = kernelFunc({
@@ -53,10 +60,10 @@ export class KernelScope {
     return this.run("Transpose", { x }, { perm });
   }
 
-  /** Zero padding; `paddings` is [before, after] per axis. */
-  pad(x: TensorInfo, paddings: [number, number][]): TensorInfo {
+  /** Constant padding (zeros unless `value`); `paddings` is [before, after] per axis. */
+  pad(x: TensorInfo, paddings: [number, number][], value = 0): TensorInfo {
     if (paddings.every(([a, b]) => a === 0 && b === 0)) return x;
-    return this.run("PadV2", { x }, { paddings, constantValue: 0 });
+    return this.run("PadV2", { x }, { paddings, constantValue: value });
   }
 
   slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
