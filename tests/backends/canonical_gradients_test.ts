@@ -8,19 +8,14 @@
 import assert from "node:assert/strict";
 import { tf } from "../../backends/tf.ts";
 import { initEngine } from "../../backends/engine.ts";
+import { quietCpuBackend, Rng } from "../_helpers.ts";
 
 await initEngine({ threads: 2 });
+quietCpuBackend();
 
-/** Deterministic values in [-0.5, 0.5) (Park–Miller). */
-function values(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let state = seed;
-  for (let i = 0; i < count; i++) {
-    state = (state * 16807) % 2147483647;
-    out[i] = state / 2147483647 - 0.5;
-  }
-  return out;
-}
+/** Deterministic values in [-0.5, 0.5). */
+const values = (count: number, seed: number) =>
+  new Rng(seed).uniform(count, -0.5, 0.5);
 
 type Shapes = Record<string, number[]>;
 type Loss = (p: Record<string, tf.Tensor>) => tf.Scalar;

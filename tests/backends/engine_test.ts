@@ -43,9 +43,11 @@ interface FixtureRun {
 async function runFixture(
   name: string,
   args: string[] = [],
-  { env = {}, timeoutMs = 30_000 }: {
+  { env = {}, timeoutMs = 30_000, allowWrite = "--allow-write" }: {
     env?: Record<string, string>;
     timeoutMs?: number;
+    /** The write permission flag, e.g. "--allow-write=/tmp/x". */
+    allowWrite?: string;
   } = {},
 ): Promise<FixtureRun> {
   const child = new Deno.Command(Deno.execPath(), {
@@ -54,7 +56,7 @@ async function runFixture(
       "--config",
       CONFIG,
       "--allow-read",
-      "--allow-write",
+      allowWrite,
       "--allow-env",
       "--allow-sys",
       fixture(name),
@@ -253,6 +255,22 @@ Deno.test("the threaded build writes its worker script to GENWASM_CACHE_DIR", as
     // A second start reuses the file.
     started(await engineIn({ threads: 2 }, dir));
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), files);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the threaded engine starts when only the cache folder is writable (read-only install)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "genwasm-test-" });
+  try {
+    const report = started(lastJson<EngineReport>(
+      await runFixture("engine_info.ts", [JSON.stringify({ threads: 2 })], {
+        env: { GENWASM_CACHE_DIR: dir },
+        allowWrite: `--allow-write=${dir}`,
+      }),
+    ));
+    assert.equal(report.info.variant, "threaded-simd");
+    assert.deepEqual(report.info.fallbacks, []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
