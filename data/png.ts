@@ -1,0 +1,31 @@
+/**
+ * Writes pictures as PNG files (encoder: the npm package fast-png).
+ *
+ * @module
+ */
+import { encode } from "fast-png";
+import type { Picture } from "./image_grid.ts";
+
+/**
+ * Encodes a picture as an 8-bit grey or RGB PNG and writes it.
+ *
+ * @param path Where to write; the folder must exist.
+ * @param picture The pixels.
+ *
+ * @example
+ * ```ts
+ * import { writePng } from "./png.ts";
+ * const data = new Uint8Array(16 * 16).map((_, index) => index);
+ * await writePng("ramp.png", { width: 16, height: 16, channels: 1, data });
+ * ```
+ */
+export async function writePng(path: string, picture: Picture): Promise<void> {
+  const bytes = encode({
+    width: picture.width,
+    height: picture.height,
+    data: picture.data,
+    channels: picture.channels,
+    depth: 8,
+  });
+  await Deno.writeFile(path, bytes);
+}
