@@ -1,0 +1,16 @@
+/**
+ * The convolutional autoencoder: network and objective.
+ *
+ * @example Train one step
+ * ```ts
+ * import { ConvAutoencoder, trainStep } from "./mod.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const model = new ConvAutoencoder();
+ * const images = tf.randomUniform([8, 28, 28, 1]) as tf.Tensor4D;
+ * console.log(trainStep(model, tf.train.adam(1e-3), images));
+ * ```
+ *
+ * @module
+ */
+export * from "./model.ts";
+export * from "./objective.ts";

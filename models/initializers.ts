@@ -1,0 +1,86 @@
+/**
+ * Weight initialisers, drawn from a seeded {@link Random} so that a model
+ * built from the same seed starts from the same weights on every backend.
+ *
+ * @module
+ */
+import { normal, type Random } from "../data/random.ts";
+
+/** How a layer's kernel is initialised. */
+export type InitializerName = "glorot" | "he";
+
+/** Fills `count` values for a kernel with `fanIn` inputs and `fanOut` outputs per unit. */
+export type Initializer = (
+  count: number,
+  fanIn: number,
+  fanOut: number,
+  random: Random,
+) => Float32Array;
+
+/**
+ * Glorot (Xavier) uniform, Glorot & Bengio 2010: U(-limit, limit) with
+ * limit = sqrt(6 / (fanIn + fanOut)). Suits linear, sigmoid and tanh layers.
+ *
+ * @example
+ * ```ts
+ * import { glorotUniform } from "./initializers.ts";
+ * import { mulberry32 } from "../data/random.ts";
+ * console.log(glorotUniform(4, 2, 2, mulberry32(0))); // values within ±1.22
+ * ```
+ */
+export const glorotUniform: Initializer = (count, fanIn, fanOut, random) => {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const values = new Float32Array(count);
+  for (let index = 0; index < count; index++) {
+    values[index] = (2 * random() - 1) * limit;
+  }
+  return values;
+};
+
+/**
+ * He (Kaiming) normal, He et al. 2015: N(0, 2 / fanIn). Suits layers
+ * followed by ReLU.
+ *
+ * @example
+ * ```ts
+ * import { heNormal } from "./initializers.ts";
+ * import { mulberry32 } from "../data/random.ts";
+ * console.log(heNormal(4, 8, 8, mulberry32(0))); // standard deviation 0.5
+ * ```
+ */
+export const heNormal: Initializer = (count, fanIn, _fanOut, random) => {
+  const deviation = Math.sqrt(2 / fanIn);
+  const values = new Float32Array(count);
+  for (let index = 0; index < count; index++) {
+    values[index] = normal(random) * deviation;
+  }
+  return values;
+};
+
+/** Initialisers by name. */
+export const INITIALIZERS: Record<InitializerName, Initializer> = {
+  glorot: glorotUniform,
+  he: heNormal,
+};
+
+/**
+ * Looks an initialiser up by name.
+ *
+ * @throws Error for an unknown name.
+ *
+ * @example
+ * ```ts
+ * import { initializer } from "./initializers.ts";
+ * const he = initializer("he");
+ * ```
+ */
+export function initializer(name: InitializerName): Initializer {
+  if (!Object.hasOwn(INITIALIZERS, name)) {
+    throw new Error(
+      `unknown initializer "${name}": use ${
+        Object.keys(INITIALIZERS).join(" or ")
+      }`,
+    );
+  }
+  return INITIALIZERS[name];
+}

@@ -1,0 +1,17 @@
+/**
+ * Models: a kit of trainable layers and initialisers, and one folder per
+ * model family.
+ *
+ * @example
+ * ```ts
+ * import { ConvAutoencoder } from "./mod.ts";
+ * const model = new ConvAutoencoder({ codeSize: 8 });
+ * console.log(Object.keys(model.variables()).length); // 12
+ * model.dispose();
+ * ```
+ *
+ * @module
+ */
+export * from "./initializers.ts";
+export * from "./layers.ts";
+export * from "./ae/mod.ts";
