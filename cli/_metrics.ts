@@ -1,0 +1,46 @@
+/**
+ * A metrics log in JSON Lines: one JSON object per line, written as it comes
+ * so that a run that stops early keeps what it logged.
+ *
+ * @module
+ */
+
+/**
+ * Appends records to a `.jsonl` file, which it creates or empties.
+ *
+ * @example
+ * ```ts
+ * import { MetricsLog } from "./_metrics.ts";
+ * const log = new MetricsLog("metrics.jsonl");
+ * log.write({ step: 1, loss: 0.69 });
+ * log.close();
+ * ```
+ */
+export class MetricsLog {
+  readonly path: string;
+  readonly #file: Deno.FsFile;
+  readonly #encoder = new TextEncoder();
+
+  constructor(path: string) {
+    this.path = path;
+    this.#file = Deno.openSync(path, {
+      write: true,
+      create: true,
+      truncate: true,
+    });
+  }
+
+  /** Writes one record as one line. */
+  write(record: Record<string, unknown>): void {
+    const bytes = this.#encoder.encode(`${JSON.stringify(record)}\n`);
+    let written = 0;
+    while (written < bytes.length) {
+      written += this.#file.writeSync(bytes.subarray(written));
+    }
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.#file.close();
+  }
+}

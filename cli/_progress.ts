@@ -1,0 +1,125 @@
+/**
+ * Training progress: on a terminal, one line redrawn in place (bar, step,
+ * loss, steps/s, ETA); elsewhere, one plain line per logged step.
+ *
+ * @module
+ */
+
+/** Options for {@link Progress}. */
+export interface ProgressOptions {
+  /** Steps in the whole run. */
+  total: number;
+  /** Redraw one line in place; default: whether stdout is a terminal. */
+  interactive?: boolean;
+  /** Where text goes; default stdout. */
+  write?: (text: string) => void;
+  /** Clock in milliseconds; default `performance.now`. */
+  now?: () => number;
+}
+
+const BAR_WIDTH = 24;
+const REDRAW_MS = 100;
+
+/**
+ * "42s", "3m05s" or "1h02m" for a duration in seconds.
+ *
+ * @example
+ * ```ts
+ * import { formatDuration } from "./_progress.ts";
+ * console.log(formatDuration(185)); // "3m05s"
+ * ```
+ */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const whole = Math.max(0, Math.round(seconds));
+  const pad = (value: number) => String(value).padStart(2, "0");
+  if (whole < 60) return `${whole}s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)}m${pad(whole % 60)}s`;
+  return `${Math.floor(whole / 3600)}h${pad(Math.floor(whole / 60) % 60)}m`;
+}
+
+function writeStdout(text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) {
+    written += Deno.stdout.writeSync(bytes.subarray(written));
+  }
+}
+
+/**
+ * Reports steps as they finish.
+ *
+ * @example
+ * ```ts
+ * import { Progress } from "./_progress.ts";
+ * const progress = new Progress({ total: 3, interactive: false });
+ * for (let step = 1; step <= 3; step++) progress.update(step, 0.5, true);
+ * progress.finish();
+ * ```
+ */
+export class Progress {
+  readonly total: number;
+  readonly interactive: boolean;
+  readonly #write: (text: string) => void;
+  readonly #now: () => number;
+  readonly #start: number;
+  #lastDraw = -Infinity;
+  #drawn = false;
+
+  constructor(
+    {
+      total,
+      interactive = Deno.stdout.isTerminal(),
+      write = writeStdout,
+      now = () => performance.now(),
+    }: ProgressOptions,
+  ) {
+    this.total = total;
+    this.interactive = interactive;
+    this.#write = write;
+    this.#now = now;
+    this.#start = now();
+  }
+
+  /** Steps per second since the start. */
+  rate(step: number): number {
+    const seconds = (this.#now() - this.#start) / 1000;
+    return seconds > 0 ? step / seconds : 0;
+  }
+
+  /** Seconds since the start. */
+  elapsed(): number {
+    return (this.#now() - this.#start) / 1000;
+  }
+
+  /**
+   * Reports that `step` finished with `loss`. `logged` marks the steps a
+   * plain (non-terminal) report prints; a terminal line redraws at most ten
+   * times a second and always on the last step.
+   */
+  update(step: number, loss: number, logged: boolean): void {
+    const rate = this.rate(step);
+    const eta = formatDuration(rate > 0 ? (this.total - step) / rate : NaN);
+    const width = String(this.total).length;
+    const fields = `step ${String(step).padStart(width)}/${this.total}  ` +
+      `loss ${loss.toFixed(4)}  ${rate.toFixed(1)} steps/s  ETA ${eta}`;
+    if (!this.interactive) {
+      if (logged) this.#write(`${fields}\n`);
+      return;
+    }
+    const time = this.#now();
+    if (time - this.#lastDraw < REDRAW_MS && step < this.total) return;
+    this.#lastDraw = time;
+    const filled = Math.round((step / this.total) * BAR_WIDTH);
+    const bar = "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled);
+    // \r returns to the line start, \x1b[K clears what the last draw left.
+    this.#write(`\r[${bar}] ${fields}\x1b[K`);
+    this.#drawn = true;
+  }
+
+  /** Ends the terminal line, if one was drawn. */
+  finish(): void {
+    if (this.#drawn) this.#write("\n");
+    this.#drawn = false;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The `genwasm` command line: routes `genwasm <command> [flags]` to
+ * `cli/<command>.ts`. A bad flag or value prints one line and exits 2; any
+ * other failure prints one line and exits 1 (set GENWASM_DEBUG=1 for the
+ * stack).
+ *
+ * @example
+ * ```ts
+ * import { run } from "./main.ts";
+ * const code = await run(["info", "--json"]);
+ * ```
+ *
+ * @module
+ */
+import { UsageError } from "./_flags.ts";
+
+/** What each command module exports. */
+interface Command {
+  SUMMARY: string;
+  main(args: string[]): Promise<void>;
+}
+
+/** The commands, loaded on demand so `--help` stays quick. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  info: () => import("./info.ts"),
+  train: () => import("./train.ts"),
+};
+
+async function globalHelp(): Promise<string> {
+  const lines = [
+    "genwasm: train image generative models on the CPU (tfjs WASM SIMD, threads)",
+    "",
+    "Usage: deno task <command> [flags]   (or: deno run -A cli/main.ts <command> [flags])",
+    "",
+    "Commands:",
+  ];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    lines.push(`  ${name.padEnd(8)} ${(await load()).SUMMARY}`);
+  }
+  lines.push("", "Run `<command> --help` for its flags.");
+  return lines.join("\n");
+}
+
+/** The error as one line: its message with line breaks folded. */
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.trim().replace(/\s*\n\s*/g, "; ") || "failed";
+}
+
+/**
+ * Runs one command line and returns the exit code: 0 done, 1 failed, 2 bad
+ * usage. Errors go to stderr as `genwasm <command>: <message>`.
+ *
+ * @param args The arguments after the program name, command first.
+ * @returns The process exit code.
+ *
+ * @example
+ * ```ts
+ * import { run } from "./main.ts";
+ * console.log(await run(["--help"])); // 0
+ * ```
+ */
+export async function run(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === undefined || command === "--help" || command === "-h") {
+    console.log(await globalHelp());
+    return 0;
+  }
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) {
+    console.error(
+      `genwasm: unknown command "${command}" (commands: ${
+        Object.keys(COMMANDS).join(", ")
+      }; see --help)`,
+    );
+    return 2;
+  }
+  try {
+    await (await load()).main(rest);
+    return 0;
+  } catch (error) {
+    console.error(`genwasm ${command}: ${oneLine(error)}`);
+    if (Deno.env.get("GENWASM_DEBUG") && error instanceof Error) {
+      console.error(error.stack);
+    }
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await run(Deno.args));
+}
