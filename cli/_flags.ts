@@ -41,6 +41,14 @@ function usageMessage(error: unknown): string {
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" && unexpected) {
     return `unexpected argument "${unexpected[1]}" (see --help)`;
   }
+  const ambiguous = message.match(/^Option '([^']+)' argument is ambiguous/);
+  if (ambiguous) {
+    return `${
+      ambiguous[1]
+    } needs a value; write a value that starts with "-" as ${
+      ambiguous[1]
+    }=VALUE`;
+  }
   const [first] = message.split("\n");
   return first.charAt(0).toLowerCase() + first.slice(1);
 }

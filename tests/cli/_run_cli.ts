@@ -1,0 +1,47 @@
+/**
+ * Runs `cli/main.ts` in a subprocess with the permissions the deno.json tasks
+ * grant, and hands back its exit code and output.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** What a CLI run gave back. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `genwasm` with `args` from the repository root, colours off. */
+export async function runCli(args: string[]): Promise<CliResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      "cli/main.ts",
+      ...args,
+    ],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** The non-empty lines of `text`. */
+export function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line.trim() !== "");
+}

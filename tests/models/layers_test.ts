@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { tf } from "../../backends/tf.ts";
+import { initEngine } from "../../backends/engine.ts";
+import { mulberry32 } from "../../data/random.ts";
+import {
+  Conv2D,
+  Conv2DTranspose,
+  Dense,
+  namedVariables,
+} from "../../models/layers.ts";
+
+await initEngine({ threads: 2 });
+
+Deno.test("Dense.apply() computes x W + b", () => {
+  const dense = new Dense({
+    inputSize: 3,
+    outputSize: 2,
+    random: mulberry32(0),
+  });
+  const kernel = dense.variables.kernel.dataSync();
+  const input = [1, 2, 3];
+  const expected = [0, 1].map((column) =>
+    input.reduce(
+      (total, value, row) => total + value * kernel[row * 2 + column],
+      0,
+    )
+  );
+  const output = tf.tidy(() => dense.apply(tf.tensor2d([input])).dataSync());
+  expected.forEach((value, index) =>
+    assert.ok(Math.abs(output[index] - value) < 1e-5)
+  );
+  dense.dispose();
+});
+
+Deno.test("Conv2D.apply() halves each side with strides 2 and same padding", () => {
+  const conv = new Conv2D({
+    inputChannels: 1,
+    outputChannels: 16,
+    kernelSize: 4,
+    strides: 2,
+    random: mulberry32(0),
+  });
+  const shape = tf.tidy(() => conv.apply(tf.zeros([2, 28, 28, 1])).shape);
+  assert.deepEqual(shape, [2, 14, 14, 16]);
+  conv.dispose();
+});
+
+Deno.test("Conv2DTranspose.apply() doubles each side with strides 2 and same padding", () => {
+  const up = new Conv2DTranspose({
+    inputChannels: 32,
+    outputChannels: 16,
+    kernelSize: 4,
+    strides: 2,
+    random: mulberry32(0),
+  });
+  const shape = tf.tidy(() => up.apply(tf.zeros([3, 7, 7, 32])).shape);
+  assert.deepEqual(shape, [3, 14, 14, 16]);
+  up.dispose();
+});
+
+Deno.test("Conv2DTranspose.outputSize() follows the padding", () => {
+  const options = {
+    inputChannels: 1,
+    outputChannels: 1,
+    kernelSize: 3,
+    strides: 2,
+    random: mulberry32(0),
+  };
+  const same = new Conv2DTranspose(options);
+  const valid = new Conv2DTranspose({ ...options, padding: "valid" });
+  assert.equal(same.outputSize(7), 14);
+  assert.equal(valid.outputSize(7), 15);
+  same.dispose();
+  valid.dispose();
+});
+
+Deno.test("Conv2D() starts from the same weights for the same seed", () => {
+  const options = { inputChannels: 3, outputChannels: 4, kernelSize: 3 };
+  const first = new Conv2D({ ...options, random: mulberry32(5), init: "he" });
+  const second = new Conv2D({ ...options, random: mulberry32(5), init: "he" });
+  const third = new Conv2D({ ...options, random: mulberry32(6), init: "he" });
+  const kernel = (conv: Conv2D) => [...conv.variables.kernel.dataSync()];
+  assert.deepEqual(kernel(first), kernel(second));
+  assert.notDeepEqual(kernel(first), kernel(third));
+  assert.ok(first.variables.bias.dataSync().every((value) => value === 0));
+  for (const conv of [first, second, third]) conv.dispose();
+});
+
+Deno.test("Dense() rejects sizes that are not whole numbers >= 1", () => {
+  assert.throws(
+    () => new Dense({ inputSize: 0, outputSize: 2, random: mulberry32(0) }),
+    /inputSize must be a whole number >= 1/,
+  );
+});
+
+Deno.test("namedVariables() keys each variable by layer and name", () => {
+  const random = mulberry32(0);
+  const first = new Dense({ inputSize: 2, outputSize: 2, random });
+  const second = new Dense({ inputSize: 2, outputSize: 1, random });
+  const variables = namedVariables({ first, second });
+  assert.deepEqual(Object.keys(variables), [
+    "first/kernel",
+    "first/bias",
+    "second/kernel",
+    "second/bias",
+  ]);
+  assert.equal(variables["second/kernel"], second.variables.kernel);
+  first.dispose();
+  second.dispose();
+});
+
+Deno.test("Layer.dispose() frees its variables", () => {
+  const before = tf.memory().numTensors;
+  const conv = new Conv2D({
+    inputChannels: 2,
+    outputChannels: 3,
+    kernelSize: 3,
+    random: mulberry32(0),
+  });
+  assert.equal(tf.memory().numTensors, before + 2);
+  conv.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
