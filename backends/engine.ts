@@ -166,6 +166,10 @@ export async function initEngine(
 ): Promise<EngineInfo> {
   const backend = options.backend ?? "wasm";
   const cores = coreCount();
+  const requested = options.threads ?? cores;
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new Error(`threads must be a whole number >= 1, got ${requested}`);
+  }
   if (backend === "cpu") {
     await quietly(() => tf.setBackend("cpu"));
     // The cpu backend greets Node users once, on first write; not wanted here.
@@ -184,10 +188,6 @@ export async function initEngine(
   }
   if (backend !== "wasm") {
     throw new Error(`unknown backend "${backend}": use wasm or cpu`);
-  }
-  const requested = options.threads ?? cores;
-  if (!Number.isInteger(requested) || requested < 1) {
-    throw new Error(`threads must be a whole number >= 1, got ${requested}`);
   }
   const threads = Math.min(requested, MAX_WASM_THREADS);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
