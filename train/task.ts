@@ -1,0 +1,74 @@
+/**
+ * The contract between the trainer and a model family.
+ *
+ * A family hands the trainer a {@link TrainableModel}: its named variables in
+ * groups (each group gets its own Adam, e.g. `generator` and `discriminator`;
+ * single-network models use one group, `model`), and the ordered phases of
+ * one training step (a GAN: first the discriminator, then the generator). The
+ * trainer owns everything else: data order, optimisers, learning-rate
+ * schedule, clipping, EMA, NaN guard, checkpoints and logs.
+ *
+ * @module
+ */
+import type { tf } from "../backends/tf.ts";
+
+/** One batch as the trainer hands it to a model. */
+export interface TrainingBatch {
+  /** (batch, height, width, channels); pixel range is the family's choice, see {@link TrainableModel.pixelRange}. */
+  images: tf.Tensor4D;
+  /** Class label per image, int32 (zeros when the data has none). */
+  labels: tf.Tensor1D;
+}
+
+/** What a phase may draw on besides the batch. */
+export interface StepContext {
+  /**
+   * A fresh seed for each `tf.random*` call of this step. Seeds come from the
+   * trainer's generator, so a resumed run draws the same noise as an
+   * uninterrupted one. Never call tf.random* without one.
+   */
+  seed(): number;
+  /** The step being taken, from 0. */
+  step: number;
+}
+
+/** One optimiser update of one variable group. */
+export interface TrainingPhase {
+  /** Name of the logged loss, e.g. "loss", "d_loss", "g_loss". */
+  name: string;
+  /** The group whose variables this phase updates. */
+  group: string;
+  /** The scalar to minimise; runs inside the trainer's `tf.tidy`. */
+  loss(batch: TrainingBatch, context: StepContext): tf.Scalar;
+}
+
+/** A model the trainer can train, checkpoint and resume. */
+export interface TrainableModel {
+  /** Preset name, e.g. "vae"; stored in checkpoints and checked on load. */
+  readonly preset: string;
+  /** The full model configuration as plain JSON data; rebuilds the model. */
+  readonly config: Record<string, unknown>;
+  /** Trainable variables by group, each by a name unique across all groups. */
+  readonly groups: Record<string, Map<string, tf.Variable>>;
+  /** The phases of one step, in order. */
+  readonly phases: TrainingPhase[];
+  /** Pixel range the model wants its images in: [0, 1] or [-1, 1]. */
+  readonly pixelRange: "unit" | "symmetric";
+  /** Adam settings per group, where they differ from the run's defaults. */
+  readonly optimizers?: Record<string, GroupOptimizerSettings>;
+  /**
+   * Images to show while training (sample grid): `count` new samples drawn
+   * with `seed`, pixels in [0, 1], shape (count, height, width, channels).
+   * Runs inside the trainer's `tf.tidy`.
+   */
+  generate?(count: number, seed: number): tf.Tensor4D;
+  /** Frees every variable. */
+  dispose(): void;
+}
+
+/** Per-group optimiser settings a family may set (defaults: Adam, the run's lr). */
+export interface GroupOptimizerSettings {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+}
