@@ -24,13 +24,44 @@ export type Random = () => number;
  * ```
  */
 export function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
+  const generator = new Mulberry32(seed);
+  return () => generator.next();
+}
+
+/**
+ * Mulberry32 with its state in view, for runs that must checkpoint and
+ * resume their random stream exactly.
+ *
+ * @example Resume a stream from its saved state
+ * ```ts
+ * import { Mulberry32 } from "./random.ts";
+ * const a = new Mulberry32(7);
+ * a.next();
+ * const b = new Mulberry32(0);
+ * b.state = a.state;
+ * console.log(a.next() === b.next()); // true
+ * ```
+ */
+export class Mulberry32 {
+  /** The 32-bit state; assign a saved value to resume. */
+  state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** The next uniform number in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let mixed = Math.imul(this.state ^ (this.state >>> 15), this.state | 1);
     mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
     return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+
+  /** A whole number in [0, 2^31 - 1), e.g. a seed for tf.random* ops. */
+  nextSeed(): number {
+    return Math.floor(this.next() * 2147483647);
+  }
 }
 
 /**
