@@ -29,8 +29,8 @@ import {
   UsageError,
   wholeNumber,
 } from "./_flags.ts";
-import { MetricsLog } from "./_metrics.ts";
-import { formatDuration, Progress } from "./_progress.ts";
+import { MetricsLog } from "../train/metrics_log.ts";
+import { formatDuration, Progress } from "../train/progress.ts";
 
 /** One line for the command list. */
 export const SUMMARY = "train a small convolutional autoencoder on MNIST";

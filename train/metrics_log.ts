@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { MetricsLog } from "./_metrics.ts";
+ * import { MetricsLog } from "./metrics_log.ts";
  * const log = new MetricsLog("metrics.jsonl");
  * log.write({ step: 1, loss: 0.69 });
  * log.close();
@@ -21,12 +21,14 @@ export class MetricsLog {
   readonly #file: Deno.FsFile;
   readonly #encoder = new TextEncoder();
 
-  constructor(path: string) {
+  /** Opens `path`, emptied unless `append` (a resumed run continues its log). */
+  constructor(path: string, { append = false } = {}) {
     this.path = path;
     this.#file = Deno.openSync(path, {
       write: true,
       create: true,
-      truncate: true,
+      truncate: !append,
+      append,
     });
   }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatDuration, Progress } from "../../cli/_progress.ts";
+import { formatDuration, Progress } from "../../train/progress.ts";
 
 Deno.test("formatDuration() writes seconds, minutes and hours", () => {
   assert.equal(formatDuration(42.4), "42s");

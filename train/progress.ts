@@ -15,6 +15,8 @@ export interface ProgressOptions {
   write?: (text: string) => void;
   /** Clock in milliseconds; default `performance.now`. */
   now?: () => number;
+  /** Steps already done before this process (a resumed run); default 0. */
+  startStep?: number;
 }
 
 const BAR_WIDTH = 24;
@@ -25,7 +27,7 @@ const REDRAW_MS = 100;
  *
  * @example
  * ```ts
- * import { formatDuration } from "./_progress.ts";
+ * import { formatDuration } from "./progress.ts";
  * console.log(formatDuration(185)); // "3m05s"
  * ```
  */
@@ -51,7 +53,7 @@ function writeStdout(text: string): void {
  *
  * @example
  * ```ts
- * import { Progress } from "./_progress.ts";
+ * import { Progress } from "./progress.ts";
  * const progress = new Progress({ total: 3, interactive: false });
  * for (let step = 1; step <= 3; step++) progress.update(step, 0.5, true);
  * progress.finish();
@@ -63,6 +65,7 @@ export class Progress {
   readonly #write: (text: string) => void;
   readonly #now: () => number;
   readonly #start: number;
+  readonly #startStep: number;
   #lastDraw = -Infinity;
   #drawn = false;
 
@@ -72,8 +75,10 @@ export class Progress {
       interactive = Deno.stdout.isTerminal(),
       write = writeStdout,
       now = () => performance.now(),
+      startStep = 0,
     }: ProgressOptions,
   ) {
+    this.#startStep = startStep;
     this.total = total;
     this.interactive = interactive;
     this.#write = write;
@@ -81,10 +86,10 @@ export class Progress {
     this.#start = now();
   }
 
-  /** Steps per second since the start. */
+  /** Steps per second since the start (of this process). */
   rate(step: number): number {
     const seconds = (this.#now() - this.#start) / 1000;
-    return seconds > 0 ? step / seconds : 0;
+    return seconds > 0 ? (step - this.#startStep) / seconds : 0;
   }
 
   /** Seconds since the start. */
@@ -97,12 +102,22 @@ export class Progress {
    * plain (non-terminal) report prints; a terminal line redraws at most ten
    * times a second and always on the last step.
    */
-  update(step: number, loss: number, logged: boolean): void {
+  update(
+    step: number,
+    loss: number | Record<string, number>,
+    logged: boolean,
+  ): void {
+    const losses = typeof loss === "number"
+      ? `loss ${loss.toFixed(4)}`
+      : Object.entries(loss).map(([name, value]) =>
+        `${name} ${value.toFixed(4)}`
+      )
+        .join("  ");
     const rate = this.rate(step);
     const eta = formatDuration(rate > 0 ? (this.total - step) / rate : NaN);
     const width = String(this.total).length;
     const fields = `step ${String(step).padStart(width)}/${this.total}  ` +
-      `loss ${loss.toFixed(4)}  ${rate.toFixed(1)} steps/s  ETA ${eta}`;
+      `${losses}  ${rate.toFixed(1)} steps/s  ETA ${eta}`;
     if (!this.interactive) {
       if (logged) this.#write(`${fields}\n`);
       return;

@@ -1,0 +1,77 @@
+/**
+ * A tiny TrainableModel for trainer tests: a dense autoencoder on 4x4 images
+ * with seeded noise on its input (so the random stream matters), and a
+ * switch that makes the loss NaN from a given step on.
+ */
+import { tf } from "../../backends/tf.ts";
+import type { ImageSet } from "../../data/image_set.ts";
+import { Rng } from "../_helpers.ts";
+import type { TrainableModel } from "../../train/task.ts";
+
+export function tinyImages(count: number, seed: number): ImageSet {
+  const rng = new Rng(seed);
+  return {
+    images: rng.uniform(count * 16, 0, 1),
+    labels: Uint8Array.from({ length: count }, (_, i) => i % 3),
+    shape: [count, 4, 4, 1],
+  };
+}
+
+export function tinyModel(
+  { seed = 1, nanFromStep = Infinity, withGenerate = true } = {},
+): TrainableModel & { weights: Map<string, tf.Variable> } {
+  const rng = new Rng(seed);
+  const weights = new Map<string, tf.Variable>([
+    [
+      "encoder.kernel",
+      tf.variable(tf.tensor2d(rng.uniform(16 * 3, -0.3, 0.3), [16, 3])),
+    ],
+    [
+      "decoder.kernel",
+      tf.variable(tf.tensor2d(rng.uniform(3 * 16, -0.3, 0.3), [3, 16])),
+    ],
+    ["decoder.bias", tf.variable(tf.zeros([16]))],
+  ]);
+  const decode = (code: tf.Tensor) =>
+    tf.add(
+      tf.matMul(code, weights.get("decoder.kernel")!),
+      weights.get("decoder.bias")!,
+    );
+  return {
+    preset: "tiny",
+    config: { code: 3 },
+    groups: { model: weights },
+    weights,
+    pixelRange: "unit",
+    phases: [{
+      name: "loss",
+      group: "model",
+      loss: (batch, context) => {
+        const flat = tf.reshape(batch.images, [-1, 16]);
+        const noisy = tf.add(
+          flat,
+          tf.randomNormal(flat.shape, 0, 0.1, "float32", context.seed()),
+        );
+        const code = tf.tanh(tf.matMul(noisy, weights.get("encoder.kernel")!));
+        const loss = tf.mean(
+          tf.squaredDifference(tf.sigmoid(decode(code)), flat),
+        );
+        return (context.step >= nanFromStep
+          ? tf.mul(loss, NaN)
+          : loss) as tf.Scalar;
+      },
+    }],
+    ...(withGenerate
+      ? {
+        generate: (count: number, seed: number) =>
+          tf.reshape(
+            tf.sigmoid(
+              decode(tf.randomNormal([count, 3], 0, 1, "float32", seed)),
+            ),
+            [count, 4, 4, 1],
+          ) as tf.Tensor4D,
+      }
+      : {}),
+    dispose: () => weights.forEach((w) => w.dispose()),
+  };
+}

@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { initEngine } from "../../backends/engine.ts";
+import {
+  DivergenceError,
+  RUN_FILES,
+  train,
+  TRAINING_DEFAULTS,
+  type TrainingOptions,
+} from "../../train/trainer.ts";
+import { loadCheckpoint } from "../../train/checkpoint.ts";
+import { tinyImages, tinyModel } from "./_tiny_model.ts";
+
+await initEngine({ threads: 2 });
+
+const data = tinyImages(40, 3);
+const quiet = { write: () => {}, interactive: false };
+const options = (
+  overrides: Partial<TrainingOptions> = {},
+): TrainingOptions => ({
+  ...TRAINING_DEFAULTS,
+  steps: 8,
+  batchSize: 8,
+  learningRate: 0.05,
+  logEvery: 1,
+  checkpointEvery: 100,
+  sampleEvery: 0,
+  emaDecay: 0.9,
+  warmupSteps: 2,
+  schedule: "cosine",
+  clipNorm: 1,
+  ...overrides,
+});
+
+function readLosses(dir: string): number[] {
+  return Deno.readTextFileSync(join(dir, RUN_FILES.metrics)).trim().split("\n")
+    .map((line) => JSON.parse(line).loss);
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "genwasm-train-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("train() resumed from a checkpoint matches the uninterrupted run", async () => {
+  await withTempDir(async (dir) => {
+    const straight = join(dir, "straight"), split = join(dir, "split");
+    const a = tinyModel();
+    await train(a, data, options(), { out: straight, ...quiet });
+    const b = tinyModel();
+    // Stop after 3 steps (crossing an epoch boundary later: 40 images / 8 = 5 batches).
+    await train(b, data, options({ steps: 3 }), { out: split, ...quiet });
+    b.dispose();
+    const c = tinyModel({ seed: 999 }); // different initial weights: all must come from the checkpoint
+    await train(c, data, options(), { out: split, resume: true, ...quiet });
+    const straightLosses = readLosses(straight),
+      splitLosses = readLosses(split);
+    assert.equal(splitLosses.length, 8);
+    for (let i = 0; i < 8; i++) {
+      assert.ok(
+        Math.abs(straightLosses[i] - splitLosses[i]) <=
+          1e-5 * Math.abs(straightLosses[i]),
+        `step ${i + 1}: ${straightLosses[i]} vs ${splitLosses[i]}`,
+      );
+    }
+    const [saved1, saved2] = await Promise.all([
+      loadCheckpoint(join(straight, RUN_FILES.checkpoint)),
+      loadCheckpoint(join(split, RUN_FILES.checkpoint)),
+    ]);
+    assert.equal(saved2.step, 8);
+    for (const [name, tensor] of saved1.tensors) {
+      const other = saved2.tensors.get(name)!.data;
+      tensor.data.forEach((value, i) =>
+        assert.ok(
+          Math.abs(value - other[i]) <= 1e-5 + 1e-4 * Math.abs(value),
+          `${name}[${i}]`,
+        )
+      );
+    }
+    a.dispose();
+    c.dispose();
+  });
+});
+
+Deno.test("train() writes checkpoint, metrics, loss plot and sample grid; weights round-trip bit-exact", async () => {
+  await withTempDir(async (dir) => {
+    const model = tinyModel();
+    const result = await train(model, data, options({ steps: 4 }), {
+      out: dir,
+      ...quiet,
+    });
+    for (const file of Object.values(RUN_FILES)) {
+      assert.ok(Deno.statSync(join(dir, file)).size > 0, `${file} written`);
+    }
+    const saved = await loadCheckpoint(result.checkpoint);
+    assert.equal(saved.preset, "tiny");
+    assert.deepEqual(saved.config, { code: 3 });
+    for (const [name, variable] of model.weights) {
+      assert.deepEqual(
+        saved.tensors.get(`model.${name}`)!.data,
+        variable.dataSync(),
+      );
+      assert.ok(saved.tensors.has(`ema.${name}`), `ema.${name}`);
+      assert.ok(
+        saved.tensors.has(`optimizer.model.${name}.m`),
+        `adam m of ${name}`,
+      );
+    }
+    model.dispose();
+  });
+});
+
+Deno.test("train() stops on a NaN loss naming the step, and keeps the last good checkpoint", async () => {
+  await withTempDir(async (dir) => {
+    const model = tinyModel({ nanFromStep: 5 });
+    await assert.rejects(
+      () =>
+        train(model, data, options({ checkpointEvery: 2 }), {
+          out: dir,
+          ...quiet,
+        }),
+      (error: Error) => {
+        assert.ok(error instanceof DivergenceError);
+        assert.match(error.message, /diverged at step 6: loss is NaN/);
+        return true;
+      },
+    );
+    const saved = await loadCheckpoint(join(dir, RUN_FILES.checkpoint));
+    assert.equal(saved.step, 4);
+    for (const tensor of saved.tensors.values()) {
+      assert.ok(
+        tensor.data.every(Number.isFinite),
+        "checkpoint holds only finite values",
+      );
+    }
+    model.dispose();
+  });
+});
+
+Deno.test("train() refuses to resume another model's checkpoint, saying which", async () => {
+  await withTempDir(async (dir) => {
+    const model = tinyModel();
+    await train(model, data, options({ steps: 2 }), { out: dir, ...quiet });
+    const other = { ...tinyModel(), preset: "other" };
+    await assert.rejects(
+      () => train(other, data, options(), { out: dir, resume: true, ...quiet }),
+      /holds a tiny model, not other/,
+    );
+    await assert.rejects(
+      () =>
+        train(tinyModel(), data, options({ batchSize: 4 }), {
+          out: dir,
+          resume: true,
+          ...quiet,
+        }),
+      /batchSize 8; resume with the same value, not 4/,
+    );
+    await assert.rejects(
+      () =>
+        train(tinyModel(), data, options(), {
+          out: join(dir, "none"),
+          resume: true,
+          ...quiet,
+        }),
+      /no checkpoint there/,
+    );
+    model.dispose();
+  });
+});

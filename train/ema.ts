@@ -1,0 +1,62 @@
+/**
+ * Exponential moving average of a model's weights (Polyak averaging):
+ * after every step, average <- decay * average + (1 - decay) * weight.
+ * Samplers use the averages; training keeps the raw weights.
+ *
+ * @module
+ */
+import { tf } from "../backends/tf.ts";
+
+/** Shadow copies of named variables, updated after each optimiser step. */
+export class WeightAverage {
+  /** The averages, by the same names as the weights. */
+  readonly averages = new Map<string, tf.Variable>();
+
+  constructor(
+    readonly weights: Map<string, tf.Variable>,
+    readonly decay: number,
+  ) {
+    if (!(decay > 0 && decay < 1)) {
+      throw new Error(
+        `EMA decay must lie strictly between 0 and 1, got ${decay}`,
+      );
+    }
+    for (const [name, weight] of weights) {
+      this.averages.set(name, tf.variable(weight.clone(), false));
+    }
+  }
+
+  /** Moves every average towards its weight. */
+  update(): void {
+    tf.tidy(() => {
+      for (const [name, weight] of this.weights) {
+        const average = this.averages.get(name)!;
+        average.assign(
+          tf.add(tf.mul(average, this.decay), tf.mul(weight, 1 - this.decay)),
+        );
+      }
+    });
+  }
+
+  /** Runs `fn` with the averages in place of the weights, then puts the weights back. */
+  withAverages<T>(fn: () => T): T {
+    const saved = new Map<string, tf.Tensor>();
+    for (const [name, weight] of this.weights) {
+      saved.set(name, tf.keep(weight.clone()));
+      weight.assign(this.averages.get(name)!);
+    }
+    try {
+      return fn();
+    } finally {
+      for (const [name, weight] of this.weights) {
+        weight.assign(saved.get(name)!);
+        saved.get(name)!.dispose();
+      }
+    }
+  }
+
+  /** Frees the averages. */
+  dispose(): void {
+    for (const average of this.averages.values()) average.dispose();
+  }
+}
