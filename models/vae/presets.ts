@@ -1,0 +1,161 @@
+/**
+ * VAE presets: plain configuration objects found by name in one table, and
+ * the strict override check that turns a preset name plus overrides into a
+ * full {@link VaeConfig}.
+ *
+ * @module
+ */
+
+/**
+ * Everything that rebuilds a VAE (weights aside), as plain JSON data.
+ *
+ * Shapes for the canonical preset, (batch, height, width, channels):
+ * encoder 28x28x1 -> 14x14x32 -> 7x7x64 -> 3136 -> 2 x 16 (mean, log-variance);
+ * decoder 16 -> 3136 -> 7x7x64 -> 14x14x32 -> 28x28x1 (pixel logits).
+ */
+export type VaeConfig = {
+  /** Side of the square images; a multiple of 4 (two stride-2 stages). */
+  imageSize: number;
+  /** Channels of the images. */
+  channels: number;
+  /** Length of the latent code z. */
+  latentSize: number;
+  /** Channels of the first convolution; the second has twice as many. */
+  baseWidth: number;
+  /** Adam's step size for the model's variables. */
+  learningRate: number;
+  /** Images per training step. */
+  batchSize: number;
+};
+
+/** Names of the built-in presets. */
+export type VaePresetName = "vae" | "vae-small" | "vae-large";
+
+/**
+ * The canonical VAE (see `shared/spec/canonical-models.md`): latent 16,
+ * Conv(1->32, k4, s2), Conv(32->64, k4, s2), Dense(3136->32) and the mirror
+ * decoder; Adam lr 1e-3, batch 64, 220385 parameters.
+ */
+const vae = {
+  imageSize: 28,
+  channels: 1,
+  latentSize: 16,
+  baseWidth: 32,
+  learningRate: 1e-3,
+  batchSize: 64,
+} satisfies VaeConfig;
+
+/** Every preset by name. `vae` is the canonical model; keep it exact. */
+export const VAE_PRESETS: Readonly<Record<VaePresetName, Readonly<VaeConfig>>> =
+  {
+    vae,
+    /** Half the width, half the latent: 16/32 channels, 8 latents, 56177 parameters. */
+    "vae-small": { ...vae, latentSize: 8, baseWidth: 16 },
+    /** Twice the width and latent: 64/128 channels, 32 latents, 872897 parameters. */
+    "vae-large": { ...vae, latentSize: 32, baseWidth: 64 },
+  };
+
+function isPresetName(name: string): name is VaePresetName {
+  return Object.hasOwn(VAE_PRESETS, name);
+}
+
+function checkWhole(key: string, value: number, minimum = 1): void {
+  if (!Number.isInteger(value) || value < minimum) {
+    throw new Error(
+      `vae config key "${key}" must be a whole number >= ${minimum}, got ${value}`,
+    );
+  }
+}
+
+/**
+ * Checks the ranges of a config's values (types are checked by
+ * {@link resolveVaeConfig}).
+ *
+ * @throws Error naming the first key whose value is out of range.
+ */
+function checkVaeConfig(config: VaeConfig): void {
+  checkWhole("imageSize", config.imageSize, 4);
+  if (config.imageSize % 4 !== 0) {
+    throw new Error(
+      `vae config key "imageSize" must be a multiple of 4, got ${config.imageSize}`,
+    );
+  }
+  checkWhole("channels", config.channels);
+  checkWhole("latentSize", config.latentSize);
+  checkWhole("baseWidth", config.baseWidth);
+  checkWhole("batchSize", config.batchSize);
+  if (!(Number.isFinite(config.learningRate) && config.learningRate > 0)) {
+    throw new Error(
+      `vae config key "learningRate" must be a positive number, got ${config.learningRate}`,
+    );
+  }
+}
+
+/**
+ * Looks a preset up by name.
+ *
+ * @param name E.g. "vae".
+ * @returns A fresh copy of the preset's config.
+ * @throws Error naming the unknown preset and listing the known ones.
+ *
+ * @example
+ * ```ts
+ * import { vaePreset } from "./presets.ts";
+ * console.log(vaePreset("vae").latentSize); // 16
+ * ```
+ */
+export function vaePreset(name: string): VaeConfig {
+  if (!isPresetName(name)) {
+    throw new Error(
+      `unknown vae preset "${name}": use ${
+        Object.keys(VAE_PRESETS).join(", ")
+      }`,
+    );
+  }
+  return { ...VAE_PRESETS[name] };
+}
+
+/**
+ * A preset with some of its keys overridden, checked strictly: every
+ * override must name a key of the config and keep its type, and the result
+ * must be in range.
+ *
+ * @param name The preset to start from, e.g. "vae".
+ * @param overrides Keys to replace, e.g. `{ latentSize: 32 }`.
+ * @returns The full config.
+ * @throws Error naming an unknown preset, an unknown key, a key given a
+ * value of the wrong type, or a value out of range.
+ *
+ * @example
+ * ```ts
+ * import { resolveVaeConfig } from "./presets.ts";
+ * const config = resolveVaeConfig("vae", { latentSize: 2 });
+ * console.log(config.latentSize, config.baseWidth); // 2 32
+ * ```
+ */
+export function resolveVaeConfig(
+  name: string,
+  overrides: Readonly<Record<string, unknown>> = {},
+): VaeConfig {
+  const config = vaePreset(name);
+  const slots = config as Record<string, unknown>;
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!Object.hasOwn(config, key)) {
+      throw new Error(
+        `unknown vae config key "${key}": use ${
+          Object.keys(config).join(", ")
+        }`,
+      );
+    }
+    if (typeof value !== typeof slots[key]) {
+      throw new Error(
+        `vae config key "${key}" must be a ${typeof slots[
+          key
+        ]}, got ${typeof value} ${JSON.stringify(value)}`,
+      );
+    }
+    slots[key] = value;
+  }
+  checkVaeConfig(config);
+  return config;
+}
