@@ -1,0 +1,232 @@
+/**
+ * The benchmark catalog: every case's name, shape and work, shared by the
+ * `*_bench.ts` suites (which time them) and `report.ts` (which matches the
+ * timings back by name and turns them into GFLOPS). No tfjs import here, so
+ * the report can read it without starting an engine.
+ *
+ * @module
+ */
+
+/** Which report table a case belongs to. */
+export type BenchFamily =
+  | "gemm"
+  | "conv"
+  | "conv-transpose"
+  | "group-norm"
+  | "elementwise";
+
+/** One timed kernel call. */
+export interface BenchCase {
+  /** Unique bench name; the key the report matches results on. */
+  name: string;
+  family: BenchFamily;
+  /** The shapes, in words, for the report. */
+  shape: string;
+  /** Floating-point operations per call, where GFLOPS mean something. */
+  flops?: number;
+  /** Output elements per call, for the throughput of memory-bound ops. */
+  elements?: number;
+  /**
+   * False where tfjs's cpu backend cannot be timed in reasonable time: its
+   * Conv2DBackpropFilter took 178 s for one call of the target shape here.
+   */
+  onCpu: boolean;
+}
+
+/** Separates the family from the engine in a bench group name. */
+export const GROUP_SEPARATOR = " · ";
+
+/**
+ * The bench group for a family on an engine, e.g. "gemm · wasm simd, 1 thread
+ * (2 cores), tfjs 4.22.0": deno bench shows what ran, and the report reads the
+ * engine back from it.
+ */
+export function groupName(family: BenchFamily, engineLabel: string): string {
+  return `${family}${GROUP_SEPARATOR}${engineLabel}`;
+}
+
+/** A convolution's geometry, always described as the forward conv (NHWC, square kernel). */
+export interface ConvGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  kernel: number;
+  stride: number;
+}
+
+/** FLOPs of an n x n by n x n matrix product: 2n^3. */
+export function gemmFlops(size: number): number {
+  return 2 * size ** 3;
+}
+
+/**
+ * FLOPs of a forward conv: 2 * N * OH * OW * Co * KH * KW * Ci. Its two
+ * backprops (and so conv-transpose) are counted with the same figure.
+ */
+export function convFlops(conv: ConvGeometry): number {
+  return 2 * conv.batch * conv.outHeight * conv.outWidth * conv.outChannels *
+    conv.kernel * conv.kernel * conv.inChannels;
+}
+
+/** Matrix sizes for the GEMM suite. */
+export const GEMM_SIZES = [128, 256, 512, 1024] as const;
+
+/** The GEMM case for one size. */
+export function gemmCase(size: number): BenchCase {
+  return {
+    name: `gemm n=${size}`,
+    family: "gemm",
+    shape: `${size}x${size} by ${size}x${size}`,
+    flops: gemmFlops(size),
+    onCpu: true,
+  };
+}
+
+/** The target conv shape: batch 32, 28x28, 32 -> 64 channels, 3x3, stride 1, same. */
+export const CONV_TARGET: ConvGeometry = {
+  batch: 32,
+  inHeight: 28,
+  inWidth: 28,
+  inChannels: 32,
+  outHeight: 28,
+  outWidth: 28,
+  outChannels: 64,
+  kernel: 3,
+  stride: 1,
+};
+
+const convTargetShape = "x 32x28x28x32, filter 3x3x32x64, stride 1, same";
+
+/** The conv target shape's forward pass (Conv2D). */
+export const convForwardCase: BenchCase = {
+  name: "conv2d forward",
+  family: "conv",
+  shape: convTargetShape,
+  flops: convFlops(CONV_TARGET),
+  onCpu: true,
+};
+
+/** The conv target shape's input gradient (Conv2DBackpropInput). */
+export const convBackwardInputCase: BenchCase = {
+  name: "conv2d backward-input",
+  family: "conv",
+  shape: `${convTargetShape}; dy 32x28x28x64`,
+  flops: convFlops(CONV_TARGET),
+  onCpu: true,
+};
+
+/** The conv target shape's filter gradient (Conv2DBackpropFilter). */
+export const convBackwardFilterCase: BenchCase = {
+  name: "conv2d backward-filter",
+  family: "conv",
+  shape: `${convTargetShape}; dy 32x28x28x64`,
+  flops: convFlops(CONV_TARGET),
+  onCpu: false,
+};
+
+/**
+ * The canonical DCGAN generator's transposed convs (batch 64, 4x4, stride 2,
+ * same), each written as the forward conv it is the input gradient of: its
+ * `in*` side is the transposed conv's output.
+ */
+export const CONV_TRANSPOSE_SHAPES: readonly ConvGeometry[] = [
+  {
+    batch: 64,
+    inHeight: 14,
+    inWidth: 14,
+    inChannels: 64,
+    outHeight: 7,
+    outWidth: 7,
+    outChannels: 128,
+    kernel: 4,
+    stride: 2,
+  },
+  {
+    batch: 64,
+    inHeight: 28,
+    inWidth: 28,
+    inChannels: 1,
+    outHeight: 14,
+    outWidth: 14,
+    outChannels: 64,
+    kernel: 4,
+    stride: 2,
+  },
+];
+
+/** The conv-transpose case for one geometry (see {@link CONV_TRANSPOSE_SHAPES}). */
+export function convTransposeCase(conv: ConvGeometry): BenchCase {
+  const from = `${conv.outHeight}x${conv.outWidth}x${conv.outChannels}`;
+  const to = `${conv.inHeight}x${conv.inWidth}x${conv.inChannels}`;
+  return {
+    name: `conv2dTranspose ${from}->${to}`,
+    family: "conv-transpose",
+    shape:
+      `batch ${conv.batch}, ${from} -> ${to}, k${conv.kernel} s${conv.stride} same`,
+    flops: convFlops(conv),
+    onCpu: true,
+  };
+}
+
+/** The activation shape of the group-norm and elementwise suites (NHWC). */
+export const ACTIVATION_SHAPE = [64, 28, 28, 32] as const;
+
+/** Groups for the group-norm suite. */
+export const GROUP_NORM_GROUPS = 8;
+
+const activationElements = ACTIVATION_SHAPE.reduce((a, b) => a * b, 1);
+const activationShape = ACTIVATION_SHAPE.join("x");
+
+/** Group norm from tf ops: reshape, moments, normalise, scale and shift. */
+export const groupNormCase: BenchCase = {
+  name: `groupNorm ${GROUP_NORM_GROUPS} groups`,
+  family: "group-norm",
+  shape: `${activationShape}, ${GROUP_NORM_GROUPS} groups`,
+  elements: activationElements,
+  onCpu: true,
+};
+
+/** The elementwise ops timed. */
+export const ELEMENTWISE_OPS = [
+  "add",
+  "mul",
+  "sigmoid",
+  "tanh",
+  "relu",
+  "leakyRelu",
+  "exp",
+] as const;
+
+/** One of {@link ELEMENTWISE_OPS}. */
+export type ElementwiseOp = typeof ELEMENTWISE_OPS[number];
+
+/** The elementwise case for one op. */
+export function elementwiseCase(op: ElementwiseOp): BenchCase {
+  const binary = op === "add" || op === "mul";
+  return {
+    name: op,
+    family: "elementwise",
+    shape: binary
+      ? `${activationShape} ${op === "add" ? "+" : "*"} ${activationShape}`
+      : activationShape,
+    elements: activationElements,
+    onCpu: true,
+  };
+}
+
+/** Every case, in report order. */
+export function allCases(): BenchCase[] {
+  return [
+    ...GEMM_SIZES.map(gemmCase),
+    convForwardCase,
+    convBackwardInputCase,
+    convBackwardFilterCase,
+    ...CONV_TRANSPOSE_SHAPES.map(convTransposeCase),
+    groupNormCase,
+    ...ELEMENTWISE_OPS.map(elementwiseCase),
+  ];
+}
