@@ -15,8 +15,8 @@ import {
   namedVariables,
 } from "../layers.ts";
 
-/** Settings of {@link ConvAutoencoder}. */
-export interface AutoencoderConfig {
+/** Settings of {@link ConvAutoencoder} (plain JSON data). */
+export type AutoencoderConfig = {
   /** Side of the square input images; a multiple of 4. Default 28. */
   imageSize: number;
   /** Channels of the images. Default 1. */
@@ -27,7 +27,7 @@ export interface AutoencoderConfig {
   widths: [number, number];
   /** Seed of the initial weights. Default 0. */
   seed: number;
-}
+};
 
 /** The defaults: MNIST-sized images, a 16-number code. */
 export const AUTOENCODER_DEFAULTS: AutoencoderConfig = {

@@ -1,6 +1,7 @@
 /**
- * What the autoencoder learns: per-pixel sigmoid cross-entropy between each
- * image and the logits of its reconstruction, and one optimiser step on it.
+ * What the autoencoder learns: a per-pixel reconstruction loss between each
+ * image and the decoder's logits (binary cross-entropy, the default, or the
+ * squared error of the sigmoid), and one optimiser step on it.
  *
  * @module
  */
@@ -8,13 +9,54 @@ import { tf } from "../../backends/tf.ts";
 import type { ImageSet } from "../../data/image_set.ts";
 import type { ConvAutoencoder } from "./model.ts";
 
+/** Which reconstruction loss: "bce" (sigmoid cross-entropy) or "mse". */
+export type ReconstructionLossName = "bce" | "mse";
+
 /**
- * Mean per-pixel binary cross-entropy of the reconstructions, computed from
- * logits in the numerically stable form max(x, 0) - x z + log(1 + exp(-|x|)).
+ * Reconstruction losses by name, each the mean over pixels of
+ * (targets in [0, 1], logits) -> scalar:
+ *
+ * - bce: max(x, 0) - x z + log(1 + exp(-|x|)), binary cross-entropy of the
+ *   logits x against the pixels z, in the numerically stable form, in nats;
+ * - mse: (sigmoid(x) - z)^2, squared error of the reconstructed pixels.
+ */
+export const RECONSTRUCTION_LOSSES: Readonly<
+  Record<
+    ReconstructionLossName,
+    (images: tf.Tensor4D, logits: tf.Tensor4D) => tf.Scalar
+  >
+> = {
+  bce: (images, logits) => tf.losses.sigmoidCrossEntropy(images, logits),
+  mse: (images, logits) =>
+    tf.losses.meanSquaredError(images, tf.sigmoid(logits)),
+};
+
+/**
+ * Checks a loss name.
+ *
+ * @throws Error naming an unknown loss and listing the known ones.
+ */
+function lossFunction(
+  name: ReconstructionLossName,
+): (images: tf.Tensor4D, logits: tf.Tensor4D) => tf.Scalar {
+  if (!Object.hasOwn(RECONSTRUCTION_LOSSES, name)) {
+    throw new Error(
+      `unknown reconstruction loss "${name}": use ${
+        Object.keys(RECONSTRUCTION_LOSSES).join(" or ")
+      }`,
+    );
+  }
+  return RECONSTRUCTION_LOSSES[name];
+}
+
+/**
+ * Mean per-pixel reconstruction loss of a batch; see
+ * {@link RECONSTRUCTION_LOSSES}.
  *
  * @param model The autoencoder.
  * @param images (batch, size, size, channels) pixels in [0, 1], the targets.
- * @returns The loss in nats per pixel.
+ * @param loss "bce" (default; nats per pixel) or "mse".
+ * @returns The loss per pixel.
  *
  * @example
  * ```ts
@@ -24,13 +66,16 @@ import type { ConvAutoencoder } from "./model.ts";
  * const model = new ConvAutoencoder();
  * const images = tf.fill([4, 28, 28, 1], 0.5) as tf.Tensor4D;
  * console.log(tf.tidy(() => reconstructionLoss(model, images).dataSync()[0]));
+ * console.log(tf.tidy(() => reconstructionLoss(model, images, "mse").dataSync()[0]));
  * ```
  */
 export function reconstructionLoss(
   model: ConvAutoencoder,
   images: tf.Tensor4D,
+  loss: ReconstructionLossName = "bce",
 ): tf.Scalar {
-  return tf.losses.sigmoidCrossEntropy(images, model.apply(images));
+  const lossOf = lossFunction(loss);
+  return tf.tidy(() => lossOf(images, model.apply(images)));
 }
 
 /**
@@ -39,6 +84,7 @@ export function reconstructionLoss(
  * @param model The autoencoder, updated in place.
  * @param optimizer E.g. `tf.train.adam(1e-3)`.
  * @param images (batch, size, size, channels) pixels in [0, 1].
+ * @param loss "bce" (default) or "mse".
  * @returns The batch loss before the update.
  *
  * @example
@@ -56,16 +102,17 @@ export function trainStep(
   model: ConvAutoencoder,
   optimizer: tf.Optimizer,
   images: tf.Tensor4D,
+  loss: ReconstructionLossName = "bce",
 ): number {
   const variables = Object.values(model.variables());
   return tf.tidy(() => {
-    const loss = optimizer.minimize(
-      () => reconstructionLoss(model, images),
+    const cost = optimizer.minimize(
+      () => reconstructionLoss(model, images, loss),
       true,
       variables,
     );
-    if (!loss) throw new Error("optimizer.minimize returned no loss");
-    return loss.dataSync()[0];
+    if (!cost) throw new Error("optimizer.minimize returned no loss");
+    return cost.dataSync()[0];
   });
 }
 
@@ -76,7 +123,8 @@ export function trainStep(
  * @param model The autoencoder.
  * @param set The images, e.g. MNIST's test split.
  * @param batchSize Images per forward pass; default 500.
- * @returns Mean per-pixel cross-entropy over every image.
+ * @param loss "bce" (default) or "mse".
+ * @returns Mean per-pixel loss over every image.
  *
  * @example
  * ```ts
@@ -91,6 +139,7 @@ export function evaluateLoss(
   model: ConvAutoencoder,
   set: ImageSet,
   batchSize = 500,
+  loss: ReconstructionLossName = "bce",
 ): number {
   const [count, height, width, channels] = set.shape;
   const imageLength = height * width * channels;
@@ -101,11 +150,11 @@ export function evaluateLoss(
       start * imageLength,
       (start + size) * imageLength,
     );
-    const loss = tf.tidy(() => {
+    const chunkLoss = tf.tidy(() => {
       const images = tf.tensor4d(pixels, [size, height, width, channels]);
-      return reconstructionLoss(model, images).dataSync()[0];
+      return reconstructionLoss(model, images, loss).dataSync()[0];
     });
-    total += loss * size;
+    total += chunkLoss * size;
   }
   return total / count;
 }
