@@ -1,5 +1,6 @@
 /**
- * The convolutional autoencoder: network and objective.
+ * The convolutional autoencoder: network, objective, the `ae` preset, and
+ * `createAutoencoder`, which wraps it as a trainer's TrainableModel.
  *
  * @example Train one step
  * ```ts
@@ -14,3 +15,6 @@
  */
 export * from "./model.ts";
 export * from "./objective.ts";
+export * from "./presets.ts";
+export * from "./autoencoder.ts";
+export * from "./encode_set.ts";
