@@ -39,6 +39,36 @@ Deno.test("reconstructionLoss() matches a plain per-pixel cross-entropy", () => 
   model.dispose();
 });
 
+Deno.test("reconstructionLoss() with mse is the mean squared error of the sigmoid", () => {
+  const model = new ConvAutoencoder({ seed: 2 });
+  const pixels = randomImages(2, 1);
+  const [loss, logits] = tf.tidy(() => {
+    const images = tf.tensor4d(pixels, [2, 28, 28, 1]);
+    return [
+      reconstructionLoss(model, images, "mse").dataSync()[0],
+      model.apply(images).dataSync(),
+    ];
+  });
+  let expected = 0;
+  for (let index = 0; index < pixels.length; index++) {
+    expected += (1 / (1 + Math.exp(-logits[index])) - pixels[index]) ** 2;
+  }
+  expected /= pixels.length;
+  assert.ok(Math.abs(loss - expected) < 1e-6, `${loss} vs ${expected}`);
+  model.dispose();
+});
+
+Deno.test("reconstructionLoss() names an unknown loss", () => {
+  const model = new ConvAutoencoder();
+  const images = tf.zeros([1, 28, 28, 1]) as tf.Tensor4D;
+  assert.throws(
+    () => reconstructionLoss(model, images, "l1" as never),
+    /unknown reconstruction loss "l1": use bce or mse/,
+  );
+  images.dispose();
+  model.dispose();
+});
+
 Deno.test("trainStep() lowers the loss on a fixed batch and keeps tensor count flat", () => {
   const model = new ConvAutoencoder({ seed: 1 });
   const optimizer = tf.train.adam(3e-3);
