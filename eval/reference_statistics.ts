@@ -1,0 +1,46 @@
+/**
+ * The real data's feature statistics, the reference FID measures against.
+ *
+ * @module
+ */
+import type { Classifier } from "../models/classifier/classifier.ts";
+import {
+  classifyImages,
+  EVALUATION_BATCH_SIZE,
+  type EvaluationImages,
+} from "./classify_images.ts";
+import {
+  type FeatureStatistics,
+  featureStatistics,
+} from "./feature_statistics.ts";
+
+/**
+ * The mean and covariance of the classifier's features over a set of real
+ * images (usually the training split), for {@link evaluateImages} to
+ * compare samples with. Compute it once per classifier and reuse it.
+ *
+ * @param model A trained evaluation classifier.
+ * @param set At least 2 images, pixels in [0, 1], e.g. an `ImageSet`.
+ * @param batchSize Images per forward pass; default 500.
+ * @returns Feature mean (featureSize) and covariance (featureSize^2).
+ *
+ * @example
+ * ```ts
+ * import { referenceStatistics } from "./reference_statistics.ts";
+ * import { createClassifier } from "../models/classifier/classifier.ts";
+ * import { loadMnist } from "../data/mnist.ts";
+ * const { test } = await loadMnist();
+ * const classifier = createClassifier("classifier");
+ * const reference = referenceStatistics(classifier, test);
+ * console.log(reference.mean.length); // 128
+ * classifier.dispose();
+ * ```
+ */
+export function referenceStatistics(
+  model: Classifier,
+  set: EvaluationImages,
+  batchSize = EVALUATION_BATCH_SIZE,
+): FeatureStatistics {
+  const { features, featureSize } = classifyImages(model, set, batchSize);
+  return featureStatistics(features, featureSize);
+}
