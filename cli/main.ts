@@ -24,6 +24,8 @@ interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   info: () => import("./info.ts"),
   train: () => import("./train.ts"),
+  sample: () => import("./sample.ts"),
+  eval: () => import("./eval.ts"),
 };
 
 async function globalHelp(): Promise<string> {

@@ -1,25 +1,24 @@
 /**
- * `genwasm train`: trains the small convolutional autoencoder on MNIST and
- * writes a grid of test reconstructions and a metrics log. (The model
- * families replace the autoencoder as they land.)
+ * `genwasm train`: trains any registered model (see models/registry.ts) on
+ * a dataset with the shared trainer, then evaluates it on the test split.
  *
  * @module
  */
 import { join } from "node:path";
-import { tf } from "../backends/tf.ts";
 import {
   describeEngine,
-  type EngineInfo,
   type EngineOptions,
   initEngine,
 } from "../backends/engine.ts";
-import { batchIndices, gatherRows } from "../data/batches.ts";
-import { loadMnist } from "../data/mnist.ts";
-import type { ImageSet } from "../data/image_set.ts";
-import { imageGrid } from "../data/image_grid.ts";
-import { writePng } from "../data/png.ts";
-import { ConvAutoencoder } from "../models/ae/model.ts";
-import { evaluateLoss, trainStep } from "../models/ae/objective.ts";
+import { familyOf, MODEL_FAMILIES } from "../models/registry.ts";
+import { type ScheduleName, SCHEDULES } from "../train/schedule.ts";
+import {
+  train,
+  TRAINING_DEFAULTS,
+  type TrainingOptions,
+} from "../train/trainer.ts";
+import { formatDuration } from "../train/progress.ts";
+import { loadImageData } from "./_data.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -29,314 +28,265 @@ import {
   UsageError,
   wholeNumber,
 } from "./_flags.ts";
-import { MetricsLog } from "../train/metrics_log.ts";
-import { formatDuration, Progress } from "../train/progress.ts";
+import { parseOverrides } from "./_overrides.ts";
 
 /** One line for the command list. */
-export const SUMMARY = "train a small convolutional autoencoder on MNIST";
+export const SUMMARY = "train a model (default: the canonical vae on MNIST)";
 
-/** Settings of a training run; the flags override {@link TRAIN_DEFAULTS}. */
-export interface TrainConfig {
-  /** Optimiser steps (one batch each). */
-  steps: number;
-  batchSize: number;
-  /** Adam's step size. */
-  learningRate: number;
-  /** Seeds the initial weights and the batch order. */
-  seed: number;
-  /** Folder for the outputs. */
+/** The model `deno task train` trains with no flags. */
+export const DEFAULT_MODEL = "vae";
+
+/** Default steps of the no-flag run: ~4 epochs of MNIST, a few minutes on 2 cores. */
+export const DEFAULT_STEPS = 3000;
+
+/** Everything `train` was asked to do. */
+export interface TrainCommand {
+  model: string;
+  data: string;
+  overrides: Record<string, unknown>;
+  training: TrainingOptions;
+  /** Epochs asked for instead of steps (converted once the data is loaded). */
+  epochs?: number;
+  /** Whether --lr was given (families that keep it in their config need it). */
+  learningRateGiven: boolean;
   out: string;
-  /** Steps between logged lines; 0 picks a round number giving at most 20. */
-  logEvery: number;
+  resume: boolean;
   engine: EngineOptions;
 }
-
-/**
- * Defaults: 1500 steps of 64 images take 60 to 80 s on two cores with the
- * threaded SIMD build (40 to 55 ms a step, measured) and reach a test loss of
- * 0.106 nats per pixel (seed 0).
- */
-export const TRAIN_DEFAULTS: TrainConfig = {
-  steps: 1500,
-  batchSize: 64,
-  learningRate: 1e-3,
-  seed: 0,
-  out: "runs/ae",
-  logEvery: 0,
-  engine: {},
-};
-
-/** Test images shown in the reconstruction grid (rows of originals, then their reconstructions). */
-const GRID_IMAGES = 32;
-const GRID_COLUMNS = 8;
 
 /** The command's `--help`. */
 export const HELP = `genwasm train: ${SUMMARY}
 
-Usage: deno task train [flags]
+Usage: deno task train [--model NAME] [--data mnist] [flags]
 
-Trains Conv(1->16) Conv(16->32) Dense(->16) | Dense ConvT(32->16) ConvT(16->1)
-with Adam on per-pixel sigmoid cross-entropy, then writes into --out:
-reconstructions.png (test images above their reconstructions), metrics.jsonl
-(one JSON line per logged step) and config.json.
+Models:
+${
+  MODEL_FAMILIES.map((f) => `  ${f.presets.join(", ").padEnd(28)} ${f.summary}`)
+    .join("\n")
+}
 
-  --steps N            optimiser steps (default ${TRAIN_DEFAULTS.steps}, about 1 minute on 2 cores)
-  --batch N            images per step (default ${TRAIN_DEFAULTS.batchSize})
-  --lr X               Adam learning rate (default ${TRAIN_DEFAULTS.learningRate})
-  --seed N             seed of weights and batch order (default ${TRAIN_DEFAULTS.seed})
-  --out DIR            output folder (default ${TRAIN_DEFAULTS.out})
-  --log-every N        steps between logged lines (default: at most 20 lines per run)
+Writes into --out: checkpoint.safetensors (weights, Adam state, EMA, step,
+random state; written atomically), metrics.jsonl, loss.png, samples.png.
+
+  --model NAME          model preset (default ${DEFAULT_MODEL})
+  --data NAME           dataset (default mnist)
+  --set KEY=VALUE       override a preset key, e.g. --set latentSize=32 (repeatable)
+  --steps N             optimiser steps (default ${DEFAULT_STEPS})
+  --epochs N            passes over the training set, instead of --steps
+  --batch N             images per step (default 64)
+  --lr X                Adam learning rate (default: the model's recipe)
+  --seed N              seed of weights, batch order and noise (default 0)
+  --warmup N            steps of linear learning-rate warm-up (default 0)
+  --schedule NAME       ${
+  SCHEDULES.join(" | ")
+} after warm-up (default constant)
+  --clip-norm X         clip gradients to this global norm (default: off)
+  --ema X               keep an EMA of the weights with this decay, e.g. 0.999 (default: off)
+  --out DIR             run folder (default runs/MODEL)
+  --resume              continue the run in --out from its checkpoint
+  --log-every N         steps between logged lines (default 50)
+  --checkpoint-every N  steps between checkpoints (default 500)
+  --sample-every N      steps between sample grids (default 500)
 ${COMMON_HELP}`;
 
+const FLAGS = {
+  ...COMMON_FLAGS,
+  model: { type: "string" },
+  data: { type: "string" },
+  set: { type: "string", multiple: true },
+  steps: { type: "string" },
+  epochs: { type: "string" },
+  batch: { type: "string" },
+  lr: { type: "string" },
+  seed: { type: "string" },
+  warmup: { type: "string" },
+  schedule: { type: "string" },
+  "clip-norm": { type: "string" },
+  ema: { type: "string" },
+  out: { type: "string" },
+  resume: { type: "boolean" },
+  "log-every": { type: "string" },
+  "checkpoint-every": { type: "string" },
+  "sample-every": { type: "string" },
+} as const;
+
 /**
- * Parses `train`'s arguments into a config.
+ * Parses `train`'s arguments.
  *
- * @returns The config, or "help" when `--help` was asked for.
- * @throws UsageError for an unknown flag or a bad value.
+ * @returns The command, or "help".
+ * @throws UsageError naming the flag for an unknown flag or a bad value.
  *
  * @example
  * ```ts
  * import { parseTrainArgs } from "./train.ts";
- * const config = parseTrainArgs(["--steps", "10", "--out", "/tmp/ae"]);
+ * const command = parseTrainArgs(["--model", "vae", "--steps", "10"]);
  * ```
  */
-export function parseTrainArgs(args: string[]): TrainConfig | "help" {
-  const values = parseFlags(args, {
-    ...COMMON_FLAGS,
-    steps: { type: "string" },
-    batch: { type: "string" },
-    lr: { type: "string" },
-    seed: { type: "string" },
-    out: { type: "string" },
-    "log-every": { type: "string" },
-  });
+export function parseTrainArgs(args: string[]): TrainCommand | "help" {
+  const values = parseFlags(args, FLAGS);
   if (values.help) return "help";
-  const config = { ...TRAIN_DEFAULTS, engine: engineOptions(values) };
-  if (values.steps !== undefined) {
-    config.steps = wholeNumber("steps", values.steps);
+  const model = values.model ?? DEFAULT_MODEL;
+  let family;
+  try {
+    family = familyOf(model);
+  } catch (error) {
+    throw new UsageError(`--model: ${(error as Error).message}`);
   }
+  const training: TrainingOptions = {
+    ...TRAINING_DEFAULTS,
+    steps: DEFAULT_STEPS,
+    ...family.training,
+  };
+  if (values.steps !== undefined && values.epochs !== undefined) {
+    throw new UsageError("give --steps or --epochs, not both");
+  }
+  if (values.steps !== undefined) {
+    training.steps = wholeNumber("steps", values.steps);
+  }
+  const epochs = values.epochs !== undefined
+    ? wholeNumber("epochs", values.epochs)
+    : undefined;
   if (values.batch !== undefined) {
-    config.batchSize = wholeNumber("batch", values.batch);
+    training.batchSize = wholeNumber("batch", values.batch);
   }
   if (values.lr !== undefined) {
-    config.learningRate = positiveNumber("lr", values.lr);
+    training.learningRate = positiveNumber("lr", values.lr);
   }
   if (values.seed !== undefined) {
-    config.seed = wholeNumber("seed", values.seed, 0);
+    training.seed = wholeNumber("seed", values.seed, 0);
   }
-  if (values.out !== undefined) {
-    if (values.out.trim() === "") {
-      throw new UsageError("--out must not be empty");
+  if (values.warmup !== undefined) {
+    training.warmupSteps = wholeNumber("warmup", values.warmup, 0);
+  }
+  if (values.schedule !== undefined) {
+    if (!SCHEDULES.includes(values.schedule as ScheduleName)) {
+      throw new UsageError(
+        `--schedule must be ${SCHEDULES.join(", ")}; got "${values.schedule}"`,
+      );
     }
-    config.out = values.out;
+    training.schedule = values.schedule as ScheduleName;
   }
-  if (values["log-every"] !== undefined) {
-    config.logEvery = wholeNumber("log-every", values["log-every"]);
+  if (values["clip-norm"] !== undefined) {
+    training.clipNorm = positiveNumber("clip-norm", values["clip-norm"]);
   }
-  return config;
-}
-
-/** At most 20 logged lines per run, on round step counts (1, 2, 5, 10, 20...). */
-function defaultLogEvery(steps: number): number {
-  for (let scale = 1;; scale *= 10) {
-    for (const every of [scale, 2 * scale, 5 * scale]) {
-      if (steps / every <= 20) return every;
+  if (values.ema !== undefined) {
+    const decay = Number(values.ema);
+    if (!(decay > 0 && decay < 1)) {
+      throw new UsageError(
+        `--ema must be a decay between 0 and 1 (e.g. 0.999), got "${values.ema}"`,
+      );
+    }
+    training.emaDecay = decay;
+  }
+  for (
+    const [flag, key] of [
+      ["log-every", "logEvery"],
+      ["checkpoint-every", "checkpointEvery"],
+    ] as const
+  ) {
+    if (values[flag] !== undefined) {
+      training[key] = wholeNumber(flag, values[flag]!);
     }
   }
-}
-
-/** A different stream from the weights' for the batch order. */
-function batchSeed(seed: number): number {
-  return (seed ^ 0x9e3779b9) >>> 0;
-}
-
-async function writeReconstructions(
-  path: string,
-  model: ConvAutoencoder,
-  test: ImageSet,
-): Promise<void> {
-  const [, height, width, channels] = test.shape;
-  const imageLength = height * width * channels;
-  const count = Math.min(GRID_IMAGES, test.shape[0]);
-  const originals = test.images.subarray(0, count * imageLength);
-  const reconstructions = tf.tidy(() => {
-    const images = tf.tensor4d(originals, [count, height, width, channels]);
-    return model.reconstruct(images).dataSync() as Float32Array;
-  });
-  // Each row of originals is followed by the row of their reconstructions.
-  const rows = Math.ceil(count / GRID_COLUMNS);
-  const tiles = new Float32Array(rows * 2 * GRID_COLUMNS * imageLength);
-  for (let image = 0; image < count; image++) {
-    const row = Math.floor(image / GRID_COLUMNS);
-    const column = image % GRID_COLUMNS;
-    const source = image * imageLength;
-    const above = ((2 * row) * GRID_COLUMNS + column) * imageLength;
-    const below = ((2 * row + 1) * GRID_COLUMNS + column) * imageLength;
-    tiles.set(originals.subarray(source, source + imageLength), above);
-    tiles.set(
-      reconstructions.subarray(source, source + imageLength),
-      below,
+  if (values["sample-every"] !== undefined) {
+    training.sampleEvery = wholeNumber(
+      "sample-every",
+      values["sample-every"],
+      0,
     );
   }
-  const grid = imageGrid(tiles, [
-    rows * 2 * GRID_COLUMNS,
-    height,
-    width,
-    channels,
-  ], { columns: GRID_COLUMNS, scale: 2 });
-  await writePng(path, grid);
-}
-
-/** What {@link train} returns. */
-export interface TrainResult {
-  engine: EngineInfo;
-  /** Mean batch loss over the last logged interval. */
-  trainLoss: number;
-  /** Loss over the whole test split after training. */
-  testLoss: number;
-  /** Milliseconds per step, averaged over the run. */
-  stepMs: number;
-  /** Files written. */
-  files: string[];
+  const out = values.out ?? join("runs", model);
+  if (out.trim() === "") throw new UsageError("--out must not be empty");
+  return {
+    model,
+    data: values.data ?? "mnist",
+    overrides: parseOverrides(values.set ?? []),
+    training,
+    ...(epochs !== undefined ? { epochs } : {}),
+    learningRateGiven: values.lr !== undefined,
+    out,
+    resume: values.resume ?? false,
+    engine: engineOptions(values),
+  };
 }
 
 /**
- * Runs a whole training job: engine, data, model, loop, outputs. Prints the
- * engine line first, then progress, then a summary.
+ * Runs a whole training job: engine, data, model, trainer, evaluation.
  *
- * @example Ten steps
- * ```ts
- * import { train, TRAIN_DEFAULTS } from "./train.ts";
- * await train({ ...TRAIN_DEFAULTS, steps: 10, out: "/tmp/ae" });
+ * @example Ten steps of the small VAE
+ * ```ts ignore
+ * import { main } from "./train.ts";
+ * await main(["--model", "vae-small", "--steps", "10", "--out", "/tmp/vae"]);
  * ```
  */
-export async function train(config: TrainConfig): Promise<TrainResult> {
-  const engine = await initEngine(config.engine);
+export async function runTrain(
+  command: TrainCommand,
+): Promise<Record<string, number>> {
+  const family = familyOf(command.model);
+  const engine = await initEngine(command.engine);
   console.log(describeEngine(engine));
-  const { train: trainSet, test } = await loadMnist();
-  const [count, height, width, channels] = trainSet.shape;
-  console.log(
-    `MNIST: ${count} training, ${
-      test.shape[0]
-    } test images of ${height}x${width}`,
-  );
-  if (config.batchSize > count) {
+  const data = await loadImageData(command.data);
+  const count = data.train.shape[0];
+  const training = { ...command.training };
+  if (training.batchSize > count) {
     throw new UsageError(
-      `--batch must be at most ${count} (the training images), got ${config.batchSize}`,
+      `--batch must be at most ${count} (the training images), got ${training.batchSize}`,
     );
   }
-  await Deno.mkdir(config.out, { recursive: true });
-  const metricsPath = join(config.out, "metrics.jsonl");
-  const configPath = join(config.out, "config.json");
-  const gridPath = join(config.out, "reconstructions.png");
-  await Deno.writeTextFile(
-    configPath,
-    JSON.stringify({ command: "train", model: "ae", config, engine }, null, 2) +
-      "\n",
-  );
-
-  const model = new ConvAutoencoder({
-    imageSize: height,
-    channels,
-    seed: config.seed,
-  });
-  const optimizer = tf.train.adam(config.learningRate);
-  const batches = batchIndices(count, {
-    batchSize: config.batchSize,
-    seed: batchSeed(config.seed),
-  });
-  const imageLength = height * width * channels;
-  const logEvery = config.logEvery || defaultLogEvery(config.steps);
-  const metrics = new MetricsLog(metricsPath);
-  const progress = new Progress({ total: config.steps });
-  let intervalLoss = 0;
-  let intervalSteps = 0;
-  let trainLoss = NaN;
-  let testLoss = NaN;
-  let trainingSeconds = 0;
+  if (command.epochs !== undefined) {
+    training.steps = command.epochs * Math.floor(count / training.batchSize);
+  }
+  let model;
   try {
-    for (let step = 1; step <= config.steps; step++) {
-      const pixels = gatherRows(
-        trainSet.images,
-        imageLength,
-        batches.next().value,
-      );
-      const loss = tf.tidy(() =>
-        trainStep(
-          model,
-          optimizer,
-          tf.tensor4d(pixels, [config.batchSize, height, width, channels]),
-        )
-      );
-      if (!Number.isFinite(loss)) {
-        throw new Error(
-          `loss became ${loss} at step ${step}; try a smaller --lr`,
-        );
-      }
-      intervalLoss += loss;
-      intervalSteps++;
-      const last = step === config.steps;
-      const logged = step % logEvery === 0 || last;
-      // Shown loss: the mean over the current logging interval so far.
-      progress.update(step, intervalLoss / intervalSteps, logged);
-      if (!logged) continue;
-      trainLoss = intervalLoss / intervalSteps;
-      intervalLoss = 0;
-      intervalSteps = 0;
-      const record: Record<string, number> = {
-        step,
-        loss: trainLoss,
-        stepsPerSecond: progress.rate(step),
-        elapsedSeconds: progress.elapsed(),
-        tensors: tf.memory().numTensors,
-      };
-      if (last) {
-        trainingSeconds = progress.elapsed();
-        progress.finish();
-        testLoss = evaluateLoss(model, test);
-        record.testLoss = testLoss;
-      }
-      metrics.write(record);
-    }
-    const stepMs = (1000 * trainingSeconds) / config.steps;
-    await writeReconstructions(gridPath, model, test);
+    model = family.create(
+      command.model,
+      command.overrides,
+      training.seed,
+      command.learningRateGiven ? { learningRate: training.learningRate } : {},
+    );
+  } catch (error) {
+    throw new UsageError(`--set: ${(error as Error).message}`);
+  }
+  try {
     console.log(
-      `done: ${config.steps} steps in ${formatDuration(trainingSeconds)} (${
-        stepMs.toFixed(1)
-      } ms/step), train loss ${trainLoss.toFixed(4)}, test loss ${
-        testLoss.toFixed(4)
+      `${command.model} on ${data.name}: ${count} training images, ${training.steps} steps of ${training.batchSize}` +
+        (command.resume ? `, resuming ${command.out}` : ""),
+    );
+    const result = await train(model, data.train, training, {
+      out: command.out,
+      resume: command.resume,
+    });
+    console.log(
+      `trained to step ${result.step} (${
+        (1000 * result.secondsPerStep).toFixed(1)
+      } ms/step, ` +
+        `${
+          formatDuration(result.secondsPerStep * training.steps)
+        } for the run)`,
+    );
+    const metrics = await family.evaluate(model, data);
+    console.log(
+      `test: ${
+        Object.entries(metrics).map(([k, v]) => `${k} ${+v.toFixed(4)}`).join(
+          ", ",
+        )
       }`,
     );
-    console.log(`wrote ${gridPath}, ${metricsPath}, ${configPath}`);
-    return {
-      engine,
-      trainLoss,
-      testLoss,
-      stepMs,
-      files: [gridPath, metricsPath, configPath],
-    };
+    console.log(
+      `wrote ${command.out}/ (checkpoint.safetensors, metrics.jsonl, loss.png, samples.png)`,
+    );
+    return metrics;
   } finally {
-    progress.finish();
-    metrics.close();
-    optimizer.dispose();
     model.dispose();
   }
 }
 
-/**
- * Runs `train` with its arguments (the command name removed).
- *
- * @example
- * ```ts
- * import { main } from "./train.ts";
- * await main(["--steps", "5", "--out", "/tmp/ae"]);
- * ```
- */
+/** Runs `train` with its arguments (the command name removed). */
 export async function main(args: string[]): Promise<void> {
-  const config = parseTrainArgs(args);
-  if (config === "help") {
+  const command = parseTrainArgs(args);
+  if (command === "help") {
     console.log(HELP);
     return;
   }
-  await train(config);
+  await runTrain(command);
 }

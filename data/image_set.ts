@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { tf } from "../backends/tf.ts";
 import { readIdx } from "./idx.ts";
 
 /** Images and their labels, kept together. */
@@ -68,4 +69,27 @@ export async function loadIdxImageSet(
     labels: labels.data,
     shape: [count, size, size, 1],
   };
+}
+
+/**
+ * Images `start` .. `start + count` of a set as a (count, height, width,
+ * channels) tensor, pixels as stored ([0, 1]).
+ *
+ * @example
+ * ```ts
+ * import { imageTensor } from "./image_set.ts";
+ * const set = { images: new Float32Array(8), labels: new Uint8Array(2), shape: [2, 2, 2, 1] as [number, number, number, number] };
+ * console.log(imageTensor(set, 1, 1).shape); // [1, 2, 2, 1]
+ * ```
+ */
+export function imageTensor(set: ImageSet, start: number, count: number): tf.Tensor4D {
+  const [total, height, width, channels] = set.shape;
+  if (start < 0 || count < 1 || start + count > total) {
+    throw new Error(`images ${start}..${start + count} are outside a set of ${total}`);
+  }
+  const length = height * width * channels;
+  return tf.tensor4d(
+    set.images.subarray(start * length, (start + count) * length),
+    [count, height, width, channels],
+  );
 }

@@ -1,0 +1,73 @@
+/**
+ * `genwasm eval`: measures a trained run on its test split.
+ *
+ * @module
+ */
+import { describeEngine, initEngine } from "../backends/engine.ts";
+import { loadImageData } from "./_data.ts";
+import { openRun } from "./_run.ts";
+import {
+  COMMON_FLAGS,
+  COMMON_HELP,
+  engineOptions,
+  parseFlags,
+  UsageError,
+} from "./_flags.ts";
+
+/** One line for the command list. */
+export const SUMMARY = "measure a trained run on the test split";
+
+/** The command's `--help`. */
+export const HELP = `genwasm eval: ${SUMMARY}
+
+Usage: deno task eval --run DIR [--json]
+
+Metrics depend on the model: elbo_nats (VAE: test negative ELBO, nats per
+image), reconstruction_loss / reconstruction_mse (AE), class_accuracy
+(classifier).
+
+  --run DIR   run folder written by train (required)
+  --json      print one JSON object on stdout (and nothing else there)
+  --raw       use the raw weights even when the run kept an EMA
+${COMMON_HELP}`;
+
+/** Runs `eval` with its arguments (the command name removed). */
+export async function main(args: string[]): Promise<void> {
+  const values = parseFlags(args, {
+    ...COMMON_FLAGS,
+    run: { type: "string" },
+    json: { type: "boolean" },
+    raw: { type: "boolean" },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (!values.run) {
+    throw new UsageError("--run DIR is required (a folder written by train)");
+  }
+  // With --json, stdout carries the JSON object only; the rest goes to stderr.
+  const say = values.json ? console.error : console.log;
+  const engine = await initEngine(engineOptions(values));
+  say(describeEngine(engine));
+  const run = await openRun(values.run, { useAverage: !values.raw });
+  try {
+    const data = await loadImageData("mnist");
+    const metrics = await run.family.evaluate(run.model, data);
+    const report = {
+      model: run.preset,
+      step: run.step,
+      ema: run.averaged,
+      ...metrics,
+    };
+    if (values.json) {
+      console.log(JSON.stringify(report));
+    } else {
+      for (const [key, value] of Object.entries(report)) {
+        say(`${key.padEnd(20)} ${value}`);
+      }
+    }
+  } finally {
+    run.model.dispose();
+  }
+}

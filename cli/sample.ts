@@ -1,0 +1,100 @@
+/**
+ * `genwasm sample`: draws a picture from a trained run.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { tf } from "../backends/tf.ts";
+import { describeEngine, initEngine } from "../backends/engine.ts";
+import { imageGrid } from "../data/image_grid.ts";
+import { writePng } from "../data/png.ts";
+import { loadImageData } from "./_data.ts";
+import { openRun } from "./_run.ts";
+import {
+  COMMON_FLAGS,
+  COMMON_HELP,
+  engineOptions,
+  parseFlags,
+  UsageError,
+  wholeNumber,
+} from "./_flags.ts";
+
+/** One line for the command list. */
+export const SUMMARY = "draw a grid of samples from a trained run";
+
+/** The command's `--help`. */
+export const HELP = `genwasm sample: ${SUMMARY}
+
+Usage: deno task sample --run DIR [--n 64] [--out FILE.png]
+
+  --run DIR        run folder written by train (required)
+  --n N            images in the grid (default 64)
+  --seed N         seed of the draw (default 0)
+  --kind NAME      what to draw: samples, reconstructions, interpolation
+                   (default: the model's first kind)
+  --raw            use the raw weights even when the run kept an EMA
+  --out FILE.png   where to write (default DIR/sample-KIND-SEED.png)
+${COMMON_HELP}`;
+
+/** Runs `sample` with its arguments (the command name removed). */
+export async function main(args: string[]): Promise<void> {
+  const values = parseFlags(args, {
+    ...COMMON_FLAGS,
+    run: { type: "string" },
+    n: { type: "string" },
+    seed: { type: "string" },
+    kind: { type: "string" },
+    raw: { type: "boolean" },
+    out: { type: "string" },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (!values.run) {
+    throw new UsageError("--run DIR is required (a folder written by train)");
+  }
+  const count = values.n !== undefined ? wholeNumber("n", values.n) : 64;
+  const seed = values.seed !== undefined
+    ? wholeNumber("seed", values.seed, 0)
+    : 0;
+  const engine = engineOptions(values);
+  console.log(describeEngine(await initEngine(engine)));
+  const run = await openRun(values.run, { useAverage: !values.raw });
+  try {
+    const kind = values.kind ?? run.family.sampleKinds[0];
+    if (!run.family.sampleKinds.includes(kind)) {
+      throw new UsageError(
+        `--kind must be one of ${
+          run.family.sampleKinds.join(", ")
+        } for ${run.preset}, got "${kind}"`,
+      );
+    }
+    const data = await loadImageData("mnist");
+    const { values: pixels, shape } = tf.tidy(() => {
+      const images = run.family.sample(run.model, {
+        count,
+        seed,
+        kind,
+        test: data.test,
+      });
+      return { values: images.dataSync() as Float32Array, shape: images.shape };
+    });
+    const out = values.out ?? join(values.run, `sample-${kind}-${seed}.png`);
+    await writePng(
+      out,
+      imageGrid(pixels, shape as [number, number, number, number], {
+        columns: 8,
+        scale: 2,
+      }),
+    );
+    console.log(
+      `wrote ${out}: ${
+        shape[0]
+      } ${kind} from ${run.preset} at step ${run.step}` +
+        (run.averaged ? " (EMA weights)" : ""),
+    );
+  } finally {
+    run.model.dispose();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The autoencoder as the CLI's registry sees it.
+ *
+ * @module
+ */
+import { tf } from "../../backends/tf.ts";
+import { imageTensor } from "../../data/image_set.ts";
+import type { ModelFamily } from "../registry.ts";
+import { pairRows } from "../_pictures.ts";
+import { type Autoencoder, createAutoencoder } from "./autoencoder.ts";
+import { AE_PRESETS } from "./presets.ts";
+import { evaluateLoss } from "./objective.ts";
+
+/** The autoencoder family (`ae`): reconstructions and their error. */
+export const aeFamily: ModelFamily = {
+  name: "ae",
+  summary: "convolutional autoencoder (BCE or MSE reconstruction)",
+  presets: Object.keys(AE_PRESETS),
+  training: { learningRate: 1e-3, batchSize: 64 },
+  sampleKinds: ["reconstructions"],
+  create: (preset, overrides, seed) =>
+    createAutoencoder({ preset, seed, ...overrides }),
+  sample(model, { count, test }) {
+    const ae = model as Autoencoder;
+    const images = imageTensor(
+      test,
+      0,
+      Math.max(8, 8 * Math.floor(count / 16)),
+    );
+    return pairRows(images, ae.reconstruct(images));
+  },
+  evaluate(model, { test }) {
+    const ae = model as Autoencoder;
+    const mse = tf.tidy(() => {
+      const images = imageTensor(test, 0, Math.min(2000, test.shape[0]));
+      return tf.mean(tf.squaredDifference(ae.reconstruct(images), images))
+        .dataSync()[0];
+    });
+    return Promise.resolve({
+      reconstruction_loss: evaluateLoss(ae.network, test, 500, ae.config.loss),
+      reconstruction_mse: mse,
+    });
+  },
+};

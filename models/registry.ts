@@ -1,0 +1,89 @@
+/**
+ * The table of model families the CLI can train, sample and evaluate, found
+ * by preset name (`vae`, `vae-small`, `ae`, ...). Each family supplies its
+ * own entry (its `family.ts`); this module only lists them.
+ *
+ * @module
+ */
+import type { tf } from "../backends/tf.ts";
+import type { ImageSet } from "../data/image_set.ts";
+import type { TrainableModel } from "../train/task.ts";
+import type { TrainingOptions } from "../train/trainer.ts";
+import { aeFamily } from "./ae/family.ts";
+import { vaeFamily } from "./vae/family.ts";
+
+/** What `sample` can draw: a grid of `count` images, pixels in [0, 1]. */
+export interface SampleRequest {
+  count: number;
+  seed: number;
+  /** Family-specific picture kind, e.g. "samples", "reconstructions", "interpolation". */
+  kind: string;
+  /** Test images for kinds that start from data (reconstructions, interpolation). */
+  test: ImageSet;
+}
+
+/** Data an evaluation may use. */
+export interface EvaluationData {
+  train: ImageSet;
+  test: ImageSet;
+}
+
+/** One model family as the CLI sees it. */
+export interface ModelFamily {
+  /** Family name, e.g. "vae". */
+  name: string;
+  /** One line for `--help`. */
+  summary: string;
+  /** Preset names this family builds. */
+  presets: readonly string[];
+  /** Training recipe for this family (overridable by flags). */
+  training: Partial<TrainingOptions>;
+  /** Picture kinds `sample --kind` accepts; the first is the default. */
+  sampleKinds: readonly string[];
+  /**
+   * Builds a model from a preset and overrides (checked strictly: unknown
+   * keys or wrong types throw), with weights from `seed`. A checkpoint's
+   * config passed as overrides rebuilds the same model. `recipe` carries
+   * the run's flags for families that keep them in their config.
+   */
+  create(
+    preset: string,
+    overrides: Record<string, unknown>,
+    seed: number,
+    recipe?: { learningRate?: number },
+  ): TrainableModel;
+  /** The picture for `sample`. Runs inside tf.tidy. */
+  sample(model: TrainableModel, request: SampleRequest): tf.Tensor4D;
+  /** Metrics for `eval` and the end of `train`, as plain numbers. */
+  evaluate(
+    model: TrainableModel,
+    data: EvaluationData,
+  ): Promise<Record<string, number>>;
+}
+
+/** Every family, in the order `--help` lists them. */
+export const MODEL_FAMILIES: readonly ModelFamily[] = [vaeFamily, aeFamily];
+
+/** Every preset name the CLI accepts. */
+export function presetNames(): string[] {
+  return MODEL_FAMILIES.flatMap((family) => [...family.presets]);
+}
+
+/**
+ * The family that builds `preset`.
+ *
+ * @example
+ * ```ts
+ * import { familyOf } from "./registry.ts";
+ * console.log(familyOf("vae-small").name); // "vae"
+ * ```
+ */
+export function familyOf(preset: string): ModelFamily {
+  const family = MODEL_FAMILIES.find((f) => f.presets.includes(preset));
+  if (!family) {
+    throw new Error(
+      `unknown model "${preset}" (models: ${presetNames().join(", ")})`,
+    );
+  }
+  return family;
+}

@@ -1,0 +1,64 @@
+/**
+ * The VAE as the CLI's registry sees it: presets, recipe, pictures and the
+ * test negative ELBO.
+ *
+ * @module
+ */
+import { tf } from "../../backends/tf.ts";
+import { mulberry32 } from "../../data/random.ts";
+import { imageTensor } from "../../data/image_set.ts";
+import type { ModelFamily } from "../registry.ts";
+import { pairRows } from "../_pictures.ts";
+import { evaluateNegativeElbo } from "./objective.ts";
+import { VAE_PRESETS } from "./presets.ts";
+import { createVae, type Vae } from "./vae.ts";
+
+/** The VAE family: canonical `vae` plus `vae-small` and `vae-large`. */
+export const vaeFamily: ModelFamily = {
+  name: "vae",
+  summary: "variational autoencoder (Bernoulli decoder, analytic KL)",
+  presets: Object.keys(VAE_PRESETS),
+  training: { learningRate: 1e-3, batchSize: 64 },
+  sampleKinds: ["samples", "reconstructions", "interpolation"],
+  // The VAE keeps its learning rate in its config (and so in checkpoints).
+  create: (preset, overrides, seed, recipe = {}) =>
+    createVae(
+      {
+        preset,
+        ...overrides,
+        ...(recipe.learningRate !== undefined
+          ? { learningRate: recipe.learningRate }
+          : {}),
+      },
+      mulberry32(seed),
+    ),
+  sample(model, { count, seed, kind, test }) {
+    const vae = model as Vae;
+    if (kind === "samples") return vae.sample(count, seed);
+    if (kind === "reconstructions") {
+      // Rows of 8 test images, each above its reconstructions.
+      const images = imageTensor(
+        test,
+        0,
+        Math.max(8, 8 * Math.floor(count / 16)),
+      );
+      return pairRows(images, vae.reconstruct(images));
+    }
+    // kind === "interpolation": 8 strips of 8 steps between pairs of test images.
+    const strips: tf.Tensor4D[] = [];
+    for (let pair = 0; pair < Math.max(1, Math.floor(count / 8)); pair++) {
+      const ends = imageTensor(test, 2 * pair, 2);
+      const [first, second] = tf.unstack(ends) as tf.Tensor3D[];
+      strips.push(vae.interpolate(first, second, 8));
+    }
+    return tf.concat(strips, 0) as tf.Tensor4D;
+  },
+  evaluate(model, { test }) {
+    const report = evaluateNegativeElbo(model as Vae, test);
+    return Promise.resolve({
+      elbo_nats: report.negativeElbo,
+      reconstruction_nats: report.reconstruction,
+      kl_nats: report.kl,
+    });
+  },
+};
