@@ -10,6 +10,10 @@ import { assignVariables, loadCheckpoint } from "../train/checkpoint.ts";
 import { RUN_FILES } from "../train/trainer.ts";
 import { familyOf, type ModelFamily } from "../models/registry.ts";
 import type { TrainableModel } from "../train/task.ts";
+import type { ImageSet } from "../data/image_set.ts";
+import type { Classifier } from "../models/classifier/classifier.ts";
+import { referenceStatistics } from "../eval/reference_statistics.ts";
+import type { EvaluationClassifier } from "../eval/sample_quality.ts";
 
 /** A trained model ready to sample or evaluate. */
 export interface OpenedRun {
@@ -51,4 +55,32 @@ export async function openRun(
     model.dispose();
     throw error;
   }
+}
+
+/** Where `train --model classifier` puts the evaluation classifier by default. */
+export const DEFAULT_CLASSIFIER_RUN = join("runs", "classifier");
+
+/**
+ * The evaluation classifier for sample metrics: `dir` if given (an error if
+ * it holds none), else runs/classifier when it exists, else undefined.
+ */
+export async function openClassifier(
+  dir: string | undefined,
+  test: ImageSet,
+): Promise<EvaluationClassifier | undefined> {
+  const path = dir ?? DEFAULT_CLASSIFIER_RUN;
+  if (dir === undefined) {
+    try {
+      await Deno.stat(join(path, RUN_FILES.checkpoint));
+    } catch {
+      return undefined;
+    }
+  }
+  const run = await openRun(path);
+  if (run.family.name !== "classifier") {
+    run.model.dispose();
+    throw new Error(`${path}: holds a ${run.preset} model, not a classifier`);
+  }
+  const model = run.model as Classifier;
+  return { model, reference: referenceStatistics(model, test) };
 }

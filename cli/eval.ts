@@ -5,7 +5,7 @@
  */
 import { describeEngine, initEngine } from "../backends/engine.ts";
 import { loadImageData } from "./_data.ts";
-import { openRun } from "./_run.ts";
+import { openClassifier, openRun } from "./_run.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -23,12 +23,15 @@ export const HELP = `genwasm eval: ${SUMMARY}
 Usage: deno task eval --run DIR [--json]
 
 Metrics depend on the model: elbo_nats (VAE: test negative ELBO, nats per
-image), reconstruction_loss / reconstruction_mse (AE), class_accuracy
-(classifier).
+image), reconstruction_loss / reconstruction_mse (AE), class_accuracy and
+fid_test_vs_train (classifier). Generative models also get fid,
+inception_score and modes (of 10) from 10000 samples, scored by the
+evaluation classifier (runs/classifier, or --classifier DIR).
 
   --run DIR   run folder written by train (required)
   --json      print one JSON object on stdout (and nothing else there)
   --raw       use the raw weights even when the run kept an EMA
+  --classifier DIR  evaluation classifier run (default runs/classifier if present)
 ${COMMON_HELP}`;
 
 /** Runs `eval` with its arguments (the command name removed). */
@@ -38,6 +41,7 @@ export async function main(args: string[]): Promise<void> {
     run: { type: "string" },
     json: { type: "boolean" },
     raw: { type: "boolean" },
+    classifier: { type: "string" },
   });
   if (values.help) {
     console.log(HELP);
@@ -53,7 +57,20 @@ export async function main(args: string[]): Promise<void> {
   const run = await openRun(values.run, { useAverage: !values.raw });
   try {
     const data = await loadImageData("mnist");
-    const metrics = await run.family.evaluate(run.model, data);
+    const classifier = run.family.name === "classifier"
+      ? undefined
+      : await openClassifier(values.classifier, data.test);
+    if (!classifier && run.family.name !== "classifier") {
+      say(
+        "no evaluation classifier (train one: deno task train --model classifier); skipping fid, inception_score, modes",
+      );
+    }
+    let metrics;
+    try {
+      metrics = await run.family.evaluate(run.model, { ...data, classifier });
+    } finally {
+      classifier?.model.dispose();
+    }
     const report = {
       model: run.preset,
       step: run.step,

@@ -29,6 +29,7 @@ import {
   wholeNumber,
 } from "./_flags.ts";
 import { parseOverrides } from "./_overrides.ts";
+import { openClassifier } from "./_run.ts";
 
 /** One line for the command list. */
 export const SUMMARY = "train a model (default: the canonical vae on MNIST)";
@@ -264,7 +265,15 @@ export async function runTrain(
           formatDuration(result.secondsPerStep * training.steps)
         } for the run)`,
     );
-    const metrics = await family.evaluate(model, data);
+    const classifier = family.name === "classifier"
+      ? undefined
+      : await openClassifier(undefined, data.test);
+    let metrics;
+    try {
+      metrics = await family.evaluate(model, { ...data, classifier });
+    } finally {
+      classifier?.model.dispose();
+    }
     console.log(
       `test: ${
         Object.entries(metrics).map(([k, v]) => `${k} ${+v.toFixed(4)}`).join(

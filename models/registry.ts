@@ -11,6 +11,8 @@ import type { TrainableModel } from "../train/task.ts";
 import type { TrainingOptions } from "../train/trainer.ts";
 import { aeFamily } from "./ae/family.ts";
 import { vaeFamily } from "./vae/family.ts";
+import { classifierFamily } from "./classifier/family.ts";
+import type { EvaluationClassifier } from "../eval/sample_quality.ts";
 
 /** What `sample` can draw: a grid of `count` images, pixels in [0, 1]. */
 export interface SampleRequest {
@@ -26,6 +28,8 @@ export interface SampleRequest {
 export interface EvaluationData {
   train: ImageSet;
   test: ImageSet;
+  /** A trained evaluation classifier, when one is at hand: sample FID, IS, modes. */
+  classifier?: EvaluationClassifier;
 }
 
 /** One model family as the CLI sees it. */
@@ -62,7 +66,11 @@ export interface ModelFamily {
 }
 
 /** Every family, in the order `--help` lists them. */
-export const MODEL_FAMILIES: readonly ModelFamily[] = [vaeFamily, aeFamily];
+export const MODEL_FAMILIES: readonly ModelFamily[] = [
+  vaeFamily,
+  aeFamily,
+  classifierFamily,
+];
 
 /** Every preset name the CLI accepts. */
 export function presetNames(): string[] {

@@ -10,6 +10,7 @@ import { imageTensor } from "../../data/image_set.ts";
 import type { ModelFamily } from "../registry.ts";
 import { pairRows } from "../_pictures.ts";
 import { evaluateNegativeElbo } from "./objective.ts";
+import { sampleMetrics, scoreSamples } from "../../eval/sample_quality.ts";
 import { VAE_PRESETS } from "./presets.ts";
 import { createVae, type Vae } from "./vae.ts";
 
@@ -53,12 +54,18 @@ export const vaeFamily: ModelFamily = {
     }
     return tf.concat(strips, 0) as tf.Tensor4D;
   },
-  evaluate(model, { test }) {
-    const report = evaluateNegativeElbo(model as Vae, test);
+  evaluate(model, { test, classifier }) {
+    const vae = model as Vae;
+    const report = evaluateNegativeElbo(vae, test);
     return Promise.resolve({
       elbo_nats: report.negativeElbo,
       reconstruction_nats: report.reconstruction,
       kl_nats: report.kl,
+      ...(classifier
+        ? sampleMetrics(
+          scoreSamples(classifier, (n, seed) => vae.sample(n, seed)),
+        )
+        : {}),
     });
   },
 };

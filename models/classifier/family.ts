@@ -1,0 +1,50 @@
+/**
+ * The evaluation classifier as the CLI's registry sees it: trained with
+ * `deno task train --model classifier`, its test accuracy and the FID of the
+ * test split against the training split are its metrics.
+ *
+ * @module
+ */
+import { tf } from "../../backends/tf.ts";
+import { mulberry32 } from "../../data/random.ts";
+import { imageTensor } from "../../data/image_set.ts";
+import { evaluateImages } from "../../eval/evaluate_images.ts";
+import { referenceStatistics } from "../../eval/reference_statistics.ts";
+import type { ModelFamily } from "../registry.ts";
+import { accuracy } from "./accuracy.ts";
+import { type Classifier, createClassifier } from "./classifier.ts";
+import { CLASSIFIER_PRESETS } from "./presets.ts";
+
+/** The classifier family (`classifier`). */
+export const classifierFamily: ModelFamily = {
+  name: "classifier",
+  summary: "evaluation CNN (>= 99% on MNIST): its features give FID",
+  presets: Object.keys(CLASSIFIER_PRESETS),
+  training: { learningRate: 1e-3, batchSize: 64, steps: 4000 },
+  sampleKinds: ["test"],
+  create: (preset, overrides, seed, recipe = {}) =>
+    createClassifier(
+      {
+        preset,
+        ...overrides,
+        ...(recipe.learningRate !== undefined
+          ? { learningRate: recipe.learningRate }
+          : {}),
+      },
+      mulberry32(seed),
+    ),
+  // Shows test images; a classifier draws nothing.
+  sample: (_model, { count, test }) =>
+    tf.clone(imageTensor(test, 0, Math.min(count, test.shape[0]))),
+  evaluate(model, { train, test }) {
+    const classifier = model as Classifier;
+    const reference = referenceStatistics(classifier, train);
+    const scores = evaluateImages(classifier, test, reference);
+    return Promise.resolve({
+      class_accuracy: accuracy(classifier, test),
+      fid_test_vs_train: scores.fid,
+      inception_score: scores.inceptionScore.mean,
+      modes: scores.modes,
+    });
+  },
+};
