@@ -17,6 +17,16 @@ export interface ImageSet {
   shape: [number, number, number, number];
 }
 
+/** One image of floats, row-major (height, width, channels). */
+export interface FloatImage {
+  width: number;
+  height: number;
+  /** Values per pixel, e.g. 1 (grey) or 3 (RGB). */
+  channels: number;
+  /** `height * width * channels` values, usually in [0, 1]. */
+  data: Float32Array;
+}
+
 /**
  * Reads a grey-scale image set from an IDX images file of shape
  * (count, height, width) and an IDX labels file of shape (count), plain or
@@ -82,10 +92,16 @@ export async function loadIdxImageSet(
  * console.log(imageTensor(set, 1, 1).shape); // [1, 2, 2, 1]
  * ```
  */
-export function imageTensor(set: ImageSet, start: number, count: number): tf.Tensor4D {
+export function imageTensor(
+  set: ImageSet,
+  start: number,
+  count: number,
+): tf.Tensor4D {
   const [total, height, width, channels] = set.shape;
   if (start < 0 || count < 1 || start + count > total) {
-    throw new Error(`images ${start}..${start + count} are outside a set of ${total}`);
+    throw new Error(
+      `images ${start}..${start + count} are outside a set of ${total}`,
+    );
   }
   const length = height * width * channels;
   return tf.tensor4d(
