@@ -1,5 +1,7 @@
 /**
- * Data sets and how they are fed: IDX files, MNIST, seeded batches.
+ * Data sets and how they are fed: IDX files, MNIST, Fashion-MNIST, folders of
+ * PNG images, toy 2-D points, seeded batches. {@link loadDataset} picks any
+ * of them by a spec string.
  *
  * @example Batches of MNIST training images
  * ```ts
@@ -17,6 +19,12 @@ export * from "./random.ts";
 export * from "./idx.ts";
 export * from "./image_set.ts";
 export * from "./mnist.ts";
+export * from "./fashion_mnist.ts";
+export * from "./png_decode.ts";
+export * from "./resize.ts";
+export * from "./image_folder.ts";
+export * from "./toy_points.ts";
+export * from "./datasets.ts";
 export * from "./batches.ts";
 export * from "./image_grid.ts";
 export * from "./png.ts";
