@@ -113,6 +113,33 @@ Deno.test("decodePngPixels() reads palette images with transparency", () => {
   ]);
 });
 
+Deno.test("decodePngPixels() reads 2-bit palette and 4-bit grey rows padded to a byte", () => {
+  const palette = encode({
+    width: 3,
+    height: 2,
+    channels: 1,
+    depth: 2,
+    palette: [[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]],
+    // Rows: indices 0 1 2 (+ 2 bits padding), then 3 2 1.
+    data: Uint8Array.from([0b00011000, 0b11100100]),
+  });
+  assert.deepEqual(
+    [...decodePngPixels(palette, "palette2.png", { channels: 3 }).data],
+    [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0],
+  );
+  const grey = encode({
+    width: 3,
+    height: 2,
+    channels: 1,
+    depth: 4,
+    data: Uint8Array.from([0x0f, 0x50, 0xa3, 0x00]),
+  });
+  assertClose(
+    decodePngPixels(grey, "grey4.png", { channels: 1 }).data,
+    [0, 15, 5, 10, 3, 0].map((value) => value / 15),
+  );
+});
+
 Deno.test("decodePngPixels() unpacks 1-bit grey rows padded to a byte", () => {
   // 10 pixels wide: each row is 2 bytes, the last 6 bits padding.
   const bytes = encode({
