@@ -4,6 +4,12 @@
  *
  * @module
  */
+import {
+  applyOverrides,
+  checkMultiple,
+  checkWhole,
+  presetFrom,
+} from "../_presets.ts";
 import { AUTOENCODER_DEFAULTS, type AutoencoderConfig } from "./model.ts";
 import {
   RECONSTRUCTION_LOSSES,
@@ -30,36 +36,13 @@ export const AE_PRESETS: Readonly<Record<AePresetName, Readonly<AeConfig>>> = {
     loss: "bce",
   },
 };
-
-function isPresetName(name: string): name is AePresetName {
-  return Object.hasOwn(AE_PRESETS, name);
-}
-
-function checkWhole(key: string, value: number, minimum = 1): void {
-  if (!Number.isInteger(value) || value < minimum) {
-    throw new Error(
-      `ae config key "${key}" must be a whole number >= ${minimum}, got ${value}`,
-    );
-  }
-}
-
-/** The JSON type of a value, telling arrays and null apart from objects. */
-function kindOf(value: unknown): string {
-  if (value === null) return "null";
-  return Array.isArray(value) ? "array" : typeof value;
-}
-
 /** Checks the ranges of a config's values. */
 function checkAeConfig(config: AeConfig): void {
-  checkWhole("imageSize", config.imageSize, 4);
-  if (config.imageSize % 4 !== 0) {
-    throw new Error(
-      `ae config key "imageSize" must be a multiple of 4, got ${config.imageSize}`,
-    );
-  }
-  checkWhole("channels", config.channels);
-  checkWhole("codeSize", config.codeSize);
-  checkWhole("seed", config.seed, 0);
+  checkWhole("ae", "imageSize", config.imageSize, 4);
+  checkMultiple("ae", "imageSize", config.imageSize, 4);
+  checkWhole("ae", "channels", config.channels);
+  checkWhole("ae", "codeSize", config.codeSize);
+  checkWhole("ae", "seed", config.seed, 0);
   if (config.widths.length !== 2) {
     throw new Error(
       `ae config key "widths" must hold 2 channel counts, got ${
@@ -67,7 +50,7 @@ function checkAeConfig(config: AeConfig): void {
       }`,
     );
   }
-  for (const width of config.widths) checkWhole("widths", width);
+  for (const width of config.widths) checkWhole("ae", "widths", width);
   if (!Object.hasOwn(RECONSTRUCTION_LOSSES, config.loss)) {
     throw new Error(
       `ae config key "loss" must be ${
@@ -91,13 +74,7 @@ function checkAeConfig(config: AeConfig): void {
  * ```
  */
 export function aePreset(name: string): AeConfig {
-  if (!isPresetName(name)) {
-    throw new Error(
-      `unknown ae preset "${name}": use ${Object.keys(AE_PRESETS).join(", ")}`,
-    );
-  }
-  const preset = AE_PRESETS[name];
-  return { ...preset, widths: [...preset.widths] };
+  return presetFrom("ae", AE_PRESETS, name);
 }
 
 /**
@@ -121,24 +98,7 @@ export function resolveAeConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): AeConfig {
-  const config = aePreset(name);
-  const slots = config as Record<string, unknown>;
-  for (const [key, value] of Object.entries(overrides)) {
-    if (!Object.hasOwn(config, key)) {
-      throw new Error(
-        `unknown ae config key "${key}": use ${Object.keys(config).join(", ")}`,
-      );
-    }
-    const expected = kindOf(slots[key]);
-    if (kindOf(value) !== expected) {
-      throw new Error(
-        `ae config key "${key}" must be a${
-          expected === "array" ? "n" : ""
-        } ${expected}, got ${kindOf(value)} ${JSON.stringify(value)}`,
-      );
-    }
-    slots[key] = Array.isArray(value) ? [...value] : value;
-  }
+  const config = applyOverrides("ae", aePreset(name), overrides);
   checkAeConfig(config);
   return config;
 }

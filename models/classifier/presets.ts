@@ -4,6 +4,13 @@
  *
  * @module
  */
+import {
+  applyOverrides,
+  checkMultiple,
+  checkPositive,
+  checkWhole,
+  presetFrom,
+} from "../_presets.ts";
 
 /**
  * Everything that rebuilds a classifier (weights aside), as plain JSON data.
@@ -61,42 +68,22 @@ export const CLASSIFIER_PRESETS: Readonly<
   Record<ClassifierPresetName, Readonly<ClassifierConfig>>
 > = { classifier };
 
-function isPresetName(name: string): name is ClassifierPresetName {
-  return Object.hasOwn(CLASSIFIER_PRESETS, name);
-}
-
-function checkWhole(key: string, value: number, minimum = 1): void {
-  if (!Number.isInteger(value) || value < minimum) {
-    throw new Error(
-      `classifier config key "${key}" must be a whole number >= ${minimum}, got ${value}`,
-    );
-  }
-}
-
 /** Checks the ranges of a config's values (types are checked by the caller). */
 function checkClassifierConfig(config: ClassifierConfig): void {
-  checkWhole("imageSize", config.imageSize, 4);
-  if (config.imageSize % 4 !== 0) {
-    throw new Error(
-      `classifier config key "imageSize" must be a multiple of 4, got ${config.imageSize}`,
-    );
-  }
-  checkWhole("channels", config.channels);
-  checkWhole("classes", config.classes, 2);
-  checkWhole("baseWidth", config.baseWidth);
-  checkWhole("featureSize", config.featureSize);
-  checkWhole("maxShift", config.maxShift, 0);
+  checkWhole("classifier", "imageSize", config.imageSize, 4);
+  checkMultiple("classifier", "imageSize", config.imageSize, 4);
+  checkWhole("classifier", "channels", config.channels);
+  checkWhole("classifier", "classes", config.classes, 2);
+  checkWhole("classifier", "baseWidth", config.baseWidth);
+  checkWhole("classifier", "featureSize", config.featureSize);
+  checkWhole("classifier", "maxShift", config.maxShift, 0);
   if (config.maxShift >= config.imageSize) {
     throw new Error(
       `classifier config key "maxShift" must be below imageSize ${config.imageSize}, got ${config.maxShift}`,
     );
   }
-  checkWhole("batchSize", config.batchSize);
-  if (!(Number.isFinite(config.learningRate) && config.learningRate > 0)) {
-    throw new Error(
-      `classifier config key "learningRate" must be a positive number, got ${config.learningRate}`,
-    );
-  }
+  checkWhole("classifier", "batchSize", config.batchSize);
+  checkPositive("classifier", "learningRate", config.learningRate);
 }
 
 /**
@@ -113,14 +100,7 @@ function checkClassifierConfig(config: ClassifierConfig): void {
  * ```
  */
 export function classifierPreset(name: string): ClassifierConfig {
-  if (!isPresetName(name)) {
-    throw new Error(
-      `unknown classifier preset "${name}": use ${
-        Object.keys(CLASSIFIER_PRESETS).join(", ")
-      }`,
-    );
-  }
-  return { ...CLASSIFIER_PRESETS[name] };
+  return presetFrom("classifier", CLASSIFIER_PRESETS, name);
 }
 
 /**
@@ -145,25 +125,11 @@ export function resolveClassifierConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): ClassifierConfig {
-  const config = classifierPreset(name);
-  const slots = config as Record<string, unknown>;
-  for (const [key, value] of Object.entries(overrides)) {
-    if (!Object.hasOwn(config, key)) {
-      throw new Error(
-        `unknown classifier config key "${key}": use ${
-          Object.keys(config).join(", ")
-        }`,
-      );
-    }
-    if (typeof value !== typeof slots[key]) {
-      throw new Error(
-        `classifier config key "${key}" must be a ${typeof slots[
-          key
-        ]}, got ${typeof value} ${JSON.stringify(value)}`,
-      );
-    }
-    slots[key] = value;
-  }
+  const config = applyOverrides(
+    "classifier",
+    classifierPreset(name),
+    overrides,
+  );
   checkClassifierConfig(config);
   return config;
 }

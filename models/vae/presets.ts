@@ -5,6 +5,13 @@
  *
  * @module
  */
+import {
+  applyOverrides,
+  checkMultiple,
+  checkPositive,
+  checkWhole,
+  presetFrom,
+} from "../_presets.ts";
 
 /**
  * Everything that rebuilds a VAE (weights aside), as plain JSON data.
@@ -55,18 +62,6 @@ export const VAE_PRESETS: Readonly<Record<VaePresetName, Readonly<VaeConfig>>> =
     "vae-large": { ...vae, latentSize: 32, baseWidth: 64 },
   };
 
-function isPresetName(name: string): name is VaePresetName {
-  return Object.hasOwn(VAE_PRESETS, name);
-}
-
-function checkWhole(key: string, value: number, minimum = 1): void {
-  if (!Number.isInteger(value) || value < minimum) {
-    throw new Error(
-      `vae config key "${key}" must be a whole number >= ${minimum}, got ${value}`,
-    );
-  }
-}
-
 /**
  * Checks the ranges of a config's values (types are checked by
  * {@link resolveVaeConfig}).
@@ -74,21 +69,13 @@ function checkWhole(key: string, value: number, minimum = 1): void {
  * @throws Error naming the first key whose value is out of range.
  */
 function checkVaeConfig(config: VaeConfig): void {
-  checkWhole("imageSize", config.imageSize, 4);
-  if (config.imageSize % 4 !== 0) {
-    throw new Error(
-      `vae config key "imageSize" must be a multiple of 4, got ${config.imageSize}`,
-    );
-  }
-  checkWhole("channels", config.channels);
-  checkWhole("latentSize", config.latentSize);
-  checkWhole("baseWidth", config.baseWidth);
-  checkWhole("batchSize", config.batchSize);
-  if (!(Number.isFinite(config.learningRate) && config.learningRate > 0)) {
-    throw new Error(
-      `vae config key "learningRate" must be a positive number, got ${config.learningRate}`,
-    );
-  }
+  checkWhole("vae", "imageSize", config.imageSize, 4);
+  checkMultiple("vae", "imageSize", config.imageSize, 4);
+  checkWhole("vae", "channels", config.channels);
+  checkWhole("vae", "latentSize", config.latentSize);
+  checkWhole("vae", "baseWidth", config.baseWidth);
+  checkWhole("vae", "batchSize", config.batchSize);
+  checkPositive("vae", "learningRate", config.learningRate);
 }
 
 /**
@@ -105,14 +92,7 @@ function checkVaeConfig(config: VaeConfig): void {
  * ```
  */
 export function vaePreset(name: string): VaeConfig {
-  if (!isPresetName(name)) {
-    throw new Error(
-      `unknown vae preset "${name}": use ${
-        Object.keys(VAE_PRESETS).join(", ")
-      }`,
-    );
-  }
-  return { ...VAE_PRESETS[name] };
+  return presetFrom("vae", VAE_PRESETS, name);
 }
 
 /**
@@ -137,25 +117,7 @@ export function resolveVaeConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): VaeConfig {
-  const config = vaePreset(name);
-  const slots = config as Record<string, unknown>;
-  for (const [key, value] of Object.entries(overrides)) {
-    if (!Object.hasOwn(config, key)) {
-      throw new Error(
-        `unknown vae config key "${key}": use ${
-          Object.keys(config).join(", ")
-        }`,
-      );
-    }
-    if (typeof value !== typeof slots[key]) {
-      throw new Error(
-        `vae config key "${key}" must be a ${typeof slots[
-          key
-        ]}, got ${typeof value} ${JSON.stringify(value)}`,
-      );
-    }
-    slots[key] = value;
-  }
+  const config = applyOverrides("vae", vaePreset(name), overrides);
   checkVaeConfig(config);
   return config;
 }

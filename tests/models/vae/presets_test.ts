@@ -58,7 +58,7 @@ Deno.test("resolveVaeConfig() rejects a value of the wrong type, naming the key"
   );
   assert.throws(
     () => resolveVaeConfig("vae", { learningRate: null }),
-    /"learningRate" must be a number, got object null/,
+    /"learningRate" must be a number, got null null/,
   );
 });
 

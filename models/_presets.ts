@@ -1,0 +1,117 @@
+/**
+ * Preset tables shared by every family: look a preset up by name, apply
+ * overrides strictly (a known key, the same JSON type), check ranges with
+ * messages that name the family and the key.
+ *
+ * @module
+ */
+
+/** The JSON type of a value, telling arrays and null apart from objects. */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "array" : typeof value;
+}
+
+/**
+ * A deep copy of preset `name` from `table`.
+ *
+ * @throws Error naming the unknown preset and listing the known ones.
+ * @example
+ * ```ts
+ * import { presetFrom } from "./_presets.ts";
+ * presetFrom("vae", { vae: { latentSize: 16 } }, "vae"); // { latentSize: 16 }
+ * ```
+ */
+export function presetFrom<T>(
+  family: string,
+  table: Readonly<Record<string, T>>,
+  name: string,
+): T {
+  if (!Object.hasOwn(table, name)) {
+    throw new Error(
+      `unknown ${family} preset "${name}": use ${
+        Object.keys(table).join(", ")
+      }`,
+    );
+  }
+  return structuredClone(table[name]);
+}
+
+/**
+ * Replaces keys of `config` by `overrides`, in place, and returns it.
+ *
+ * @throws Error naming an unknown key or a value of another JSON type.
+ * @example
+ * ```ts
+ * import { applyOverrides } from "./_presets.ts";
+ * applyOverrides("vae", { latentSize: 16 }, { latentSize: 2 }); // { latentSize: 2 }
+ * ```
+ */
+export function applyOverrides<T extends object>(
+  family: string,
+  config: T,
+  overrides: Readonly<Record<string, unknown>>,
+): T {
+  const slots = config as Record<string, unknown>;
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!Object.hasOwn(config, key)) {
+      throw new Error(
+        `unknown ${family} config key "${key}": use ${
+          Object.keys(config).join(", ")
+        }`,
+      );
+    }
+    const expected = kindOf(slots[key]);
+    if (kindOf(value) !== expected) {
+      throw new Error(
+        `${family} config key "${key}" must be a${
+          expected === "array" ? "n" : ""
+        } ${expected}, ` +
+          `got ${kindOf(value)} ${JSON.stringify(value)}`,
+      );
+    }
+    slots[key] = structuredClone(value);
+  }
+  return config;
+}
+
+/** Throws unless `value` is a whole number >= `minimum`. */
+export function checkWhole(
+  family: string,
+  key: string,
+  value: number,
+  minimum = 1,
+): void {
+  if (!Number.isInteger(value) || value < minimum) {
+    throw new Error(
+      `${family} config key "${key}" must be a whole number >= ${minimum}, got ${value}`,
+    );
+  }
+}
+
+/** Throws unless `value` is a finite number > 0. */
+export function checkPositive(
+  family: string,
+  key: string,
+  value: number,
+): void {
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new Error(
+      `${family} config key "${key}" must be a positive number, got ${value}`,
+    );
+  }
+}
+
+/** Throws unless `value` is a multiple of `factor`. */
+export function checkMultiple(
+  family: string,
+  key: string,
+  value: number,
+  factor: number,
+): void {
+  if (value % factor !== 0) {
+    throw new Error(
+      `${family} config key "${key}" must be a multiple of ${factor}, got ${value}`,
+    );
+  }
+}
