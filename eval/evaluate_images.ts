@@ -39,8 +39,10 @@ export interface ImageEvaluation {
   count: number;
   /**
    * Fréchet distance between the samples' features and the reference's
-   * (lower is better; MNIST's test split against its training split is
-   * below 1 with the trained `classifier`).
+   * (lower is better). With the `classifier` preset trained 3 epochs, MNIST's
+   * test split scores about 1.2 against the training split's statistics and
+   * 10000 training images about 0.65 (the small-sample bias); uniform noise
+   * scores about 600.
    */
   fid: number;
   /** exp(E KL(p(y|x) || p(y))) over splits: 1 (worst) to classes (best). */
@@ -68,16 +70,18 @@ export interface ImageEvaluation {
  * @throws Error if the images do not fit the classifier or the reference's
  * size differs from the classifier's features.
  *
- * @example The test split scored against itself
+ * @example Images scored against their own statistics
  * ```ts
  * import { evaluateImages } from "./evaluate_images.ts";
  * import { referenceStatistics } from "./reference_statistics.ts";
  * import { createClassifier } from "../models/classifier/classifier.ts";
- * import { loadMnist } from "../data/mnist.ts";
- * const { test } = await loadMnist();
- * const classifier = createClassifier("classifier");
- * const reference = referenceStatistics(classifier, test);
- * console.log(evaluateImages(classifier, test, reference).fid); // about 0
+ * import { tf } from "../backends/tf.ts";
+ * const classifier = createClassifier("classifier"); // load trained weights here
+ * const images = tf.randomUniform([20, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const reference = referenceStatistics(classifier, images);
+ * const { fid, modes } = evaluateImages(classifier, images, reference);
+ * console.log(fid, modes); // about 0, and 1 or more
+ * images.dispose();
  * classifier.dispose();
  * ```
  */

@@ -7,16 +7,19 @@
  * {@link referenceStatistics} and {@link classAccuracy} run the classifier
  * (`models/classifier/`).
  *
- * @example Score images against the training split's statistics
+ * @example Score samples against real images' statistics
  * ```ts
  * import { evaluateImages, referenceStatistics } from "./mod.ts";
  * import { createClassifier } from "../models/classifier/mod.ts";
- * import { loadMnist } from "../data/mnist.ts";
- * const { train, test } = await loadMnist();
+ * import { tf } from "../backends/tf.ts";
  * const classifier = createClassifier("classifier"); // load trained weights here
- * const reference = referenceStatistics(classifier, train);
- * const { fid, inceptionScore, modes } = evaluateImages(classifier, test, reference);
+ * // Real images (in practice a data split) and a generator's samples.
+ * const real = tf.randomUniform([16, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const samples = tf.randomUniform([16, 28, 28, 1], 0, 0.5, "float32", 2) as tf.Tensor4D;
+ * const reference = referenceStatistics(classifier, real);
+ * const { fid, inceptionScore, modes } = evaluateImages(classifier, samples, reference);
  * console.log(fid, inceptionScore.mean, modes);
+ * tf.dispose([real, samples]);
  * classifier.dispose();
  * ```
  *

@@ -28,11 +28,12 @@ import {
  * ```ts
  * import { referenceStatistics } from "./reference_statistics.ts";
  * import { createClassifier } from "../models/classifier/classifier.ts";
- * import { loadMnist } from "../data/mnist.ts";
- * const { test } = await loadMnist();
- * const classifier = createClassifier("classifier");
- * const reference = referenceStatistics(classifier, test);
- * console.log(reference.mean.length); // 128
+ * import { tf } from "../backends/tf.ts";
+ * const classifier = createClassifier("classifier"); // load trained weights here
+ * const images = tf.randomUniform([8, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
+ * const reference = referenceStatistics(classifier, images);
+ * console.log(reference.mean.length, reference.covariance.length); // 128 16384
+ * images.dispose();
  * classifier.dispose();
  * ```
  */

