@@ -15,19 +15,17 @@
  */
 import assert from "node:assert/strict";
 import { tf } from "../backends/tf.ts";
+import { Mulberry32 } from "../data/random.ts";
 
 /** Small, fast, seedable PRNG (mulberry32); `next()` is uniform in [0, 1). */
 export class Rng {
-  #state: number;
+  readonly #generator: Mulberry32;
   constructor(seed: number) {
-    this.#state = seed >>> 0;
+    this.#generator = new Mulberry32(seed);
   }
 
   next(): number {
-    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.#generator.next();
   }
 
   /** Whole number in [lo, hi], both ends included. */
