@@ -14,6 +14,7 @@ import type { ImageSet } from "../data/image_set.ts";
 import type { Classifier } from "../models/classifier/classifier.ts";
 import { referenceStatistics } from "../eval/reference_statistics.ts";
 import type { EvaluationClassifier } from "../eval/sample_quality.ts";
+import { dataSuffix } from "./_data.ts";
 
 /** A trained model ready to sample or evaluate. */
 export interface OpenedRun {
@@ -43,6 +44,9 @@ export async function openRun(
     const averaged = useAverage &&
       [...weights.keys()].every((name) => saved.tensors.has(`ema.${name}`));
     assignVariables(weights, saved.tensors, averaged ? "ema." : "model.", path);
+    if (model.buffers) {
+      assignVariables(model.buffers, saved.tensors, "buffer.", path);
+    }
     return {
       family,
       model,
@@ -57,18 +61,26 @@ export async function openRun(
   }
 }
 
-/** Where `train --model classifier` puts the evaluation classifier by default. */
-export const DEFAULT_CLASSIFIER_RUN = join("runs", "classifier");
+/**
+ * Where `train --model classifier` puts the evaluation classifier of a
+ * dataset by default: runs/classifier (MNIST), runs/classifier-fashion.
+ */
+export function defaultClassifierRun(data: string): string {
+  return join("runs", `classifier${dataSuffix(data)}`);
+}
 
 /**
  * The evaluation classifier for sample metrics: `dir` if given (an error if
- * it holds none), else runs/classifier when it exists, else undefined.
+ * it holds none), else the data's default run when it exists, else
+ * undefined (also for toy points, which have no classifier).
  */
 export async function openClassifier(
   dir: string | undefined,
-  test: ImageSet,
+  data: { name: string; kind: "images" | "points"; test: ImageSet },
 ): Promise<EvaluationClassifier | undefined> {
-  const path = dir ?? DEFAULT_CLASSIFIER_RUN;
+  if (data.kind === "points") return undefined;
+  const test = data.test;
+  const path = dir ?? defaultClassifierRun(data.name);
   if (dir === undefined) {
     try {
       await Deno.stat(join(path, RUN_FILES.checkpoint));

@@ -4,7 +4,7 @@
  * @module
  */
 import { describeEngine, initEngine } from "../backends/engine.ts";
-import { loadImageData } from "./_data.ts";
+import { dataSpecOf, loadImageData } from "./_data.ts";
 import { openClassifier, openRun } from "./_run.ts";
 import {
   COMMON_FLAGS,
@@ -56,10 +56,10 @@ export async function main(args: string[]): Promise<void> {
   say(describeEngine(engine));
   const run = await openRun(values.run, { useAverage: !values.raw });
   try {
-    const data = await loadImageData("mnist");
+    const data = await loadImageData(dataSpecOf(run.training));
     const classifier = run.family.name === "classifier"
       ? undefined
-      : await openClassifier(values.classifier, data.test);
+      : await openClassifier(values.classifier, data);
     if (!classifier && run.family.name !== "classifier") {
       say(
         "no evaluation classifier (train one: deno task train --model classifier); skipping fid, inception_score, modes",

@@ -8,13 +8,15 @@ import { tf } from "../backends/tf.ts";
 import { describeEngine, initEngine } from "../backends/engine.ts";
 import { imageGrid } from "../data/image_grid.ts";
 import { writePng } from "../data/png.ts";
-import { loadImageData } from "./_data.ts";
+import { dataSpecOf, loadImageData } from "./_data.ts";
+import type { SampleOption, SampleRequest } from "../models/registry.ts";
 import { openRun } from "./_run.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
   engineOptions,
   parseFlags,
+  positiveNumber,
   UsageError,
   wholeNumber,
 } from "./_flags.ts";
@@ -32,6 +34,13 @@ Usage: deno task sample --run DIR [--n 64] [--out FILE.png]
   --seed N         seed of the draw (default 0)
   --kind NAME      what to draw: samples, reconstructions, interpolation
                    (default: the model's first kind)
+  --class N        draw only class N (conditional models: cgan, ddpm --conditional);
+                   without it they draw one row per class
+  --temperature T  scale of the prior noise, e.g. 0.7 (flow, vae; default 1)
+  --guidance W     classifier-free guidance scale (conditional ddpm; default 3)
+  --sampler NAME   ddpm (ancestral) or ddim (diffusion; default ddim)
+  --sampler-steps N  denoising steps (diffusion; default 1000 for ddpm, 50 for ddim)
+  --eta X          DDIM noise: 0 deterministic .. 1 (diffusion; default 0)
   --raw            use the raw weights even when the run kept an EMA
   --out FILE.png   where to write (default DIR/sample-KIND-SEED.png)
 ${COMMON_HELP}`;
@@ -46,6 +55,12 @@ export async function main(args: string[]): Promise<void> {
     kind: { type: "string" },
     raw: { type: "boolean" },
     out: { type: "string" },
+    class: { type: "string" },
+    temperature: { type: "string" },
+    guidance: { type: "string" },
+    sampler: { type: "string" },
+    "sampler-steps": { type: "string" },
+    eta: { type: "string" },
   });
   if (values.help) {
     console.log(HELP);
@@ -70,13 +85,22 @@ export async function main(args: string[]): Promise<void> {
         } for ${run.preset}, got "${kind}"`,
       );
     }
-    const data = await loadImageData("mnist");
+    const data = await loadImageData(dataSpecOf(run.training));
+    const options = sampleOptions(values, run.family.sampleOptions ?? []);
+    if (
+      options.classLabel !== undefined && options.classLabel >= data.classes
+    ) {
+      throw new UsageError(
+        `--class must be below ${data.classes} (the classes of ${data.name}), got ${options.classLabel}`,
+      );
+    }
     const { values: pixels, shape } = tf.tidy(() => {
       const images = run.family.sample(run.model, {
         count,
         seed,
         kind,
         test: data.test,
+        ...options,
       });
       return { values: images.dataSync() as Float32Array, shape: images.shape };
     });
@@ -97,4 +121,76 @@ export async function main(args: string[]): Promise<void> {
   } finally {
     run.model.dispose();
   }
+}
+
+/** Flag of each optional request field. */
+const OPTION_FLAGS: Record<SampleOption, string> = {
+  classLabel: "class",
+  temperature: "temperature",
+  guidance: "guidance",
+  sampler: "sampler",
+  samplerSteps: "sampler-steps",
+  eta: "eta",
+};
+
+/**
+ * The optional request fields given on the command line, checked; a flag
+ * the model does not honour is a usage error naming the flag.
+ */
+function sampleOptions(
+  values: Record<string, unknown>,
+  honoured: readonly SampleOption[],
+): Partial<SampleRequest> {
+  const options: Partial<SampleRequest> = {};
+  for (const [option, flag] of Object.entries(OPTION_FLAGS)) {
+    const text = values[flag];
+    if (typeof text !== "string") continue;
+    if (!honoured.includes(option as SampleOption)) {
+      throw new UsageError(
+        `--${flag} does not apply to this model` +
+          (honoured.length
+            ? ` (it takes ${
+              honoured.map((o) => `--${OPTION_FLAGS[o]}`).join(", ")
+            })`
+            : ""),
+      );
+    }
+  }
+  const text = (flag: string) => values[flag] as string | undefined;
+  if (text("class") !== undefined) {
+    options.classLabel = wholeNumber("class", text("class")!, 0);
+  }
+  if (text("temperature") !== undefined) {
+    options.temperature = positiveNumber("temperature", text("temperature")!);
+  }
+  if (text("guidance") !== undefined) {
+    const guidance = Number(text("guidance"));
+    if (!Number.isFinite(guidance) || guidance < 0 || text("guidance") === "") {
+      throw new UsageError(
+        `--guidance must be a number >= 0, got "${text("guidance")}"`,
+      );
+    }
+    options.guidance = guidance;
+  }
+  if (text("sampler") !== undefined) {
+    if (!["ddpm", "ddim"].includes(text("sampler")!)) {
+      throw new UsageError(
+        `--sampler must be ddpm or ddim, got "${text("sampler")}"`,
+      );
+    }
+    options.sampler = text("sampler");
+  }
+  if (text("sampler-steps") !== undefined) {
+    options.samplerSteps = wholeNumber("sampler-steps", text("sampler-steps")!);
+  }
+  if (text("eta") !== undefined) {
+    const eta = Number(text("eta"));
+    if (!(eta >= 0 && eta <= 1) || text("eta") === "") {
+      throw new UsageError(
+        `--eta must be a number from 0 to 1, got "${text("eta")}"`,
+      );
+    }
+    options.eta = eta;
+  }
+  return options;
 }

@@ -18,7 +18,7 @@ import {
   type TrainingOptions,
 } from "../train/trainer.ts";
 import { formatDuration } from "../train/progress.ts";
-import { loadImageData } from "./_data.ts";
+import { type DataSpec, dataSuffix, loadImageData } from "./_data.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -43,7 +43,9 @@ export const DEFAULT_STEPS = 3000;
 /** Everything `train` was asked to do. */
 export interface TrainCommand {
   model: string;
-  data: string;
+  data: DataSpec;
+  /** `--eval-every N`: steps between the family's training-time metrics (0: off). */
+  evalEvery: number;
   overrides: Record<string, unknown>;
   training: TrainingOptions;
   /** Epochs asked for instead of steps (converted once the data is loaded). */
@@ -58,7 +60,7 @@ export interface TrainCommand {
 /** The command's `--help`. */
 export const HELP = `genwasm train: ${SUMMARY}
 
-Usage: deno task train [--model NAME] [--data mnist] [flags]
+Usage: deno task train [--model NAME] [--data mnist|fashion|folder:PATH|moons|gaussians|swissroll] [flags]
 
 Models:
 ${
@@ -70,8 +72,13 @@ Writes into --out: checkpoint.safetensors (weights, Adam state, EMA, step,
 random state; written atomically), metrics.jsonl, loss.png, samples.png.
 
   --model NAME          model preset (default ${DEFAULT_MODEL})
-  --data NAME           dataset (default mnist)
+  --data NAME           mnist (default), fashion (Debian dataset-fashion-mnist),
+                        folder:PATH (PNG files; class sub-folders give labels),
+                        moons, gaussians, swissroll (toy 2-D points)
+  --image-size N        folder: images are resized to N x N (default 32)
+  --channels 1|3        folder: images as grey or RGB (default 3)
   --set KEY=VALUE       override a preset key, e.g. --set latentSize=32 (repeatable)
+  --conditional         class-conditional variant (same as --set conditional=true)
   --steps N             optimiser steps (default ${DEFAULT_STEPS})
   --epochs N            passes over the training set, instead of --steps
   --batch N             images per step (default 64)
@@ -88,13 +95,18 @@ random state; written atomically), metrics.jsonl, loss.png, samples.png.
   --log-every N         steps between logged lines (default 50)
   --checkpoint-every N  steps between checkpoints (default 500)
   --sample-every N      steps between sample grids (default 500)
+  --eval-every N        steps between training-time metrics such as FID and
+                        modes covered, logged and plotted to eval.png (default: off)
 ${COMMON_HELP}`;
 
 const FLAGS = {
   ...COMMON_FLAGS,
   model: { type: "string" },
   data: { type: "string" },
+  "image-size": { type: "string" },
+  channels: { type: "string" },
   set: { type: "string", multiple: true },
+  conditional: { type: "boolean" },
   steps: { type: "string" },
   epochs: { type: "string" },
   batch: { type: "string" },
@@ -109,6 +121,7 @@ const FLAGS = {
   "log-every": { type: "string" },
   "checkpoint-every": { type: "string" },
   "sample-every": { type: "string" },
+  "eval-every": { type: "string" },
 } as const;
 
 /**
@@ -196,12 +209,29 @@ export function parseTrainArgs(args: string[]): TrainCommand | "help" {
       0,
     );
   }
-  const out = values.out ?? join("runs", model);
+  const data: DataSpec = { data: values.data ?? "mnist" };
+  if (values["image-size"] !== undefined) {
+    data.imageSize = wholeNumber("image-size", values["image-size"]);
+  }
+  if (values.channels !== undefined) {
+    if (values.channels !== "1" && values.channels !== "3") {
+      throw new UsageError(
+        `--channels must be 1 or 3, got "${values.channels}"`,
+      );
+    }
+    data.channels = Number(values.channels) as 1 | 3;
+  }
+  const out = values.out ?? join("runs", model + dataSuffix(data.data));
   if (out.trim() === "") throw new UsageError("--out must not be empty");
+  const overrides = parseOverrides(values.set ?? []);
+  if (values.conditional) overrides.conditional = true;
   return {
     model,
-    data: values.data ?? "mnist",
-    overrides: parseOverrides(values.set ?? []),
+    data,
+    evalEvery: values["eval-every"] !== undefined
+      ? wholeNumber("eval-every", values["eval-every"], 0)
+      : 0,
+    overrides,
     training,
     ...(epochs !== undefined ? { epochs } : {}),
     learningRateGiven: values.lr !== undefined,
@@ -237,13 +267,32 @@ export async function runTrain(
   if (command.epochs !== undefined) {
     training.steps = command.epochs * Math.floor(count / training.batchSize);
   }
+  const accepted = family.dataKinds ?? ["images"];
+  if (!accepted.includes(data.kind)) {
+    throw new UsageError(
+      `--data ${data.name}: ${command.model} trains on ${
+        accepted.join(" or ")
+      }, not ${data.kind === "points" ? "2-D points" : "images"}`,
+    );
+  }
+  const overrides = { ...command.overrides };
+  if (data.kind === "images") {
+    const [, height, , channels] = data.train.shape;
+    overrides.imageSize ??= height;
+    overrides.channels ??= channels;
+  }
   let model;
   try {
     model = family.create(
       command.model,
-      command.overrides,
+      overrides,
       training.seed,
-      command.learningRateGiven ? { learningRate: training.learningRate } : {},
+      {
+        classes: data.classes,
+        ...(command.learningRateGiven
+          ? { learningRate: training.learningRate }
+          : {}),
+      },
     );
   } catch (error) {
     throw new UsageError(`--set: ${(error as Error).message}`);
@@ -253,10 +302,30 @@ export async function runTrain(
       `${command.model} on ${data.name}: ${count} training images, ${training.steps} steps of ${training.batchSize}` +
         (command.resume ? `, resuming ${command.out}` : ""),
     );
-    const result = await train(model, data.train, training, {
-      out: command.out,
-      resume: command.resume,
-    });
+    const classifier = family.name === "classifier"
+      ? undefined
+      : await openClassifier(undefined, data);
+    let result;
+    try {
+      result = await train(model, data.train, training, {
+        out: command.out,
+        resume: command.resume,
+        source: { ...command.data },
+        ...(command.evalEvery > 0
+          ? {
+            monitor: {
+              every: command.evalEvery,
+              measure: () =>
+                family.monitor?.(model, { ...data, classifier }) ??
+                  Promise.resolve({}),
+            },
+          }
+          : {}),
+      });
+    } catch (error) {
+      classifier?.model.dispose();
+      throw error;
+    }
     console.log(
       `trained to step ${result.step} (${
         (1000 * result.secondsPerStep).toFixed(1)
@@ -265,9 +334,6 @@ export async function runTrain(
           formatDuration(result.secondsPerStep * training.steps)
         } for the run)`,
     );
-    const classifier = family.name === "classifier"
-      ? undefined
-      : await openClassifier(undefined, data.test);
     let metrics;
     try {
       metrics = await family.evaluate(model, { ...data, classifier });

@@ -22,7 +22,28 @@ export interface SampleRequest {
   kind: string;
   /** Test images for kinds that start from data (reconstructions, interpolation). */
   test: ImageSet;
+  /** `--class N`: draw only this class (conditional models). */
+  classLabel?: number;
+  /** `--temperature T`: scale of the prior's noise (flows, VAE). */
+  temperature?: number;
+  /** `--guidance W`: classifier-free guidance scale (conditional diffusion). */
+  guidance?: number;
+  /** `--sampler NAME`: e.g. "ddpm" or "ddim" (diffusion). */
+  sampler?: string;
+  /** `--sampler-steps N`: denoising steps (diffusion). */
+  samplerSteps?: number;
+  /** `--eta X`: DDIM's noise scale, 0 = deterministic (diffusion). */
+  eta?: number;
 }
+
+/** The optional fields of {@link SampleRequest}, as `sample` flags name them. */
+export type SampleOption =
+  | "classLabel"
+  | "temperature"
+  | "guidance"
+  | "sampler"
+  | "samplerSteps"
+  | "eta";
 
 /** Data an evaluation may use. */
 export interface EvaluationData {
@@ -30,6 +51,14 @@ export interface EvaluationData {
   test: ImageSet;
   /** A trained evaluation classifier, when one is at hand: sample FID, IS, modes. */
   classifier?: EvaluationClassifier;
+}
+
+/** What `train` tells `create` beyond the preset's own keys. */
+export interface ModelRecipe {
+  /** `--lr`, for families that keep the learning rate in their config. */
+  learningRate?: number;
+  /** Number of classes in the data (conditional models, classifiers). */
+  classes?: number;
 }
 
 /** One model family as the CLI sees it. */
@@ -42,8 +71,19 @@ export interface ModelFamily {
   presets: readonly string[];
   /** Training recipe for this family (overridable by flags). */
   training: Partial<TrainingOptions>;
+  /**
+   * Data the family trains on (default ["images"]). Image families take
+   * `imageSize` and `channels` config keys, which `train` sets from the data;
+   * "points" families train on the toy 2-D sets, seen as (count, 1, 1, 2).
+   */
+  dataKinds?: readonly ("images" | "points")[];
   /** Picture kinds `sample --kind` accepts; the first is the default. */
   sampleKinds: readonly string[];
+  /**
+   * Optional request fields this family honours; `sample` refuses the
+   * others with a usage error (e.g. `--guidance` for a VAE).
+   */
+  sampleOptions?: readonly SampleOption[];
   /**
    * Builds a model from a preset and overrides (checked strictly: unknown
    * keys or wrong types throw), with weights from `seed`. A checkpoint's
@@ -54,10 +94,19 @@ export interface ModelFamily {
     preset: string,
     overrides: Record<string, unknown>,
     seed: number,
-    recipe?: { learningRate?: number },
+    recipe?: ModelRecipe,
   ): TrainableModel;
   /** The picture for `sample`. Runs inside tf.tidy. */
   sample(model: TrainableModel, request: SampleRequest): tf.Tensor4D;
+  /**
+   * Cheaper metrics measured while training (`train --eval-every N`), e.g.
+   * FID on 1,000 samples and modes covered; the trainer logs and plots
+   * them. Defaults to nothing.
+   */
+  monitor?(
+    model: TrainableModel,
+    data: EvaluationData,
+  ): Promise<Record<string, number>>;
   /** Metrics for `eval` and the end of `train`, as plain numbers. */
   evaluate(
     model: TrainableModel,

@@ -40,19 +40,37 @@ export class WeightAverage {
 
   /** Runs `fn` with the averages in place of the weights, then puts the weights back. */
   withAverages<T>(fn: () => T): T {
+    const restore = this.swapIn();
+    try {
+      return fn();
+    } finally {
+      restore();
+    }
+  }
+
+  /** {@link withAverages} for asynchronous work (evaluation while training). */
+  async withAveragesAsync<T>(fn: () => Promise<T>): Promise<T> {
+    const restore = this.swapIn();
+    try {
+      return await fn();
+    } finally {
+      restore();
+    }
+  }
+
+  /** Puts the averages in place of the weights; returns what undoes it. */
+  private swapIn(): () => void {
     const saved = new Map<string, tf.Tensor>();
     for (const [name, weight] of this.weights) {
       saved.set(name, tf.keep(weight.clone()));
       weight.assign(this.averages.get(name)!);
     }
-    try {
-      return fn();
-    } finally {
+    return () => {
       for (const [name, weight] of this.weights) {
         weight.assign(saved.get(name)!);
         saved.get(name)!.dispose();
       }
-    }
+    };
   }
 
   /** Frees the averages. */

@@ -52,8 +52,22 @@ export interface TrainableModel {
   readonly groups: Record<string, Map<string, tf.Variable>>;
   /** The phases of one step, in order. */
   readonly phases: TrainingPhase[];
-  /** Pixel range the model wants its images in: [0, 1] or [-1, 1]. */
-  readonly pixelRange: "unit" | "symmetric";
+  /**
+   * Range the model wants its inputs in: "unit" [0, 1], "symmetric" [-1, 1],
+   * or "raw" (values as stored, e.g. the 2-D points of a toy dataset).
+   */
+  readonly pixelRange: "unit" | "symmetric" | "raw";
+  /**
+   * State that is saved and restored but not trained by gradients, by a
+   * name unique across groups and buffers: BatchNorm running statistics,
+   * ActNorm's "initialised" flag. Checkpointed as `buffer.<name>`.
+   */
+  readonly buffers?: Map<string, tf.Variable>;
+  /**
+   * Called once with the first batch before step 0 of a fresh run (never
+   * on resume): data-dependent initialisation such as Glow's ActNorm.
+   */
+  initialize?(batch: TrainingBatch, context: StepContext): void;
   /** Adam settings per group, where they differ from the run's defaults. */
   readonly optimizers?: Record<string, GroupOptimizerSettings>;
   /**

@@ -82,10 +82,25 @@ export interface RunOptions {
   out: string;
   /** Continue from `out`/checkpoint.safetensors. */
   resume?: boolean;
+  /**
+   * Where the data came from (e.g. `{data: "fashion"}`), saved in the
+   * checkpoint's training record so `sample` and `eval` reload the same data.
+   */
+  source?: Record<string, unknown>;
   /** Progress output; default stdout. */
   write?: (text: string) => void;
   /** Redraw one progress line; default: stdout is a terminal. */
   interactive?: boolean;
+  /**
+   * Metrics measured while training (e.g. FID, modes covered, bits/dim),
+   * every `every` steps and at the end, with the EMA weights when the run
+   * keeps them. Logged to metrics.jsonl as `{step, eval: {...}}` and
+   * plotted to eval.png.
+   */
+  monitor?: {
+    every: number;
+    measure(step: number): Promise<Record<string, number>>;
+  };
 }
 
 /** What a finished run reports. */
@@ -117,6 +132,7 @@ export const RUN_FILES = {
   metrics: "metrics.jsonl",
   samples: "samples.png",
   lossPlot: "loss.png",
+  evalPlot: "eval.png",
 } as const;
 
 /** Seeds of the random stream derive from the run seed through this. */
@@ -179,8 +195,11 @@ export async function train(
 
   if (run.resume) {
     const saved = await loadCheckpoint(checkpointPath);
-    checkCompatible(saved, model, options, checkpointPath);
+    checkCompatible(saved, model, options, checkpointPath, run.source);
     assignVariables(allWeights, saved.tensors, "model.", checkpointPath);
+    if (model.buffers) {
+      assignVariables(model.buffers, saved.tensors, "buffer.", checkpointPath);
+    }
     if (average) {
       assignVariables(average.averages, saved.tensors, "ema.", checkpointPath);
     }
@@ -208,7 +227,8 @@ export async function train(
     name: phase.name,
     points: [],
   }));
-  if (run.resume) await trimLog(metricsPath, step, history);
+  const evaluations: Series[] = [];
+  if (run.resume) await trimLog(metricsPath, step, history, evaluations);
   const log = new MetricsLog(metricsPath, { append: run.resume });
   const progress = new Progress({
     total: options.steps,
@@ -227,9 +247,19 @@ export async function train(
       config: model.config,
       step,
       randomState: stream.state,
-      training: { ...options },
+      training: { ...options, ...run.source },
       tensors: collectTensors(model, optimizers, average),
     });
+  };
+  const measure = async () => {
+    if (!run.monitor) return;
+    const monitor = run.monitor;
+    const metrics = average
+      ? await average.withAveragesAsync(() => monitor.measure(step))
+      : await monitor.measure(step);
+    log.write({ step, eval: metrics });
+    addEvaluation(evaluations, step, metrics);
+    await writePng(join(run.out, RUN_FILES.evalPlot), plotSeries(evaluations));
   };
   const drawSamples = async () => {
     if (!model.generate) return;
@@ -254,6 +284,19 @@ export async function train(
   try {
     while (step < options.steps) {
       const indices = batches.next().value as Uint32Array;
+      if (step === 0 && model.initialize) {
+        const first = toBatchTensors(data, indices, model.pixelRange);
+        try {
+          tf.tidy(() =>
+            model.initialize!(first, {
+              step,
+              seed: () => stream.nextSeed(),
+            })
+          );
+        } finally {
+          tf.dispose([first.images, first.labels]);
+        }
+      }
       const base = learningRateAt(step, {
         base: options.learningRate,
         warmupSteps: options.warmupSteps,
@@ -320,6 +363,12 @@ export async function train(
         step === options.steps
       ) {
         await drawSamples();
+      }
+      if (
+        run.monitor &&
+        (step % run.monitor.every === 0 || step === options.steps)
+      ) {
+        await measure();
       }
     }
   } finally {
@@ -388,6 +437,9 @@ function collectTensors(
   for (const [name, variable] of average?.averages ?? []) {
     tensors.set(`ema.${name}`, storeTensor(variable));
   }
+  for (const [name, variable] of model.buffers ?? []) {
+    tensors.set(`buffer.${name}`, storeTensor(variable));
+  }
   return tensors;
 }
 
@@ -397,6 +449,7 @@ function checkCompatible(
   model: TrainableModel,
   options: TrainingOptions,
   source: string,
+  dataSource: Record<string, unknown> = {},
 ): void {
   if (saved.preset !== model.preset) {
     throw new Error(
@@ -419,6 +472,16 @@ function checkCompatible(
       );
     }
   }
+  for (const [key, value] of Object.entries(dataSource)) {
+    const was = saved.training[key] ?? (key === "data" ? "mnist" : undefined);
+    if (JSON.stringify(was) !== JSON.stringify(value)) {
+      throw new Error(
+        `${source}: was trained with ${key} ${
+          JSON.stringify(was)
+        }; resume with the same, not ${JSON.stringify(value)}`,
+      );
+    }
+  }
   if (saved.step > options.steps) {
     throw new Error(
       `${source}: is at step ${saved.step}, past the ${options.steps} steps asked for`,
@@ -435,6 +498,7 @@ async function trimLog(
   path: string,
   upToStep: number,
   history: Series[],
+  evaluations: Series[],
 ): Promise<void> {
   let text = "";
   try {
@@ -444,7 +508,9 @@ async function trimLog(
   }
   const kept: string[] = [];
   for (const line of text.split("\n")) {
-    let record: Record<string, number>;
+    let record: Record<string, number> & {
+      eval?: Record<string, number>;
+    };
     try {
       record = JSON.parse(line);
     } catch {
@@ -452,6 +518,7 @@ async function trimLog(
     }
     if (!(record.step <= upToStep)) continue;
     kept.push(line);
+    if (record.eval) addEvaluation(evaluations, record.step, record.eval);
     for (const series of history) {
       if (typeof record[series.name] === "number") {
         series.points.push([record.step, record[series.name]]);
@@ -462,4 +529,18 @@ async function trimLog(
     path,
     new TextEncoder().encode(kept.map((line) => `${line}\n`).join("")),
   );
+}
+
+/** Appends one monitor measurement to its per-metric series. */
+function addEvaluation(
+  evaluations: Series[],
+  step: number,
+  metrics: Record<string, number>,
+): void {
+  for (const [name, value] of Object.entries(metrics)) {
+    if (!Number.isFinite(value)) continue;
+    let series = evaluations.find((s) => s.name === name);
+    if (!series) evaluations.push(series = { name, points: [] });
+    series.points.push([step, value]);
+  }
 }

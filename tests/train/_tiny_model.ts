@@ -1,7 +1,9 @@
 /**
  * A tiny TrainableModel for trainer tests: a dense autoencoder on 4x4 images
- * with seeded noise on its input (so the random stream matters), and a
- * switch that makes the loss NaN from a given step on.
+ * with seeded noise on its input (so the random stream matters), a switch
+ * that makes the loss NaN from a given step on, and optionally state: a
+ * buffer counting the images seen and a data-dependent initialisation that
+ * sets the decoder bias to the first batch's mean pixel.
  */
 import { tf } from "../../backends/tf.ts";
 import type { ImageSet } from "../../data/image_set.ts";
@@ -18,7 +20,8 @@ export function tinyImages(count: number, seed: number): ImageSet {
 }
 
 export function tinyModel(
-  { seed = 1, nanFromStep = Infinity, withGenerate = true } = {},
+  { seed = 1, nanFromStep = Infinity, withGenerate = true, stateful = false } =
+    {},
 ): TrainableModel & { weights: Map<string, tf.Variable> } {
   const rng = new Rng(seed);
   const weights = new Map<string, tf.Variable>([
@@ -31,6 +34,9 @@ export function tinyModel(
       tf.variable(tf.tensor2d(rng.uniform(3 * 16, -0.3, 0.3), [3, 16])),
     ],
     ["decoder.bias", tf.variable(tf.zeros([16]))],
+  ]);
+  const buffers = new Map<string, tf.Variable>([
+    ["seen", tf.variable(tf.scalar(0), false)],
   ]);
   const decode = (code: tf.Tensor) =>
     tf.add(
@@ -48,6 +54,10 @@ export function tinyModel(
       group: "model",
       loss: (batch, context) => {
         const flat = tf.reshape(batch.images, [-1, 16]);
+        if (stateful) {
+          const seen = buffers.get("seen")!;
+          seen.assign(tf.add(seen, flat.shape[0]));
+        }
         const noisy = tf.add(
           flat,
           tf.randomNormal(flat.shape, 0, 0.1, "float32", context.seed()),
@@ -72,6 +82,18 @@ export function tinyModel(
           ) as tf.Tensor4D,
       }
       : {}),
-    dispose: () => weights.forEach((w) => w.dispose()),
+    ...(stateful
+      ? {
+        buffers,
+        initialize: (batch: { images: tf.Tensor }) =>
+          weights.get("decoder.bias")!.assign(
+            tf.fill([16], tf.mean(batch.images).dataSync()[0]),
+          ),
+      }
+      : {}),
+    dispose: () => {
+      weights.forEach((w) => w.dispose());
+      buffers.forEach((b) => b.dispose());
+    },
   };
 }

@@ -49,13 +49,13 @@ async function withTempDir(fn: (dir: string) => Promise<void>) {
 Deno.test("train() resumed from a checkpoint matches the uninterrupted run", async () => {
   await withTempDir(async (dir) => {
     const straight = join(dir, "straight"), split = join(dir, "split");
-    const a = tinyModel();
+    const a = tinyModel({ stateful: true });
     await train(a, data, options(), { out: straight, ...quiet });
-    const b = tinyModel();
+    const b = tinyModel({ stateful: true });
     // Stop after 3 steps (crossing an epoch boundary later: 40 images / 8 = 5 batches).
     await train(b, data, options({ steps: 3 }), { out: split, ...quiet });
     b.dispose();
-    const c = tinyModel({ seed: 999 }); // different initial weights: all must come from the checkpoint
+    const c = tinyModel({ seed: 999, stateful: true }); // different initial weights: all must come from the checkpoint
     await train(c, data, options(), { out: split, resume: true, ...quiet });
     const straightLosses = readLosses(straight),
       splitLosses = readLosses(split);
@@ -86,19 +86,45 @@ Deno.test("train() resumed from a checkpoint matches the uninterrupted run", asy
   });
 });
 
-Deno.test("train() writes checkpoint, metrics, loss plot and sample grid; weights round-trip bit-exact", async () => {
+Deno.test("train() writes checkpoint, metrics, loss and eval plots, sample grid; weights and buffers round-trip bit-exact", async () => {
   await withTempDir(async (dir) => {
-    const model = tinyModel();
+    const model = tinyModel({ stateful: true });
+    const before = model.weights.get("decoder.bias")!.dataSync()[0];
+    const measured: number[] = [];
     const result = await train(model, data, options({ steps: 4 }), {
       out: dir,
       ...quiet,
+      monitor: {
+        every: 3,
+        measure: (step) => {
+          measured.push(step);
+          return Promise.resolve({ score: step * 2 });
+        },
+      },
     });
+    assert.equal(before, 0);
+    assert.notEqual(
+      model.weights.get("decoder.bias")!.dataSync()[0],
+      0,
+      "initialize() ran",
+    );
+    assert.deepEqual(measured, [3, 4], "monitor every 3 steps and at the end");
+    const evals = Deno.readTextFileSync(join(dir, RUN_FILES.metrics)).trim()
+      .split("\n").map((line) => JSON.parse(line)).filter((r) => r.eval);
+    assert.deepEqual(evals, [{ step: 3, eval: { score: 6 } }, {
+      step: 4,
+      eval: { score: 8 },
+    }]);
     for (const file of Object.values(RUN_FILES)) {
       assert.ok(Deno.statSync(join(dir, file)).size > 0, `${file} written`);
     }
     const saved = await loadCheckpoint(result.checkpoint);
     assert.equal(saved.preset, "tiny");
     assert.deepEqual(saved.config, { code: 3 });
+    assert.deepEqual(
+      saved.tensors.get("buffer.seen")!.data,
+      Float32Array.of(32),
+    );
     for (const [name, variable] of model.weights) {
       assert.deepEqual(
         saved.tensors.get(`model.${name}`)!.data,
