@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   train: () => import("./train.ts"),
   sample: () => import("./sample.ts"),
   eval: () => import("./eval.ts"),
+  encode: () => import("./encode.ts"),
 };
 
 async function globalHelp(): Promise<string> {

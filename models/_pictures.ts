@@ -16,6 +16,7 @@ export function pairRows(
   columns = 8,
 ): tf.Tensor4D {
   const [count, height, width, channels] = top.shape;
+  if (count < columns) columns = count; // one short row
   if (count % columns !== 0) {
     throw new Error(
       `pairRows needs a multiple of ${columns} images, got ${count}`,
@@ -28,4 +29,22 @@ export function pairRows(
     1,
   );
   return tf.reshape(paired, [2 * count, height, width, channels]);
+}
+
+/**
+ * How many test images a reconstruction grid of about `requested` pictures
+ * (originals and reconstructions) shows: whole rows of `columns`, at least
+ * one row, never more than the `available` test images.
+ */
+export function reconstructionCount(
+  requested: number,
+  available: number,
+  columns = 8,
+): number {
+  const wanted = Math.max(
+    columns,
+    columns * Math.floor(requested / (2 * columns)),
+  );
+  if (available < columns) return available;
+  return Math.min(wanted, columns * Math.floor(available / columns));
 }

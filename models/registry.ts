@@ -107,6 +107,12 @@ export interface ModelFamily {
     model: TrainableModel,
     data: EvaluationData,
   ): Promise<Record<string, number>>;
+  /**
+   * Latent code of each image, (batch, codeSize), for `encode` (models
+   * with an encoder: the AE's code, the VAE's posterior mean). Runs inside
+   * tf.tidy; images in the model's pixel range.
+   */
+  encode?(model: TrainableModel, images: tf.Tensor4D): tf.Tensor2D;
   /** Metrics for `eval` and the end of `train`, as plain numbers. */
   evaluate(
     model: TrainableModel,

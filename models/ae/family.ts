@@ -6,7 +6,7 @@
 import { tf } from "../../backends/tf.ts";
 import { imageTensor } from "../../data/image_set.ts";
 import type { ModelFamily } from "../registry.ts";
-import { pairRows } from "../_pictures.ts";
+import { pairRows, reconstructionCount } from "../_pictures.ts";
 import { type Autoencoder, createAutoencoder } from "./autoencoder.ts";
 import { AE_PRESETS } from "./presets.ts";
 import { evaluateLoss } from "./objective.ts";
@@ -25,10 +25,11 @@ export const aeFamily: ModelFamily = {
     const images = imageTensor(
       test,
       0,
-      Math.max(8, 8 * Math.floor(count / 16)),
+      reconstructionCount(count, test.shape[0]),
     );
     return pairRows(images, ae.reconstruct(images));
   },
+  encode: (model, images) => (model as Autoencoder).encode(images),
   evaluate(model, { test }) {
     const ae = model as Autoencoder;
     const mse = tf.tidy(() => {

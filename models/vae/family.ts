@@ -8,7 +8,7 @@ import { tf } from "../../backends/tf.ts";
 import { mulberry32 } from "../../data/random.ts";
 import { imageTensor } from "../../data/image_set.ts";
 import type { ModelFamily } from "../registry.ts";
-import { pairRows } from "../_pictures.ts";
+import { pairRows, reconstructionCount } from "../_pictures.ts";
 import { evaluateNegativeElbo } from "./objective.ts";
 import { sampleMetrics, scoreSamples } from "../../eval/sample_quality.ts";
 import { VAE_PRESETS } from "./presets.ts";
@@ -41,19 +41,24 @@ export const vaeFamily: ModelFamily = {
       const images = imageTensor(
         test,
         0,
-        Math.max(8, 8 * Math.floor(count / 16)),
+        reconstructionCount(count, test.shape[0]),
       );
       return pairRows(images, vae.reconstruct(images));
     }
     // kind === "interpolation": 8 strips of 8 steps between pairs of test images.
     const strips: tf.Tensor4D[] = [];
-    for (let pair = 0; pair < Math.max(1, Math.floor(count / 8)); pair++) {
+    const pairs = Math.min(
+      Math.floor(test.shape[0] / 2),
+      Math.max(1, Math.floor(count / 8)),
+    );
+    for (let pair = 0; pair < pairs; pair++) {
       const ends = imageTensor(test, 2 * pair, 2);
       const [first, second] = tf.unstack(ends) as tf.Tensor3D[];
       strips.push(vae.interpolate(first, second, 8));
     }
     return tf.concat(strips, 0) as tf.Tensor4D;
   },
+  encode: (model, images) => (model as Vae).encode(images).mean,
   evaluate(model, { test, classifier }) {
     const vae = model as Vae;
     const report = evaluateNegativeElbo(vae, test);

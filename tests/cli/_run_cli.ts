@@ -17,7 +17,10 @@ export interface CliResult {
 }
 
 /** Runs `genwasm` with `args` from the repository root, colours off. */
-export async function runCli(args: string[]): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -29,7 +32,7 @@ export async function runCli(args: string[]): Promise<CliResult> {
       ...args,
     ],
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();

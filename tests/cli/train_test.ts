@@ -8,6 +8,8 @@ import {
   parseTrainArgs,
 } from "../../cli/train.ts";
 import { UsageError } from "../../cli/_flags.ts";
+import { decodeSafetensors } from "../../train/safetensors.ts";
+import { writePng } from "../../data/png.ts";
 
 async function withRunDir(fn: (out: string) => Promise<void>) {
   const out = await Deno.makeTempDir({ prefix: "genwasm_train_" });
@@ -71,12 +73,97 @@ Deno.test("train, resume, sample and eval work end to end on a small VAE", async
       `${png.width}x${png.height}`,
     );
 
+    for (
+      const [flags, message] of [
+        [["--guidance", "3"], /--guidance does not apply to this model/],
+        [["--class", "1"], /--class does not apply to this model/],
+        [["--kind", "chain"], /--kind must be one of samples/],
+      ] as const
+    ) {
+      const refused = await runCli(["sample", "--run", out, ...flags]);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.equal(lines(refused.stderr).length, 1, refused.stderr);
+      assert.match(refused.stderr, message);
+    }
+
     const evaluated = await runCli(["eval", "--run", out, "--json"]);
     assert.equal(evaluated.code, 0, evaluated.stderr);
     const report = JSON.parse(evaluated.stdout);
     assert.equal(report.model, "vae-small");
     assert.equal(report.step, 4);
     assert.ok(report.elbo_nats > 0 && Number.isFinite(report.elbo_nats));
+
+    const codesPath = join(out, "codes.safetensors");
+    const encoded = await runCli(["encode", "--run", out, "--out", codesPath]);
+    assert.equal(encoded.code, 0, encoded.stderr);
+    const codes = decodeSafetensors(await Deno.readFile(codesPath), codesPath);
+    assert.deepEqual(codes.tensors.get("codes")!.shape, [10000, 8]);
+    assert.ok(codes.tensors.get("codes")!.data.every(Number.isFinite));
+    assert.equal(codes.tensors.get("labels")!.data.length, 10000);
+    assert.equal(codes.metadata.split, "test");
+  });
+});
+
+Deno.test("train --data folder: trains on PNG files; sample, eval and encode reload the same data", async () => {
+  await withRunDir(async (root) => {
+    const pictures = join(root, "pictures");
+    for (const [label, value] of [["dark", 40], ["light", 220]] as const) {
+      await Deno.mkdir(join(pictures, label), { recursive: true });
+      for (let i = 0; i < 6; i++) {
+        const data = new Uint8Array(10 * 10 * 3).map((_, k) =>
+          (value + 7 * i + (k % 5)) % 256
+        );
+        await writePng(join(pictures, label, `${i}.png`), {
+          width: 10,
+          height: 10,
+          channels: 3,
+          data,
+        });
+      }
+    }
+    const out = join(root, "run");
+    const trained = await runCli([
+      "train",
+      "--model",
+      "ae",
+      "--data",
+      `folder:${pictures}`,
+      "--image-size",
+      "8",
+      "--channels",
+      "1",
+      "--batch",
+      "4",
+      "--steps",
+      "2",
+      "--out",
+      out,
+    ]);
+    assert.equal(trained.code, 0, trained.stderr);
+    assert.match(trained.stdout, /10 training images/);
+    const sampled = await runCli(["sample", "--run", out, "--n", "16"]);
+    assert.equal(sampled.code, 0, sampled.stderr);
+    const evaluated = await runCli(["eval", "--run", out, "--json"]);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    const encoded = await runCli(["encode", "--run", out, "--split", "train"]);
+    assert.equal(encoded.code, 0, encoded.stderr);
+    const codes = decodeSafetensors(
+      await Deno.readFile(join(out, "codes-train.safetensors")),
+      "codes",
+    );
+    assert.equal(codes.tensors.get("codes")!.shape[0], 10);
+    assert.deepEqual([...codes.tensors.get("labels")!.data].sort(), [
+      0,
+      0,
+      0,
+      0,
+      0,
+      1,
+      1,
+      1,
+      1,
+      1,
+    ]);
   });
 });
 
@@ -107,11 +194,32 @@ Deno.test("train, sample and eval give one-line errors with the right exit codes
         /no checkpoint there/,
       ],
       [["sample"], 2, /--run DIR is required/],
+      [["train", "--data", "cifar"], 2, /--data must be one of mnist, fashion/],
+      [
+        ["train", "--data", "moons", "--steps", "1"],
+        2,
+        /--data moons: vae trains on images, not 2-D points/,
+      ],
+      [["train", "--channels", "2"], 2, /--channels must be 1 or 3/],
+      [
+        ["train", "--data", "mnist", "--image-size", "32", "--steps", "1"],
+        2,
+        /--data mnist: option size must be 28/,
+      ],
+      [
+        ["train", "--data", "fashion", "--steps", "1", "--out", folder],
+        1,
+        /dataset-fashion-mnist/,
+      ],
+      [["encode", "--run", folder, "--split", "all"], 2, /--split must be/],
       [["eval", "--run", folder], 1, /no checkpoint there/],
       [["eval", "--run", folder, "--bogus"], 2, /unknown flag --bogus/],
     ];
     for (const [args, code, message] of cases) {
-      const result = await runCli(args);
+      // An empty folder stands in for a machine without Fashion-MNIST.
+      const result = await runCli(args, {
+        GENWASM_FASHION_DIR: join(folder, "absent"),
+      });
       assert.equal(result.code, code, `${args.join(" ")}: ${result.stderr}`);
       assert.equal(
         lines(result.stderr).length,
