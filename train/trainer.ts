@@ -28,7 +28,6 @@ import {
   storeTensor,
 } from "./checkpoint.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
-import { clipByGlobalNorm } from "./clip.ts";
 import { WeightAverage } from "./ema.ts";
 import { MetricsLog } from "./metrics_log.ts";
 import { exportAdamState, importAdamState } from "./optimizer_state.ts";
@@ -36,6 +35,7 @@ import { plotSeries, type Series } from "./loss_plot.ts";
 import { Progress } from "./progress.ts";
 import { learningRateAt, type ScheduleName } from "./schedule.ts";
 import type { StepContext, TrainableModel, TrainingBatch } from "./task.ts";
+import { StepRunner } from "./step.ts";
 
 /** Settings of one training run (all plain data; stored in checkpoints). */
 export interface TrainingOptions {
@@ -115,16 +115,7 @@ export interface TrainingResult {
   checkpoint: string;
 }
 
-/** A step produced NaN or Inf: training stops, the last checkpoint stays. */
-export class DivergenceError extends Error {
-  constructor(readonly step: number, readonly phase: string, value: number) {
-    super(
-      `training diverged at step ${step}: ${phase} is ${value}; ` +
-        `the last good checkpoint is kept (try a smaller --lr or --clip-norm)`,
-    );
-    this.name = "DivergenceError";
-  }
-}
+export { DivergenceError } from "./step.ts";
 
 /** File names inside a run folder. */
 export const RUN_FILES = {
@@ -173,19 +164,8 @@ export async function train(
   await Deno.mkdir(run.out, { recursive: true });
   const checkpointPath = join(run.out, RUN_FILES.checkpoint);
   const groups = Object.entries(model.groups);
-  const optimizers = new Map<string, tf.AdamOptimizer>();
-  for (const [group] of groups) {
-    const settings = model.optimizers?.[group] ?? {};
-    optimizers.set(
-      group,
-      tf.train.adam(
-        settings.learningRate ?? options.learningRate,
-        settings.beta1 ?? 0.9,
-        settings.beta2 ?? 0.999,
-        1e-8,
-      ) as tf.AdamOptimizer,
-    );
-  }
+  const runner = new StepRunner(model, options);
+  const optimizers = runner.optimizers;
   const allWeights = new Map(groups.flatMap(([, variables]) => [...variables]));
   const average = options.emaDecay > 0
     ? new WeightAverage(allWeights, options.emaDecay)
@@ -306,27 +286,9 @@ export async function train(
       const context: StepContext = { step, seed: () => stream.nextSeed() };
       const batch = toBatchTensors(data, indices, model.pixelRange);
       try {
-        for (const phase of model.phases) {
-          const optimizer = optimizers.get(phase.group);
-          const variables = model.groups[phase.group];
-          if (!optimizer || !variables) {
-            throw new Error(
-              `phase ${phase.name} names unknown group ${phase.group}`,
-            );
-          }
-          const groupBase = model.optimizers?.[phase.group]?.learningRate ??
-            options.learningRate;
-          // tfjs reads this field on every update; it is only typed protected.
-          (optimizer as unknown as { learningRate: number }).learningRate =
-            groupBase *
-            (base / options.learningRate);
-          const value = takeStep(phase, batch, context, optimizer, [
-            ...variables.values(),
-          ], options.clipNorm);
-          if (!Number.isFinite(value)) {
-            throw new DivergenceError(step + 1, phase.name, value);
-          }
-          sums.set(phase.name, (sums.get(phase.name) ?? 0) + value);
+        const losses = runner.step(batch, context, base);
+        for (const [name, value] of Object.entries(losses)) {
+          sums.set(name, (sums.get(name) ?? 0) + value);
         }
       } finally {
         tf.dispose([batch.images, batch.labels]);
@@ -374,7 +336,7 @@ export async function train(
   } finally {
     progress.finish();
     log.close();
-    for (const optimizer of optimizers.values()) optimizer.dispose();
+    runner.dispose();
     average?.dispose();
   }
   return {
@@ -385,37 +347,6 @@ export async function train(
       Math.max(1, step - startStep),
     checkpoint: checkpointPath,
   };
-}
-
-/** One phase: loss, gradients, NaN check, optional clipping, Adam update. */
-function takeStep(
-  phase: TrainableModel["phases"][number],
-  batch: TrainingBatch,
-  context: StepContext,
-  optimizer: tf.AdamOptimizer,
-  variables: tf.Variable[],
-  clipNorm: number,
-): number {
-  return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(
-      () => phase.loss(batch, context),
-      variables,
-    );
-    const loss = value.dataSync()[0];
-    if (!Number.isFinite(loss)) return loss; // nothing applied
-    const present = variables.filter((v) => grads[v.name]);
-    let gradients = present.map((v) => grads[v.name]);
-    if (clipNorm > 0) {
-      const { clipped, norm } = clipByGlobalNorm(gradients, clipNorm);
-      const normValue = norm.dataSync()[0];
-      if (!Number.isFinite(normValue)) return normValue;
-      gradients = clipped;
-    }
-    optimizer.applyGradients(
-      present.map((v, i) => ({ name: v.name, tensor: gradients[i] })),
-    );
-    return loss;
-  });
 }
 
 function collectTensors(
