@@ -1,0 +1,178 @@
+/**
+ * Times training steps and samplers of the canonical models inside one
+ * process (one engine, one thread count): the measuring half of
+ * `deno task bench:steps` (bench/steps.ts starts one such process per
+ * thread count, because the engine starts once per process).
+ *
+ * A step is what the trainer takes (train/step.ts): every phase's forward,
+ * backward and Adam update, plus the EMA update where the model's recipe
+ * keeps one. Batches are random images in the model's pixel range, so no
+ * data loading is timed.
+ *
+ * @module
+ */
+import { tf } from "../backends/tf.ts";
+import { familyOf } from "../models/registry.ts";
+import { StepRunner } from "../train/step.ts";
+import { WeightAverage } from "../train/ema.ts";
+import { TRAINING_DEFAULTS } from "../train/trainer.ts";
+import type { TrainableModel, TrainingBatch } from "../train/task.ts";
+import { Mulberry32 } from "../data/random.ts";
+import type { ImageSet } from "../data/image_set.ts";
+
+/** The canonical models of shared/spec/canonical-models.md, in table order. */
+export const CANONICAL_MODELS = ["dcgan", "cgan", "vae", "flow", "ddpm"];
+
+/** How many steps are run untimed, then timed. */
+export interface StepCounts {
+  warmup: number;
+  timed: number;
+}
+
+/** What one model measured. */
+export interface StepTiming {
+  model: string;
+  parameters: number;
+  /** Median wall time of one step, ms. */
+  medianMs: number;
+  /** Every timed step, ms. */
+  stepsMs: number[];
+  /** Resident set size after the timed steps, bytes. */
+  rssBytes: number;
+  /** Live tfjs tensors after the warm-up and after the timed steps. */
+  tensors: [number, number];
+  /** Images per second of each sampler (`sample` kind or sampler name). */
+  samplers: Record<string, number>;
+}
+
+/** Median of a non-empty list. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** A random batch of 64 28x28x1 images in the model's range, labels 0..9. */
+function randomBatch(
+  model: TrainableModel,
+  size: number,
+  random: Mulberry32,
+): TrainingBatch {
+  const pixels = Float32Array.from(
+    { length: size * 28 * 28 },
+    () => random.next(),
+  );
+  const images = tf.tensor4d(pixels, [size, 28, 28, 1]);
+  return {
+    images: model.pixelRange === "symmetric"
+      ? tf.tidy(() => tf.sub(tf.mul(images, 2), 1))
+      : images,
+    labels: tf.tensor1d(
+      Int32Array.from({ length: size }, () => Math.floor(random.next() * 10)),
+      "int32",
+    ),
+  };
+}
+
+/** 64 random test images for sample kinds that start from data. */
+function randomTestSet(random: Mulberry32): ImageSet {
+  return {
+    images: Float32Array.from({ length: 64 * 784 }, () => random.next()),
+    labels: Uint8Array.from({ length: 64 }, (_, i) => i % 10),
+    shape: [64, 28, 28, 1],
+  };
+}
+
+/** The samplers timed per family: request fields for each named sampler. */
+const SAMPLERS: Record<string, Record<string, Record<string, unknown>>> = {
+  ddpm: {
+    "ddim-50": { sampler: "ddim", samplerSteps: 50 },
+    "ddpm-1000": { sampler: "ddpm", samplerSteps: 1000 },
+  },
+};
+
+/**
+ * Times `model`'s training step at batch `batchSize` and its samplers.
+ *
+ * @example
+ * ```ts ignore
+ * await initEngine({ threads: 2 });
+ * console.log(timeModel("vae", { warmup: 5, timed: 20 }).medianMs);
+ * ```
+ */
+export function timeModel(
+  preset: string,
+  counts: StepCounts,
+  batchSize = 64,
+  samplerImages = 64,
+): StepTiming {
+  const family = familyOf(preset);
+  const model = family.create(preset, {}, 0, { classes: 10 });
+  const recipe = { ...TRAINING_DEFAULTS, ...family.training };
+  const runner = new StepRunner(model, {
+    learningRate: recipe.learningRate,
+    clipNorm: 0,
+  });
+  const weights = new Map(
+    Object.values(model.groups).flatMap((group) => [...group]),
+  );
+  const average = recipe.emaDecay > 0
+    ? new WeightAverage(weights, recipe.emaDecay)
+    : undefined;
+  const random = new Mulberry32(1);
+  const batch = randomBatch(model, batchSize, random);
+  const stepsMs: number[] = [];
+  let tensorsAfterWarmup = 0;
+  try {
+    if (model.initialize) {
+      tf.tidy(() => model.initialize!(batch, { step: 0, seed: () => 7 }));
+    }
+    for (let step = 0; step < counts.warmup + counts.timed; step++) {
+      if (step === counts.warmup) tensorsAfterWarmup = tf.memory().numTensors;
+      const started = performance.now();
+      runner.step(
+        batch,
+        { step, seed: () => random.nextSeed() },
+        recipe.learningRate,
+      );
+      average?.update();
+      const elapsed = performance.now() - started;
+      if (step >= counts.warmup) stepsMs.push(elapsed);
+    }
+    const tensorsAfter = tf.memory().numTensors;
+    const rssBytes = Deno.memoryUsage().rss;
+    const samplers: Record<string, number> = {};
+    const test = randomTestSet(random);
+    const kinds = SAMPLERS[family.name] ??
+      { [family.sampleKinds[0]]: { kind: family.sampleKinds[0] } };
+    for (const [name, fields] of Object.entries(kinds)) {
+      const started = performance.now();
+      tf.tidy(() => {
+        family.sample(model, {
+          count: samplerImages,
+          seed: 3,
+          kind: family.sampleKinds[0],
+          test,
+          ...fields,
+        }).dataSync();
+      });
+      samplers[name] = samplerImages / ((performance.now() - started) / 1000);
+    }
+    return {
+      model: preset,
+      parameters: [...weights.values()].reduce((n, v) => n + v.size, 0),
+      medianMs: median(stepsMs),
+      stepsMs,
+      rssBytes,
+      tensors: [tensorsAfterWarmup, tensorsAfter],
+      samplers,
+    };
+  } finally {
+    tf.dispose([batch.images, batch.labels]);
+    runner.dispose();
+    average?.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * `deno task bench:steps [--json] [--models a,b] [--threads 1,2] [--timed N]`:
+ * median wall time of one training step of each canonical model at batch
+ * 64 (5 warm-up steps, then >= 20 timed), at 1 thread and at all threads,
+ * plus images/s of each sampler. One subprocess per thread count (the
+ * engine starts once per process); `--json` prints one object
+ * `{model: {threads: ms_per_step}}` on stdout.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { coreCount, initEngine, MAX_WASM_THREADS } from "../backends/mod.ts";
+import { presetNames } from "../models/registry.ts";
+import {
+  CANONICAL_MODELS,
+  type StepTiming,
+  timeModel,
+} from "./_step_timing.ts";
+import { table } from "./_markdown.ts";
+
+const WORKER_FLAG = "--measure";
+
+interface Options {
+  json: boolean;
+  models: string[];
+  threads: number[];
+  warmup: number;
+  timed: number;
+}
+
+function parseOptions(args: string[]): Options & { measure: boolean } {
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: "boolean" },
+      models: { type: "string" },
+      threads: { type: "string" },
+      warmup: { type: "string" },
+      timed: { type: "string" },
+      measure: { type: "boolean" },
+    },
+  });
+  const all = Math.min(coreCount(), MAX_WASM_THREADS);
+  const list = (text: string | undefined, fallback: string[]) =>
+    text ? text.split(",").map((s) => s.trim()).filter(Boolean) : fallback;
+  const models = list(values.models, CANONICAL_MODELS);
+  const threads = [...new Set(list(values.threads, ["1", String(all)]))]
+    .map(Number);
+  if (threads.some((t) => !Number.isInteger(t) || t < 1)) {
+    throw new Error(`--threads takes whole numbers >= 1, e.g. 1,2`);
+  }
+  const warmup = Number(values.warmup ?? 5), timed = Number(values.timed ?? 20);
+  if (!(Number.isInteger(timed) && timed >= 1 && Number.isInteger(warmup))) {
+    throw new Error(`--warmup and --timed take whole numbers`);
+  }
+  return {
+    json: values.json ?? false,
+    models,
+    threads,
+    warmup,
+    timed,
+    measure: values.measure ?? false,
+  };
+}
+
+/** Child process: one thread count, every model, one JSON line per model. */
+async function measure(options: Options): Promise<void> {
+  await initEngine({ threads: options.threads[0] });
+  const known = presetNames();
+  for (const model of options.models) {
+    if (!known.includes(model)) {
+      console.log(JSON.stringify({ model, missing: true }));
+      continue;
+    }
+    const timing = timeModel(model, {
+      warmup: options.warmup,
+      timed: options.timed,
+    });
+    console.log(JSON.stringify(timing));
+  }
+}
+
+/** Runs one measuring child and parses its lines. */
+async function measureIn(
+  threads: number,
+  options: Options,
+): Promise<(StepTiming | { model: string; missing: true })[]> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      fileURLToPath(import.meta.url),
+      WORKER_FLAG,
+      "--threads",
+      String(threads),
+      "--models",
+      options.models.join(","),
+      "--warmup",
+      String(options.warmup),
+      "--timed",
+      String(options.timed),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!output.success) {
+    throw new Error(`bench:steps: the ${threads}-thread run failed`);
+  }
+  return new TextDecoder().decode(output.stdout).trim().split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line));
+}
+
+async function main(args: string[]): Promise<void> {
+  const options = parseOptions(args);
+  if (options.measure) return await measure(options);
+  const results = new Map<number, Map<string, StepTiming | undefined>>();
+  for (const threads of options.threads) {
+    if (!options.json) console.error(`bench:steps: ${threads} thread(s) ...`);
+    const timings = await measureIn(threads, options);
+    results.set(
+      threads,
+      new Map(
+        timings.map((t) => [t.model, "missing" in t ? undefined : t]),
+      ),
+    );
+  }
+  if (options.json) {
+    const summary: Record<string, Record<string, number>> = {};
+    for (const model of options.models) {
+      for (const [threads, timings] of results) {
+        const timing = timings.get(model);
+        if (!timing) continue;
+        (summary[model] ??= {})[threads] = +timing.medianMs.toFixed(2);
+      }
+    }
+    console.log(JSON.stringify(summary));
+    return;
+  }
+  const rows = options.models.map((model) => {
+    const cells = options.threads.map((threads) => {
+      const timing = results.get(threads)!.get(model);
+      return timing ? timing.medianMs.toFixed(1) : "not built yet";
+    });
+    const last = results.get(options.threads.at(-1)!)!.get(model);
+    return [
+      model,
+      last ? String(last.parameters) : "",
+      ...cells,
+      last
+        ? Object.entries(last.samplers).map(([name, rate]) =>
+          `${name} ${rate.toFixed(rate < 10 ? 2 : 0)}/s`
+        ).join(", ")
+        : "",
+      last ? `${(last.rssBytes / 2 ** 20).toFixed(0)} MiB` : "",
+    ];
+  });
+  console.log(
+    table([
+      "model",
+      "parameters",
+      ...options.threads.map((t) => `ms/step ${t}T`),
+      `samplers (${options.threads.at(-1)}T)`,
+      "RSS",
+    ], rows),
+  );
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (error) {
+    console.error(`bench:steps: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+}
