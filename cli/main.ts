@@ -13,6 +13,7 @@
  * @module
  */
 import { UsageError } from "./_flags.ts";
+import { TrainingInterrupted } from "../train/trainer.ts";
 
 /** What each command module exports. */
 interface Command {
@@ -86,6 +87,7 @@ export async function run(args: string[]): Promise<number> {
     if (Deno.env.get("GENWASM_DEBUG") && error instanceof Error) {
       console.error(error.stack);
     }
+    if (error instanceof TrainingInterrupted) return 130;
     return error instanceof UsageError ? 2 : 1;
   }
 }

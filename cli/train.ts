@@ -10,7 +10,12 @@ import {
   type EngineOptions,
   initEngine,
 } from "../backends/engine.ts";
-import { familyOf, MODEL_FAMILIES } from "../models/registry.ts";
+import {
+  type EvaluationData,
+  familyOf,
+  MODEL_FAMILIES,
+} from "../models/registry.ts";
+import type { EvaluationClassifier } from "../eval/sample_quality.ts";
 import { type ScheduleName, SCHEDULES } from "../train/schedule.ts";
 import {
   train,
@@ -302,29 +307,41 @@ export async function runTrain(
       `${command.model} on ${data.name}: ${count} training images, ${training.steps} steps of ${training.batchSize}` +
         (command.resume ? `, resuming ${command.out}` : ""),
     );
-    const classifier = family.name === "classifier"
-      ? undefined
-      : await openClassifier(undefined, data);
+    // Opened when first needed: its reference statistics take a pass over
+    // the test set, which a run without --eval-every does only at the end.
+    let classifier: Promise<EvaluationClassifier | undefined> | undefined;
+    const evaluationData = async (): Promise<EvaluationData> => {
+      classifier ??= family.name === "classifier"
+        ? Promise.resolve(undefined)
+        : openClassifier(undefined, data);
+      return { ...data, classifier: await classifier };
+    };
+    const release = async () => (await classifier)?.model.dispose();
     let result;
+    const stop = stopOnInterrupt();
     try {
       result = await train(model, data.train, training, {
         out: command.out,
         resume: command.resume,
+        signal: stop.signal,
         source: { ...command.data },
         ...(command.evalEvery > 0
           ? {
             monitor: {
               every: command.evalEvery,
-              measure: () =>
-                family.monitor?.(model, { ...data, classifier }) ??
-                  Promise.resolve({}),
+              measure: async () =>
+                family.monitor
+                  ? await family.monitor(model, await evaluationData())
+                  : {},
             },
           }
           : {}),
       });
     } catch (error) {
-      classifier?.model.dispose();
+      await release();
       throw error;
+    } finally {
+      stop.release();
     }
     console.log(
       `trained to step ${result.step} (${
@@ -336,9 +353,9 @@ export async function runTrain(
     );
     let metrics;
     try {
-      metrics = await family.evaluate(model, { ...data, classifier });
+      metrics = await family.evaluate(model, await evaluationData());
     } finally {
-      classifier?.model.dispose();
+      await release();
     }
     console.log(
       `test: ${
@@ -364,4 +381,29 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
   await runTrain(command);
+}
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM asks the trainer to stop after the step in
+ * flight and save a checkpoint; a second Ctrl-C exits at once (130).
+ */
+function stopOnInterrupt(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM"];
+  const onSignal = () => {
+    if (controller.signal.aborted) Deno.exit(130);
+    console.error(
+      "\nstopping after this step and saving a checkpoint (Ctrl-C again to quit now)",
+    );
+    controller.abort();
+  };
+  for (const name of signals) Deno.addSignalListener(name, onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      for (const name of signals) Deno.removeSignalListener(name, onSignal);
+    },
+  };
 }

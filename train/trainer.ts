@@ -87,6 +87,11 @@ export interface RunOptions {
    * checkpoint's training record so `sample` and `eval` reload the same data.
    */
   source?: Record<string, unknown>;
+  /**
+   * Aborting it (e.g. on Ctrl-C) stops the run after the step in flight:
+   * a checkpoint is written, then {@link TrainingInterrupted} is thrown.
+   */
+  signal?: AbortSignal;
   /** Progress output; default stdout. */
   write?: (text: string) => void;
   /** Redraw one progress line; default: stdout is a terminal. */
@@ -116,6 +121,16 @@ export interface TrainingResult {
 }
 
 export { DivergenceError } from "./step.ts";
+
+/** The run was asked to stop ({@link RunOptions.signal}); its checkpoint is saved. */
+export class TrainingInterrupted extends Error {
+  constructor(readonly step: number, readonly checkpoint: string) {
+    super(
+      `interrupted at step ${step}; saved ${checkpoint} (continue with --resume)`,
+    );
+    this.name = "TrainingInterrupted";
+  }
+}
 
 /** File names inside a run folder. */
 export const RUN_FILES = {
@@ -316,7 +331,14 @@ export async function train(
         sums.clear();
         intervalSteps = 0;
       }
-      if (step % options.checkpointEvery === 0 || step === options.steps) {
+      // Steps are synchronous: give the event loop a turn so a signal
+      // handler (Ctrl-C) can run and abort.
+      if (run.signal) await new Promise((resolve) => setTimeout(resolve, 0));
+      const stopping = run.signal?.aborted ?? false;
+      if (
+        stopping || step % options.checkpointEvery === 0 ||
+        step === options.steps
+      ) {
         await save();
         await writePng(join(run.out, RUN_FILES.lossPlot), plotSeries(history));
       }
@@ -331,6 +353,9 @@ export async function train(
         (step % run.monitor.every === 0 || step === options.steps)
       ) {
         await measure();
+      }
+      if (stopping && step < options.steps) {
+        throw new TrainingInterrupted(step, checkpointPath);
       }
     }
   } finally {
