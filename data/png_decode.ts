@@ -97,7 +97,10 @@ export function decodePngPixels(
   { channels, background = 0, maxSide = 8192 }: PngDecodeOptions,
 ): FloatImage {
   const fail = (reason: string): never => {
-    throw new Error(`${name}: ${reason}`);
+    // Messages from the decoder may quote corrupt bytes (a chunk name):
+    // keep the error on one printable line.
+    const printable = reason.replace(/[\x00-\x1f\x7f]/g, "?");
+    throw new Error(`${name}: ${printable}`);
   };
   if (channels !== 1 && channels !== 3) {
     throw new Error(`channels must be 1 or 3, got ${channels}`);

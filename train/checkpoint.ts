@@ -6,7 +6,9 @@
  * `ema.<name>` (weight averages), `optimizer.<group>.<name>.m` / `.v`
  * (Adam moments) and `optimizer.<group>.iterations`. Metadata: the format,
  * preset, model config (JSON), step, random-stream state, the run's training
- * options (JSON) and a SHA-256 of the tensor data, checked on load.
+ * options (JSON) and a SHA-256 checked on load: of every other metadata
+ * entry and every tensor's name, type, shape and bytes (format 2; format 1
+ * files hashed the tensor bytes alone and still load).
  *
  * @module
  */
@@ -19,7 +21,10 @@ import {
 import { writeFileAtomic } from "./atomic_write.ts";
 
 /** The format tag written into every checkpoint. */
-export const CHECKPOINT_FORMAT = "genwasm-checkpoint-1";
+export const CHECKPOINT_FORMAT = "genwasm-checkpoint-2";
+
+/** The earlier format, whose hash covered only the tensor bytes. */
+const TENSORS_ONLY_FORMAT = "genwasm-checkpoint-1";
 
 /** Everything a checkpoint holds, as plain data. */
 export interface CheckpointContents {
@@ -32,19 +37,32 @@ export interface CheckpointContents {
   tensors: Map<string, StoredTensor>;
 }
 
-async function sha256(tensors: Map<string, StoredTensor>): Promise<string> {
-  const total = [...tensors.values()].reduce(
-    (sum, t) => sum + t.data.byteLength,
-    0,
-  );
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const { data } of tensors.values()) {
-    bytes.set(
-      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      offset,
+/**
+ * SHA-256 (hex) of the tensor bytes, preceded (unless `tensorsOnly`) by the
+ * metadata and each tensor's name, dtype and shape as JSON.
+ */
+async function sha256(
+  tensors: Map<string, StoredTensor>,
+  metadata: Record<string, string>,
+  tensorsOnly = false,
+): Promise<string> {
+  const parts: Uint8Array[] = [];
+  if (!tensorsOnly) {
+    const described = [...tensors].map(([name, t]) => [name, t.dtype, t.shape]);
+    parts.push(
+      new TextEncoder().encode(
+        JSON.stringify([Object.entries(metadata).sort(), described]),
+      ),
     );
-    offset += data.byteLength;
+  }
+  for (const { data } of tensors.values()) {
+    parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
   }
   const digest = await crypto.subtle.digest("SHA-256", bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0"))
@@ -79,9 +97,12 @@ export async function saveCheckpoint(
     step: String(contents.step),
     random_state: String(contents.randomState),
     training: JSON.stringify(contents.training),
-    sha256: await sha256(contents.tensors),
   };
-  await writeFileAtomic(path, encodeSafetensors(contents.tensors, metadata));
+  const hash = await sha256(contents.tensors, metadata);
+  await writeFileAtomic(
+    path,
+    encodeSafetensors(contents.tensors, { ...metadata, sha256: hash }),
+  );
 }
 
 /**
@@ -100,11 +121,23 @@ export async function loadCheckpoint(
     }
     throw new Error(`${path}: cannot read (${(error as Error).message})`);
   }
+  return await parseCheckpoint(bytes, path);
+}
+
+/**
+ * Checks and decodes the bytes of a checkpoint file; `path` names it in
+ * every error.
+ */
+export async function parseCheckpoint(
+  bytes: Uint8Array,
+  path: string,
+): Promise<CheckpointContents> {
   const { tensors, metadata } = decodeSafetensors(bytes, path);
   const fail = (why: string): never => {
     throw new Error(`${path}: not a genwasm checkpoint: ${why}`);
   };
-  if (metadata.format !== CHECKPOINT_FORMAT) {
+  const format = metadata.format;
+  if (format !== CHECKPOINT_FORMAT && format !== TENSORS_ONLY_FORMAT) {
     fail(
       `format is ${
         JSON.stringify(metadata.format)
@@ -127,7 +160,10 @@ export async function loadCheckpoint(
   if (typeof metadata.preset !== "string" || metadata.preset === "") {
     fail("no preset");
   }
-  if (metadata.sha256 !== await sha256(tensors)) {
+  const { sha256: stored, ...hashed } = metadata;
+  if (
+    stored !== await sha256(tensors, hashed, format === TENSORS_ONLY_FORMAT)
+  ) {
     fail("content hash does not match (the file is corrupt or was edited)");
   }
   return {

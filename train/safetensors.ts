@@ -149,6 +149,7 @@ export function decodeSafetensors(
   }
   const dataLength = bytes.length - dataStart;
   const tensors = new Map<string, StoredTensor>();
+  const ranges: [begin: number, end: number, name: string][] = [];
   let metadata: Record<string, string> = {};
   for (
     const [name, entry] of Object.entries(header as Record<string, unknown>)
@@ -180,6 +181,7 @@ export function decodeSafetensors(
       fail(`tensor ${name} has data_offsets ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as number[];
+    ranges.push([begin, end, name]);
     if (end > dataLength) {
       fail(
         `tensor ${name} ends at byte ${end} of a ${dataLength}-byte data section`,
@@ -206,6 +208,23 @@ export function decodeSafetensors(
       shape: shape as number[],
       data,
     });
+  }
+  // As the reference implementation does: the tensors must tile the data
+  // section exactly (no gaps, no overlaps, no trailing bytes).
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let covered = 0;
+  for (const [begin, end, name] of ranges) {
+    if (begin !== covered) {
+      fail(
+        `tensor ${name} starts at byte ${begin} of the data section, expected ${covered} (a gap or an overlap)`,
+      );
+    }
+    covered = end;
+  }
+  if (covered !== dataLength) {
+    fail(
+      `the tensors cover ${covered} of the ${dataLength} bytes after the header (trailing bytes)`,
+    );
   }
   return { tensors, metadata };
 }
