@@ -99,6 +99,7 @@ export function decodePngPixels(
   const fail = (reason: string): never => {
     // Messages from the decoder may quote corrupt bytes (a chunk name):
     // keep the error on one printable line.
+    // deno-lint-ignore no-control-regex -- control bytes are what we replace
     const printable = reason.replace(/[\x00-\x1f\x7f]/g, "?");
     throw new Error(`${name}: ${printable}`);
   };
