@@ -5,9 +5,11 @@
  */
 import { encode } from "fast-png";
 import type { Picture } from "./image_grid.ts";
+import { writeFileAtomic } from "../train/atomic_write.ts";
 
 /**
- * Encodes a picture as an 8-bit grey or RGB PNG and writes it.
+ * Encodes a picture as an 8-bit grey or RGB PNG and writes it atomically
+ * (a crash never leaves half a picture).
  *
  * @param path Where to write; the folder must exist.
  * @param picture The pixels.
@@ -27,5 +29,5 @@ export async function writePng(path: string, picture: Picture): Promise<void> {
     channels: picture.channels,
     depth: 8,
   });
-  await Deno.writeFile(path, bytes);
+  await writeFileAtomic(path, bytes);
 }

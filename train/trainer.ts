@@ -254,7 +254,12 @@ export async function train(
       : await monitor.measure(step);
     log.write({ step, eval: metrics });
     addEvaluation(evaluations, step, metrics);
-    await writePng(join(run.out, RUN_FILES.evalPlot), plotSeries(evaluations));
+    if (evaluations.length > 0) {
+      await writePng(
+        join(run.out, RUN_FILES.evalPlot),
+        plotSeries(evaluations),
+      );
+    }
   };
   const drawSamples = async () => {
     if (!model.generate) return;
