@@ -108,7 +108,7 @@ export async function main(args: string[]): Promise<void> {
     await writePng(
       out,
       imageGrid(pixels, shape as [number, number, number, number], {
-        columns: 8,
+        columns: Math.min(8, shape[0]),
         scale: 2,
       }),
     );

@@ -275,7 +275,7 @@ export async function train(
     await writePng(
       join(run.out, RUN_FILES.samples),
       imageGrid(values, shape as [number, number, number, number], {
-        columns: 8,
+        columns: Math.min(8, shape[0]),
         scale: 2,
       }),
     );

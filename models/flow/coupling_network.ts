@@ -1,0 +1,97 @@
+/**
+ * The network inside a coupling layer (Glow's NN()): three convolutions
+ * with ReLU between them, the last one zero-initialised so that every
+ * coupling starts as the same fixed map (Glow section 3.3). With kernel
+ * sizes 3, 1, 3 it is the canonical image network; with 1, 1, 1 on a
+ * 1 x 1 "image" it is a small MLP (the 2-D flow).
+ *
+ * Variables: `conv1.kernel`, `conv1.bias`, ..., `conv3.bias`.
+ *
+ * @module
+ */
+import { tf } from "../../backends/tf.ts";
+import type { Random } from "../../data/random.ts";
+import { Conv2D, type Layer } from "../layers.ts";
+import { prefixKeys } from "./flow_layer.ts";
+
+/** Options of {@link CouplingNetwork}. */
+export interface CouplingNetworkOptions {
+  inputChannels: number;
+  hiddenChannels: number;
+  outputChannels: number;
+  /** Kernel sides of the three convolutions, e.g. [3, 1, 3]. */
+  kernelSizes: readonly [number, number, number];
+  /** Source of the initial weights, consumed conv1 then conv2 (conv3 is zero). */
+  random: Random;
+}
+
+/**
+ * Conv(k1) -> ReLU -> Conv(k2) -> ReLU -> Conv(k3, zero-initialised).
+ *
+ * @example
+ * ```ts
+ * import { CouplingNetwork } from "./coupling_network.ts";
+ * import { mulberry32 } from "../../data/random.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const network = new CouplingNetwork({
+ *   inputChannels: 2, hiddenChannels: 64, outputChannels: 4,
+ *   kernelSizes: [3, 1, 3], random: mulberry32(0),
+ * });
+ * tf.tidy(() => network.apply(tf.ones([1, 14, 14, 2])).max().print()); // 0 (zero last layer)
+ * network.dispose();
+ * ```
+ */
+export class CouplingNetwork implements Layer {
+  readonly layers: { conv1: Conv2D; conv2: Conv2D; conv3: Conv2D };
+  readonly variables: Record<string, tf.Variable>;
+
+  constructor(
+    { inputChannels, hiddenChannels, outputChannels, kernelSizes, random }:
+      CouplingNetworkOptions,
+  ) {
+    const [size1, size2, size3] = kernelSizes;
+    this.layers = {
+      conv1: new Conv2D({
+        inputChannels,
+        outputChannels: hiddenChannels,
+        kernelSize: size1,
+        random,
+        init: "he",
+      }),
+      conv2: new Conv2D({
+        inputChannels: hiddenChannels,
+        outputChannels: hiddenChannels,
+        kernelSize: size2,
+        random,
+        init: "he",
+      }),
+      conv3: new Conv2D({
+        inputChannels: hiddenChannels,
+        outputChannels,
+        kernelSize: size3,
+        random,
+      }),
+    };
+    tf.tidy(() => {
+      const { kernel } = this.layers.conv3.variables;
+      kernel.assign(tf.zerosLike(kernel));
+    });
+    this.variables = Object.assign(
+      {},
+      ...Object.entries(this.layers).map(([name, layer]) =>
+        prefixKeys(name, layer.variables)
+      ),
+    );
+  }
+
+  apply(x: tf.Tensor): tf.Tensor4D {
+    return tf.tidy(() => {
+      const { conv1, conv2, conv3 } = this.layers;
+      return conv3.apply(tf.relu(conv2.apply(tf.relu(conv1.apply(x)))));
+    });
+  }
+
+  dispose(): void {
+    for (const layer of Object.values(this.layers)) layer.dispose();
+  }
+}

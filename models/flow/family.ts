@@ -1,0 +1,70 @@
+/**
+ * The image flow as the CLI's registry sees it: presets, recipe, pictures
+ * (samples at a temperature, reconstructions) and test bits per dimension.
+ *
+ * @module
+ */
+import { mulberry32 } from "../../data/random.ts";
+import { imageTensor } from "../../data/image_set.ts";
+import { sampleMetrics, scoreSamples } from "../../eval/sample_quality.ts";
+import type { ModelFamily } from "../registry.ts";
+import { pairRows } from "../_pictures.ts";
+import { createFlow, type Flow } from "./flow.ts";
+import { evaluateBitsPerDim } from "./objective.ts";
+import { FLOW_PRESETS } from "./presets.ts";
+
+/** Test images the training-time monitor scores. */
+const MONITOR_IMAGES = 1000;
+
+/** The image flow family: canonical `flow` plus `flow-small` and `flow-large`. */
+export const flowFamily: ModelFamily = {
+  name: "flow",
+  summary:
+    "normalising flow (Glow-style multi-scale; exact likelihood, bits/dim)",
+  presets: Object.keys(FLOW_PRESETS),
+  training: { learningRate: 1e-3, batchSize: 64 },
+  sampleKinds: ["samples", "reconstructions"],
+  sampleOptions: ["temperature"],
+  // The flow keeps its learning rate in its config (and so in checkpoints).
+  create: (preset, overrides, seed, recipe = {}) =>
+    createFlow(
+      {
+        preset,
+        ...overrides,
+        ...(recipe.learningRate !== undefined
+          ? { learningRate: recipe.learningRate }
+          : {}),
+      },
+      mulberry32(seed),
+    ),
+  sample(model, { count, seed, kind, test, temperature = 1 }) {
+    const flow = model as Flow;
+    if (kind === "samples") return flow.sample(count, seed, temperature);
+    // kind === "reconstructions": rows of 8 test images above their round trips.
+    const images = imageTensor(
+      test,
+      0,
+      Math.max(8, 8 * Math.floor(count / 16)),
+    );
+    return pairRows(images, flow.reconstruct(images, seed));
+  },
+  monitor(model, { test }) {
+    return Promise.resolve({
+      bits_per_dim: evaluateBitsPerDim(model as Flow, test, {
+        count: MONITOR_IMAGES,
+      }),
+    });
+  },
+  evaluate(model, { test, classifier }) {
+    const flow = model as Flow;
+    flow.assertInvertible();
+    return Promise.resolve({
+      bits_per_dim: evaluateBitsPerDim(flow, test),
+      ...(classifier
+        ? sampleMetrics(
+          scoreSamples(classifier, (n, seed) => flow.sample(n, seed)),
+        )
+        : {}),
+    });
+  },
+};

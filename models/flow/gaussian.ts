@@ -1,0 +1,54 @@
+/**
+ * The flows' prior: the standard normal N(0, I), its log-density summed
+ * per example, and draws from it at a temperature.
+ *
+ * @module
+ */
+import { tf } from "../../backends/tf.ts";
+import { sumPerExample } from "./flow_layer.ts";
+
+/** log sqrt(2 pi). */
+const LOG_SQRT_TWO_PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * log N(z; 0, I) = -sum (z^2 / 2 + log sqrt(2 pi)) per example.
+ *
+ * @param z (batch, ...) any shape.
+ * @returns (batch) in nats.
+ *
+ * @example
+ * ```ts
+ * import { standardNormalLogDensity } from "./gaussian.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * tf.tidy(() => standardNormalLogDensity(tf.zeros([1, 2])).print()); // [-ln(2 pi)]
+ * ```
+ */
+export function standardNormalLogDensity(z: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() =>
+    sumPerExample(tf.neg(tf.add(tf.mul(tf.square(z), 0.5), LOG_SQRT_TWO_PI)))
+  );
+}
+
+/**
+ * A draw from N(0, temperature^2 I) (Glow's reduced-temperature sampling:
+ * temperatures below 1 give smoother, more typical samples).
+ *
+ * @example
+ * ```ts
+ * import { standardNormalSample } from "./gaussian.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * tf.tidy(() => standardNormalSample([2, 7, 7, 8], 0.7, 1).shape); // [2, 7, 7, 8]
+ * ```
+ */
+export function standardNormalSample(
+  shape: number[],
+  temperature: number,
+  seed: number,
+): tf.Tensor {
+  if (!(temperature > 0 && Number.isFinite(temperature))) {
+    throw new Error(
+      `temperature must be a positive number, got ${temperature}`,
+    );
+  }
+  return tf.randomNormal(shape, 0, temperature, "float32", seed);
+}
