@@ -1,0 +1,168 @@
+/**
+ * The GAN as the trainer sees it: a {@link TrainableModel} with two variable
+ * groups (`generator`, `discriminator`), each with its own Adam, and two
+ * phases per step (D, then G); BatchNorm running statistics and
+ * spectral-norm vectors as buffers.
+ *
+ * @module
+ */
+import type { tf } from "../../backends/tf.ts";
+import { mulberry32, type Random } from "../../data/random.ts";
+import type {
+  GroupOptimizerSettings,
+  TrainableModel,
+  TrainingPhase,
+} from "../../train/task.ts";
+import { Discriminator, Generator } from "./model.ts";
+import { ganPhases } from "./objective.ts";
+import { type GanConfig, resolveGanConfig } from "./presets.ts";
+import { classGrid, interpolationStrips, sampleImages } from "./sampler.ts";
+
+/**
+ * A preset name, or a preset (default "dcgan") with some keys overridden;
+ * `{ preset, ...config }` rebuilds a checkpointed model.
+ */
+export type GanSource = string | ({ preset?: string } & Partial<GanConfig>);
+
+/** Columns of the pictures the trainer and `sample` lay out. */
+const GRID_COLUMNS = 8;
+
+/** A trainable GAN: the trainer's contract plus sampling. */
+export interface Gan extends TrainableModel {
+  readonly config: GanConfig;
+  readonly generator: Generator;
+  readonly discriminator: Discriminator;
+  readonly groups: {
+    generator: Map<string, tf.Variable>;
+    discriminator: Map<string, tf.Variable>;
+  };
+  readonly buffers: Map<string, tf.Variable>;
+  readonly pixelRange: "symmetric";
+  /** `count` images, pixels in [0, 1]; see {@link sampleImages}. */
+  sample(count: number, seed: number, classLabel?: number): tf.Tensor4D;
+  /**
+   * The trainer's sample grid: `count` samples from fixed noise, or, for a
+   * conditional model, one row of 8 per class (80 images for 10 classes,
+   * whatever `count`).
+   */
+  generate(count: number, seed: number): tf.Tensor4D;
+  /** One row per class; see {@link classGrid}. */
+  classGrid(columns: number, seed: number, rowsPerClass?: number): tf.Tensor4D;
+  /** Latent walks; see {@link interpolationStrips}. */
+  interpolate(
+    strips: number,
+    steps: number,
+    seed: number,
+    classLabel?: number,
+  ): tf.Tensor4D;
+  /** Trainable numbers of one group, or of both (691330 for `dcgan`). */
+  parameterCount(group?: "generator" | "discriminator"): number;
+}
+
+class GanModel implements Gan {
+  readonly preset: string;
+  readonly config: GanConfig;
+  readonly generator: Generator;
+  readonly discriminator: Discriminator;
+  readonly groups: {
+    generator: Map<string, tf.Variable>;
+    discriminator: Map<string, tf.Variable>;
+  };
+  readonly buffers: Map<string, tf.Variable>;
+  readonly phases: TrainingPhase[];
+  readonly pixelRange = "symmetric" as const;
+  readonly optimizers: Record<string, GroupOptimizerSettings>;
+
+  constructor(preset: string, config: GanConfig, random: Random) {
+    this.preset = preset;
+    this.config = config;
+    this.generator = new Generator(config, random);
+    this.discriminator = new Discriminator(config, random);
+    this.groups = {
+      generator: this.generator.variables(),
+      discriminator: this.discriminator.variables(),
+    };
+    this.buffers = new Map([
+      ...this.generator.buffers(),
+      ...this.discriminator.buffers(),
+    ]);
+    this.phases = ganPhases(this);
+    const adam = { beta1: config.beta1, beta2: config.beta2 };
+    this.optimizers = {
+      generator: { learningRate: config.generatorLr, ...adam },
+      discriminator: { learningRate: config.discriminatorLr, ...adam },
+    };
+  }
+
+  sample(count: number, seed: number, classLabel?: number): tf.Tensor4D {
+    return sampleImages(this, count, seed, classLabel);
+  }
+
+  generate(count: number, seed: number): tf.Tensor4D {
+    return this.generator.classes > 0
+      ? this.classGrid(GRID_COLUMNS, seed)
+      : this.sample(count, seed);
+  }
+
+  classGrid(columns: number, seed: number, rowsPerClass = 1): tf.Tensor4D {
+    return classGrid(this, columns, seed, rowsPerClass);
+  }
+
+  interpolate(
+    strips: number,
+    steps: number,
+    seed: number,
+    classLabel?: number,
+  ): tf.Tensor4D {
+    return interpolationStrips(this, strips, steps, seed, classLabel);
+  }
+
+  parameterCount(group?: "generator" | "discriminator"): number {
+    let count = 0;
+    for (const [name, variables] of Object.entries(this.groups)) {
+      if (group !== undefined && name !== group) continue;
+      for (const variable of variables.values()) count += variable.size;
+    }
+    return count;
+  }
+
+  dispose(): void {
+    this.generator.dispose();
+    this.discriminator.dispose();
+  }
+}
+
+/**
+ * Builds a GAN from a preset name or a preset with overrides, checked
+ * strictly (see {@link resolveGanConfig}).
+ *
+ * @param source E.g. "dcgan", "cgan", or `{ preset: "dcgan", loss: "hinge",
+ * spectralNorm: true }` (preset defaults to "dcgan").
+ * @param random Source of the initial weights, consumed generator first
+ * (dense, deconv1, deconv2), then discriminator (conv1, conv2, dense, then
+ * the spectral-norm vectors). Default `mulberry32(0)`.
+ * @returns The model; `dispose()` it when done.
+ * @throws Error naming an unknown preset, unknown key or mistyped value.
+ *
+ * @example
+ * ```ts
+ * import { createGan } from "./gan.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const gan = createGan("dcgan");
+ * console.log(gan.parameterCount("generator"), gan.parameterCount("discriminator")); // 552513 138817
+ * console.log(tf.tidy(() => gan.sample(4, 1).shape)); // [4, 28, 28, 1]
+ * gan.dispose();
+ * ```
+ */
+export function createGan(
+  source: GanSource,
+  random: Random = mulberry32(0),
+): Gan {
+  const { preset = "dcgan", ...overrides } = typeof source === "string"
+    ? { preset: source }
+    : source;
+  if (typeof preset !== "string") {
+    throw new Error(`gan preset must be a string, got ${typeof preset}`);
+  }
+  return new GanModel(preset, resolveGanConfig(preset, overrides), random);
+}

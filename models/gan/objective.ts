@@ -1,0 +1,191 @@
+/**
+ * What a GAN learns: the discriminator D tells real images from generated
+ * ones, the generator G tries to fool it. One training step is one D update
+ * on a real and a generated batch, then one G update (as in DCGAN).
+ *
+ * Notation: r = D's logits on real images, f = D's logits on generated
+ * ones, t the real-image target (1, or below 1 with one-sided label
+ * smoothing), softplus(l) = log(1 + e^l). Every loss is a mean over the
+ * batch. Three losses:
+ *
+ * | loss             | D minimises                                | G minimises            |
+ * | ---------------- | ------------------------------------------ | ---------------------- |
+ * | non-saturating   | BCE(r, t) + BCE(f, 0)                      | BCE(f, 1) = softplus(-f) |
+ * | hinge            | relu(1 - r) + relu(1 + f)                  | -f                     |
+ * | least-squares    | (r - t)^2 / 2 + f^2 / 2                    | (f - 1)^2 / 2          |
+ *
+ * with BCE(l, y) = softplus(l) - y l, the sigmoid cross-entropy of logit l
+ * against target y (Goodfellow et al. 2014; hinge: Lim & Ye 2017, Miyato et
+ * al. 2018; least-squares: Mao et al. 2017, targets a = 0, b = c = 1).
+ *
+ * @module
+ */
+import { tf } from "../../backends/tf.ts";
+import type { TrainingPhase } from "../../train/task.ts";
+import type { Discriminator, Generator } from "./model.ts";
+import type { GanLoss } from "./presets.ts";
+
+/** softplus(l) - y l in the stable form max(l, 0) - y l + log(1 + e^-|l|). */
+function sigmoidCrossEntropy(logits: tf.Tensor, target: number): tf.Tensor {
+  return tf.add(
+    tf.sub(tf.relu(logits), tf.mul(logits, target)),
+    tf.log1p(tf.exp(tf.neg(tf.abs(logits)))),
+  );
+}
+
+/**
+ * The discriminator's loss, a scalar.
+ *
+ * @param loss Which loss (see the module's table).
+ * @param realLogits (batch) D's logits on real images.
+ * @param fakeLogits (batch) D's logits on generated images.
+ * @param realLabel Target of real images, t in (0, 1]; below 1 is one-sided
+ * label smoothing (not for hinge).
+ * @returns Mean over each batch, real and generated terms added.
+ *
+ * @example At logits 0 the non-saturating loss is 2 log 2
+ * ```ts
+ * import { discriminatorLoss } from "./objective.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * tf.tidy(() => discriminatorLoss("non-saturating", tf.zeros([4]), tf.zeros([4])).print()); // 1.3863
+ * ```
+ */
+export function discriminatorLoss(
+  loss: GanLoss,
+  realLogits: tf.Tensor1D,
+  fakeLogits: tf.Tensor1D,
+  realLabel = 1,
+): tf.Scalar {
+  return tf.tidy(() => {
+    switch (loss) {
+      case "non-saturating":
+        return tf.add(
+          tf.mean(sigmoidCrossEntropy(realLogits, realLabel)),
+          tf.mean(sigmoidCrossEntropy(fakeLogits, 0)),
+        );
+      case "hinge":
+        if (realLabel !== 1) {
+          throw new Error("label smoothing does not apply to the hinge loss");
+        }
+        return tf.add(
+          tf.mean(tf.relu(tf.sub(1, realLogits))),
+          tf.mean(tf.relu(tf.add(1, fakeLogits))),
+        );
+      case "least-squares":
+        return tf.mul(
+          0.5,
+          tf.add(
+            tf.mean(tf.square(tf.sub(realLogits, realLabel))),
+            tf.mean(tf.square(fakeLogits)),
+          ),
+        );
+      default:
+        throw new Error(`unknown GAN loss "${loss}"`);
+    }
+  });
+}
+
+/**
+ * The generator's loss, a scalar.
+ *
+ * @param loss Which loss (see the module's table).
+ * @param fakeLogits (batch) D's logits on generated images.
+ * @returns Mean over the batch.
+ *
+ * @example
+ * ```ts
+ * import { generatorLoss } from "./objective.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * tf.tidy(() => generatorLoss("hinge", tf.tensor1d([1, 3])).print()); // -2
+ * ```
+ */
+export function generatorLoss(
+  loss: GanLoss,
+  fakeLogits: tf.Tensor1D,
+): tf.Scalar {
+  return tf.tidy(() => {
+    switch (loss) {
+      case "non-saturating":
+        return tf.mean(sigmoidCrossEntropy(fakeLogits, 1));
+      case "hinge":
+        return tf.neg(tf.mean(fakeLogits));
+      case "least-squares":
+        return tf.mul(0.5, tf.mean(tf.square(tf.sub(fakeLogits, 1))));
+      default:
+        throw new Error(`unknown GAN loss "${loss}"`);
+    }
+  });
+}
+
+/** What the two phases need: both networks and the loss settings. */
+export interface GanParts {
+  readonly generator: Generator;
+  readonly discriminator: Discriminator;
+  readonly config: { loss: GanLoss; realLabel: number };
+}
+
+/**
+ * The two phases of a step. "d_loss" (group `discriminator`): G draws a
+ * batch from fresh noise, D sees it and the real batch, each in its own
+ * BatchNorm batch (as in DCGAN). "g_loss" (group `generator`): G draws a
+ * batch from other fresh noise and is scored by D. A conditional model
+ * draws its fakes with the real batch's labels, so classes appear as often
+ * as in the data. Both networks run in training mode (batch statistics;
+ * running statistics and spectral-norm vectors move); each phase's
+ * gradients reach only its own group's variables (the trainer passes them).
+ *
+ * @example One hand-made step
+ * ```ts
+ * import { createGan } from "./gan.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const gan = createGan("dcgan-small");
+ * const batch = { images: tf.zeros([4, 28, 28, 1]) as tf.Tensor4D, labels: tf.zeros([4], "int32") as tf.Tensor1D };
+ * let seed = 0;
+ * const context = { seed: () => seed++, step: 0 };
+ * for (const phase of gan.phases) {
+ *   const group = phase.group as "generator" | "discriminator";
+ *   const optimizer = tf.train.adam(2e-4, 0.5);
+ *   tf.tidy(() => {
+ *     optimizer.minimize(() => phase.loss(batch, context), false, [...gan.groups[group].values()]);
+ *   });
+ *   optimizer.dispose();
+ * }
+ * gan.dispose();
+ * ```
+ */
+export function ganPhases(parts: GanParts): TrainingPhase[] {
+  const { generator, discriminator, config } = parts;
+  const labelsOf = (labels: tf.Tensor1D) =>
+    generator.classes > 0 ? labels : undefined;
+  const fakes = (count: number, labels: tf.Tensor1D, seed: number) => {
+    const z = tf.randomNormal(
+      [count, generator.latentSize],
+      0,
+      1,
+      "float32",
+      seed,
+    ) as tf.Tensor2D;
+    return generator.apply(z, labelsOf(labels), "train");
+  };
+  return [
+    {
+      name: "d_loss",
+      group: "discriminator",
+      loss({ images, labels }, context) {
+        const generated = fakes(images.shape[0], labels, context.seed());
+        const real = discriminator.apply(images, labelsOf(labels), true);
+        const fake = discriminator.apply(generated, labelsOf(labels), true);
+        return discriminatorLoss(config.loss, real, fake, config.realLabel);
+      },
+    },
+    {
+      name: "g_loss",
+      group: "generator",
+      loss({ images, labels }, context) {
+        const generated = fakes(images.shape[0], labels, context.seed());
+        const fake = discriminator.apply(generated, labelsOf(labels), true);
+        return generatorLoss(config.loss, fake);
+      },
+    },
+  ];
+}

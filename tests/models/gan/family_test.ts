@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { tf } from "../../../backends/tf.ts";
+import { initEngine } from "../../../backends/engine.ts";
+import type { ImageSet } from "../../../data/image_set.ts";
+import { classHistogram } from "../../../eval/class_histogram.ts";
+import { classifyImages } from "../../../eval/classify_images.ts";
+import { referenceStatistics } from "../../../eval/reference_statistics.ts";
+import { createClassifier } from "../../../models/classifier/classifier.ts";
+import { ganFamily } from "../../../models/gan/family.ts";
+import type { Gan } from "../../../models/gan/gan.ts";
+import { ganSampleMetrics } from "../../../models/gan/quality.ts";
+
+await initEngine({ threads: 2 });
+
+/** An image set of `count` blank 28 x 28 images (only its shape matters here). */
+function blankSet(count: number): ImageSet {
+  return {
+    images: new Float32Array(count * 784),
+    labels: new Uint8Array(count),
+    shape: [count, 28, 28, 1],
+  } as unknown as ImageSet;
+}
+
+const SMALL = { imageSize: 8, baseWidth: 4, latentSize: 3 };
+
+Deno.test("ganFamily.create() takes --lr for both networks and the data's classes, unless --set gives them", () => {
+  const gan = ganFamily.create("cgan-small", SMALL, 0, {
+    learningRate: 1e-3,
+    classes: 4,
+  }) as Gan;
+  assert.deepEqual(
+    [gan.config.generatorLr, gan.config.discriminatorLr, gan.config.classes],
+    [1e-3, 1e-3, 4],
+  );
+  assert.equal(gan.groups.generator.get("generator.dense.kernel")!.shape[0], 7);
+  gan.dispose();
+  const set = ganFamily.create(
+    "dcgan-small",
+    { ...SMALL, generatorLr: 5e-5, classes: 3 },
+    0,
+    { learningRate: 1e-3, classes: 10 },
+  ) as Gan;
+  assert.deepEqual(
+    [set.config.generatorLr, set.config.discriminatorLr, set.config.classes],
+    [5e-5, 1e-3, 3],
+  );
+  set.dispose();
+  assert.deepEqual(ganFamily.training, {
+    learningRate: 2e-4,
+    batchSize: 64,
+    emaDecay: 0.999,
+  });
+});
+
+Deno.test("ganFamily.sample() draws a grid per kind: samples, one row per class, or interpolation strips", () => {
+  const test = blankSet(2);
+  const dcgan = ganFamily.create("dcgan-small", SMALL, 0);
+  const cgan = ganFamily.create("cgan-small", SMALL, 0);
+  const shape = (model: typeof dcgan, request: Record<string, unknown>) =>
+    tf.tidy(() =>
+      ganFamily.sample(model, {
+        count: 16,
+        seed: 1,
+        kind: "samples",
+        test,
+        ...request,
+      }).shape
+    );
+  assert.deepEqual(shape(dcgan, {}), [16, 8, 8, 1]);
+  assert.deepEqual(shape(cgan, {}), [80, 8, 8, 1], "one row of 8 per class");
+  assert.deepEqual(shape(cgan, { count: 160 }), [160, 8, 8, 1]);
+  assert.deepEqual(shape(cgan, { classLabel: 3 }), [16, 8, 8, 1]);
+  assert.deepEqual(shape(cgan, { kind: "interpolation" }), [16, 8, 8, 1]);
+  assert.deepEqual(shape(dcgan, { kind: "interpolation", count: 5 }), [
+    8,
+    8,
+    8,
+    1,
+  ]);
+  assert.throws(() => shape(dcgan, { classLabel: 3 }), /unconditional/);
+  // The trainer's grid: fixed noise, one row per class for the cgan.
+  assert.deepEqual(
+    tf.tidy(() => cgan.generate!(64, 0).shape),
+    [80, 8, 8, 1],
+  );
+  dcgan.dispose();
+  cgan.dispose();
+});
+
+Deno.test("ganFamily.monitor() and evaluate() measure nothing without a classifier", async () => {
+  const gan = ganFamily.create("dcgan-small", SMALL, 0);
+  const data = { train: blankSet(2), test: blankSet(2) };
+  assert.deepEqual(await ganFamily.monitor!(gan, data), {});
+  assert.deepEqual(await ganFamily.evaluate(gan, data), {});
+  gan.dispose();
+});
+
+Deno.test("ganSampleMetrics() reports FID, modes, the largest class's share and, for a cgan, class accuracy", () => {
+  const classifier = createClassifier("classifier");
+  const gan = ganFamily.create("cgan-small", {}, 0) as Gan;
+  const real = tf.randomUniform([20, 28, 28, 1], 0, 1, "float32", 1);
+  const reference = referenceStatistics(classifier, real as tf.Tensor4D);
+  real.dispose();
+  const count = 30;
+  const metrics = ganSampleMetrics(
+    gan,
+    { model: classifier, reference },
+    count,
+  );
+  assert.deepEqual(Object.keys(metrics).sort(), [
+    "class_accuracy",
+    "fid",
+    "inception_score",
+    "largest_class",
+    "modes",
+  ]);
+  // The same samples (seed 1, classes in turn) classified here.
+  const samples = tf.tidy(() => gan.sample(count, 1));
+  const { predictions } = classifyImages(classifier, samples);
+  samples.dispose();
+  const histogram = classHistogram(predictions, 10);
+  assert.equal(metrics.largest_class, Math.max(...histogram) / count);
+  const correct = predictions.filter((p, i) => p === i % 10).length;
+  assert.ok(Math.abs(metrics.class_accuracy - correct / count) < 1e-9);
+  assert.ok(Number.isFinite(metrics.fid) && metrics.fid >= 0);
+  gan.dispose();
+  classifier.dispose();
+});

@@ -1,0 +1,309 @@
+import assert from "node:assert/strict";
+import { tf } from "../../../backends/tf.ts";
+import { initEngine } from "../../../backends/engine.ts";
+import { mulberry32 } from "../../../data/random.ts";
+import { createGan, type Gan } from "../../../models/gan/gan.ts";
+import { GAN_PRESETS, resolveGanConfig } from "../../../models/gan/presets.ts";
+import { loadCheckpoint } from "../../../train/checkpoint.ts";
+import { RUN_FILES, train, TRAINING_DEFAULTS } from "../../../train/trainer.ts";
+import { assertClose } from "../../_helpers.ts";
+
+await initEngine({ threads: 2 });
+
+/** A GAN small enough to run in milliseconds: 8 x 8 images. */
+function tinyGan(overrides: Record<string, unknown> = {}, seed = 1): Gan {
+  return createGan(
+    {
+      preset: "dcgan-small",
+      imageSize: 8,
+      baseWidth: 4,
+      latentSize: 3,
+      ...overrides,
+    },
+    mulberry32(seed),
+  );
+}
+
+Deno.test("createGan('dcgan') has the canonical parameter counts: G 552513, D 138817", () => {
+  // Worked out from shared/spec/canonical-models.md, weights + biases
+  // (+ gamma and beta of each BatchNorm):
+  const generator = (64 * 6272 + 6272) + // Dense(64 -> 7*7*128)
+    2 * 6272 + // BatchNorm over the dense layer's 6272 units
+    (4 * 4 * 64 * 128 + 64) + // ConvTranspose(128 -> 64, k4)
+    2 * 64 + // BatchNorm(64)
+    (4 * 4 * 1 * 64 + 1); // ConvTranspose(64 -> 1, k4)
+  const discriminator = (4 * 4 * 1 * 64 + 64) + // Conv(1 -> 64, k4)
+    (4 * 4 * 64 * 128 + 128) + // Conv(64 -> 128, k4)
+    2 * 128 + // BatchNorm(128)
+    (6272 * 1 + 1); // Dense(6272 -> 1)
+  assert.equal(generator, 552513);
+  assert.equal(discriminator, 138817);
+  const gan = createGan("dcgan");
+  assert.equal(gan.parameterCount("generator"), generator);
+  assert.equal(gan.parameterCount("discriminator"), discriminator);
+  assert.equal(gan.parameterCount(), 691330);
+  gan.dispose();
+});
+
+Deno.test("createGan('cgan') adds 10 label inputs to G's dense layer and 10 channels to D's first conv", () => {
+  const gan = createGan("cgan");
+  assert.equal(gan.parameterCount("generator"), 552513 + 10 * 6272);
+  assert.equal(gan.parameterCount("discriminator"), 138817 + 4 * 4 * 10 * 64);
+  assert.equal(gan.parameterCount(), 764290);
+  assert.deepEqual(gan.groups.generator.get("generator.dense.kernel")!.shape, [
+    74,
+    6272,
+  ]);
+  assert.deepEqual(
+    gan.groups.discriminator.get("discriminator.conv1.kernel")!.shape,
+    [4, 4, 11, 64],
+  );
+  gan.dispose();
+});
+
+Deno.test("createGan() builds the small and large presets at their sizes", () => {
+  const counts = Object.fromEntries(
+    (["dcgan-small", "dcgan-large", "cgan-small", "cgan-large"] as const).map(
+      (name) => {
+        const gan = createGan(name);
+        const count = gan.parameterCount();
+        gan.dispose();
+        return [name, count];
+      },
+    ),
+  );
+  // dcgan-small by hand: z 32, widths 32 / 64, 7 x 7 x 64 = 3136 units.
+  const small = (32 * 3136 + 3136) + 2 * 3136 + (16 * 32 * 64 + 32) + 2 * 32 +
+    (16 * 32 + 1) + // generator
+    (16 * 32 + 32) + (16 * 32 * 64 + 64) + 2 * 64 + (3136 + 1); // discriminator
+  assert.equal(small, 179778);
+  assert.deepEqual(counts, {
+    "dcgan-small": small,
+    "dcgan-large": 2709762,
+    "cgan-small": small + 10 * 3136 + 16 * 10 * 32,
+    "cgan-large": 2855682,
+  });
+});
+
+Deno.test("createGan() is a TrainableModel with two groups, D then G, DCGAN's Adam and its buffers", () => {
+  const gan = createGan("dcgan");
+  assert.equal(gan.preset, "dcgan");
+  assert.deepEqual(gan.config, GAN_PRESETS.dcgan);
+  assert.deepEqual(Object.keys(gan.groups), ["generator", "discriminator"]);
+  assert.deepEqual(gan.phases.map((p) => p.group), [
+    "discriminator",
+    "generator",
+  ]);
+  assert.equal(gan.pixelRange, "symmetric");
+  const adam = { beta1: 0.5, beta2: 0.999 };
+  assert.deepEqual(gan.optimizers, {
+    generator: { learningRate: 2e-4, ...adam },
+    discriminator: { learningRate: 2e-4, ...adam },
+  });
+  assert.deepEqual([...gan.buffers.keys()], [
+    "generator.norm0.runningMean",
+    "generator.norm0.runningVariance",
+    "generator.norm1.runningMean",
+    "generator.norm1.runningVariance",
+    "discriminator.norm.runningMean",
+    "discriminator.norm.runningVariance",
+  ]);
+  const names = [
+    ...gan.groups.generator.keys(),
+    ...gan.groups.discriminator.keys(),
+    ...gan.buffers.keys(),
+  ];
+  assert.equal(new Set(names).size, names.length, "names are unique");
+  assert.ok(JSON.parse(JSON.stringify(gan.config)), "config is plain JSON");
+  gan.dispose();
+});
+
+Deno.test("createGan() with spectralNorm keeps one u vector per D weight; without D's BatchNorm it has none", () => {
+  const gan = tinyGan({ spectralNorm: true, discriminatorBatchNorm: false });
+  assert.deepEqual(
+    [...gan.buffers.keys()].filter((name) => name.startsWith("discriminator")),
+    [
+      "discriminator.conv1.u",
+      "discriminator.conv2.u",
+      "discriminator.dense.u",
+    ],
+  );
+  assert.ok(
+    ![...gan.groups.discriminator.keys()].some((n) => n.includes("norm")),
+  );
+  gan.dispose();
+});
+
+Deno.test("resolveGanConfig() checks keys, types and ranges strictly", () => {
+  assert.throws(
+    () => resolveGanConfig("dcgan", { lossType: "hinge" }),
+    /unknown gan config key "lossType"/,
+  );
+  assert.throws(
+    () => resolveGanConfig("dcgan", { loss: "wasserstein" }),
+    /"loss" must be/,
+  );
+  assert.throws(
+    () => resolveGanConfig("dcgan", { realLabel: 1.1 }),
+    /realLabel/,
+  );
+  assert.throws(
+    () => resolveGanConfig("dcgan", { loss: "hinge", realLabel: 0.9 }),
+    /hinge/,
+  );
+  assert.throws(
+    () => resolveGanConfig("dcgan", { spectralNorm: "yes" }),
+    /must be a boolean/,
+  );
+  assert.throws(
+    () => resolveGanConfig("dcgan", { imageSize: 30 }),
+    /multiple of 4/,
+  );
+  assert.throws(
+    () => resolveGanConfig("dcgan", { samplingStatistics: "batch" }),
+    /samplingStatistics/,
+  );
+  assert.throws(() => resolveGanConfig("wgan"), /unknown gan preset/);
+  const config = resolveGanConfig("dcgan", {
+    loss: "least-squares",
+    realLabel: 0.9,
+    generatorLr: 1e-4,
+  });
+  assert.deepEqual(
+    [config.loss, config.realLabel, config.generatorLr, config.discriminatorLr],
+    ["least-squares", 0.9, 1e-4, 2e-4],
+  );
+});
+
+Deno.test("createGan() rebuilds from { preset, ...config } with the same names, shapes and weights", () => {
+  const original = tinyGan({ conditional: true, classes: 3 }, 5);
+  const rebuilt = createGan(
+    { preset: original.preset, ...original.config },
+    mulberry32(5),
+  );
+  assert.deepEqual(rebuilt.config, original.config);
+  const values = (gan: Gan) =>
+    [...gan.groups.generator, ...gan.groups.discriminator].map((
+      [name, v],
+    ) => [name, v.shape, [...v.dataSync()]]);
+  assert.deepEqual(values(rebuilt), values(original));
+  original.dispose();
+  rebuilt.dispose();
+});
+
+Deno.test("Generator.apply() gives tanh pixels in [-1, 1]; sample() maps them to [0, 1]", () => {
+  const gan = createGan("dcgan", mulberry32(2));
+  tf.tidy(() => {
+    const z = tf.mul(tf.randomNormal([16, 64], 0, 1, "float32", 3), 30);
+    const raw = gan.generator.apply(z as tf.Tensor2D, undefined, "train");
+    assert.deepEqual(raw.shape, [16, 28, 28, 1]);
+    assert.ok(
+      tf.max(raw).dataSync()[0] <= 1 && tf.min(raw).dataSync()[0] >= -1,
+    );
+    const pixels = gan.sample(16, 4);
+    assert.deepEqual(pixels.shape, [16, 28, 28, 1]);
+    const [low, high] = [
+      tf.min(pixels).dataSync()[0],
+      tf.max(pixels).dataSync()[0],
+    ];
+    assert.ok(
+      low >= 0 && high <= 1 && high > low,
+      `pixels in [${low}, ${high}]`,
+    );
+  });
+  gan.dispose();
+});
+
+Deno.test("the class label changes the generator's image and the discriminator's logit", () => {
+  const gan = tinyGan({ conditional: true });
+  tf.tidy(() => {
+    const z = tf.tile(tf.randomNormal([1, 3], 0, 1, "float32", 1), [
+      2,
+      1,
+    ]) as tf.Tensor2D;
+    const labels = tf.tensor1d([0, 1], "int32");
+    const [first, second] = tf.unstack(
+      gan.generator.apply(z, labels, { referenceRows: 2 }),
+    );
+    assert.ok(
+      tf.max(tf.abs(tf.sub(first, second))).dataSync()[0] > 1e-4,
+      "G ignores the label",
+    );
+    const images = tf.tile(
+      tf.randomUniform([1, 8, 8, 1], -1, 1, "float32", 2),
+      [2, 1, 1, 1],
+    ) as tf.Tensor4D;
+    const logits = gan.discriminator.apply(images, labels, false).dataSync();
+    assert.ok(Math.abs(logits[0] - logits[1]) > 1e-5, "D ignores the label");
+    assert.throws(
+      () => gan.generator.apply(z, undefined, "train"),
+      /needs class labels/,
+    );
+  });
+  gan.dispose();
+});
+
+Deno.test("train() resumes a cgan exactly: weights, both Adams, EMA and the BatchNorm / spectral-norm buffers", async () => {
+  const rng = mulberry32(9);
+  const data = {
+    images: Float32Array.from({ length: 24 * 64 }, () => rng()),
+    labels: Uint8Array.from({ length: 24 }, (_, i) => i % 10),
+    shape: [24, 8, 8, 1] as [number, number, number, number],
+  };
+  const options = {
+    ...TRAINING_DEFAULTS,
+    steps: 4,
+    batchSize: 6,
+    logEvery: 1,
+    checkpointEvery: 100,
+    sampleEvery: 0,
+    emaDecay: 0.9,
+  };
+  const quiet = { write: () => {}, interactive: false };
+  const make = (seed: number) =>
+    tinyGan({ conditional: true, spectralNorm: true }, seed);
+  const dir = await Deno.makeTempDir({ prefix: "genwasm-gan-" });
+  try {
+    const straight = make(1);
+    await train(straight, data, options, { out: `${dir}/a`, ...quiet });
+    straight.dispose();
+    const first = make(1);
+    await train(first, data, { ...options, steps: 2 }, {
+      out: `${dir}/b`,
+      ...quiet,
+    });
+    first.dispose();
+    // Other initial weights: everything must come from the checkpoint.
+    const resumed = make(2);
+    await train(resumed, data, options, {
+      out: `${dir}/b`,
+      resume: true,
+      ...quiet,
+    });
+    resumed.dispose();
+    const [a, b] = await Promise.all(
+      ["a", "b"].map((run) =>
+        loadCheckpoint(`${dir}/${run}/${RUN_FILES.checkpoint}`)
+      ),
+    );
+    assert.ok(a.tensors.has("buffer.discriminator.conv2.u"));
+    assert.ok(a.tensors.has("ema.generator.dense.kernel"));
+    assert.deepEqual(
+      [...b.tensors.keys()].sort(),
+      [...a.tensors.keys()].sort(),
+    );
+    // A bias right before a BatchNorm has a zero gradient up to rounding,
+    // which Adam scales up to steps of about lr: those biases and their Adam
+    // moments carry no signal and are left out; the running means that
+    // follow them inherit that noise (about 1e-5 here) and get 1e-3.
+    const beforeNorm =
+      /(generator\.(dense|deconv1)|discriminator\.conv2)\.bias/;
+    for (const [name, tensor] of a.tensors) {
+      if (beforeNorm.test(name)) continue;
+      const tolerance = name.endsWith("runningMean") ? 1e-3 : 1e-4;
+      assertClose(b.tensors.get(name)!.data, tensor.data, tolerance, name);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
