@@ -34,7 +34,7 @@ async function globalHelp(): Promise<string> {
   const lines = [
     "genwasm: train image generative models on the CPU (tfjs WASM SIMD, threads)",
     "",
-    "Usage: deno task <command> [flags]   (or: deno run -A cli/main.ts <command> [flags])",
+    "Usage: deno task <command> [flags]   (see deno.json for the permissions each task grants)",
     "",
     "Commands:",
   ];
@@ -83,13 +83,27 @@ export async function run(args: string[]): Promise<number> {
     await (await load()).main(rest);
     return 0;
   } catch (error) {
-    console.error(`genwasm ${command}: ${oneLine(error)}`);
+    console.error(
+      `genwasm ${command}: ${oneLine(error)}${permissionHint(error)}`,
+    );
     if (Deno.env.get("GENWASM_DEBUG") && error instanceof Error) {
       console.error(error.stack);
     }
     if (error instanceof TrainingInterrupted) return 130;
     return error instanceof UsageError ? 2 : 1;
   }
+}
+
+/**
+ * What to do about a refused permission: the deno.json tasks grant writes
+ * only under runs/ and the worker cache, and reads of the repository, the
+ * Debian datasets and the cache.
+ */
+function permissionHint(error: unknown): string {
+  if (!(error instanceof Deno.errors.NotCapable)) return "";
+  return " (deno task allows writes only under runs/ and the worker cache, " +
+    "reads of this folder and /usr/share/datasets: use --out runs/..., or run " +
+    "cli/main.ts with your own --allow-read/--allow-write)";
 }
 
 if (import.meta.main) {

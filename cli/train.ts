@@ -34,7 +34,7 @@ import {
   wholeNumber,
 } from "./_flags.ts";
 import { parseOverrides } from "./_overrides.ts";
-import { openClassifier } from "./_run.ts";
+import { openClassifier, openRun } from "./_run.ts";
 
 /** One line for the command list. */
 export const SUMMARY = "train a model (default: the canonical vae on MNIST)";
@@ -69,10 +69,18 @@ Usage: deno task train [--model NAME] [--data mnist|fashion|folder:PATH|moons|ga
 
 Models:
 ${
-  MODEL_FAMILIES.map((f) => `  ${f.presets.join(", ").padEnd(28)} ${f.summary}`)
-    .join("\n")
+  MODEL_FAMILIES.map((f) => {
+    const names = f.presets.join(", ");
+    return names.length < 30
+      ? `  ${names.padEnd(30)} ${f.summary}`
+      : `  ${names}\n  ${"".padEnd(30)} ${f.summary}`;
+  }).join("\n")
 }
-
+${
+  MODEL_FAMILIES.filter((f) => f.optionsHelp).map((f) =>
+    `\n${f.name} options (--set KEY=VALUE):\n${f.optionsHelp!.trimEnd()}\n`
+  ).join("")
+}
 Writes into --out: checkpoint.safetensors (weights, Adam state, EMA, step,
 random state; written atomically), metrics.jsonl, loss.png, samples.png.
 
@@ -92,9 +100,11 @@ random state; written atomically), metrics.jsonl, loss.png, samples.png.
   --warmup N            steps of linear learning-rate warm-up (default 0)
   --schedule NAME       ${
   SCHEDULES.join(" | ")
-} after warm-up (default constant)
+} after warm-up (default: the model's recipe)
   --clip-norm X         clip gradients to this global norm (default: off)
-  --ema X               keep an EMA of the weights with this decay, e.g. 0.999 (default: off)
+  --ema X               keep an EMA of the weights with this decay, e.g. 0.999
+                        (0: off; default: the model's recipe, 0.999 for GANs and
+                        ddpm, else off); sample and eval use the EMA weights
   --out DIR             run folder (default runs/MODEL)
   --resume              continue the run in --out from its checkpoint
   --log-every N         steps between logged lines (default 50)
@@ -190,9 +200,9 @@ export function parseTrainArgs(args: string[]): TrainCommand | "help" {
   }
   if (values.ema !== undefined) {
     const decay = Number(values.ema);
-    if (!(decay > 0 && decay < 1)) {
+    if (!(decay >= 0 && decay < 1) || values.ema.trim() === "") {
       throw new UsageError(
-        `--ema must be a decay between 0 and 1 (e.g. 0.999), got "${values.ema}"`,
+        `--ema must be a decay from 0 (off) to below 1 (e.g. 0.999), got "${values.ema}"`,
       );
     }
     training.emaDecay = decay;
@@ -351,14 +361,22 @@ export async function runTrain(
           formatDuration(result.secondsPerStep * training.steps)
         } for the run)`,
     );
+    // Evaluate what sample and eval use: the EMA weights when the run keeps them.
+    const averaged = training.emaDecay > 0
+      ? await openRun(command.out)
+      : undefined;
     let metrics;
     try {
-      metrics = await family.evaluate(model, await evaluationData());
+      metrics = await family.evaluate(
+        averaged?.model ?? model,
+        await evaluationData(),
+      );
     } finally {
+      averaged?.model.dispose();
       await release();
     }
     console.log(
-      `test: ${
+      `test${averaged ? " (EMA weights)" : ""}: ${
         Object.entries(metrics).map(([k, v]) => `${k} ${+v.toFixed(4)}`).join(
           ", ",
         )

@@ -12,6 +12,10 @@ import type { TrainingOptions } from "../train/trainer.ts";
 import { aeFamily } from "./ae/family.ts";
 import { vaeFamily } from "./vae/family.ts";
 import { classifierFamily } from "./classifier/family.ts";
+import { flowFamily } from "./flow/family.ts";
+import { flow2dFamily } from "./flow/flow2d_family.ts";
+import { ganFamily } from "./gan/family.ts";
+import { ddpmFamily } from "./ddpm/family.ts";
 import type { EvaluationClassifier } from "../eval/sample_quality.ts";
 
 /** What `sample` can draw: a grid of `count` images, pixels in [0, 1]. */
@@ -67,6 +71,11 @@ export interface ModelFamily {
   name: string;
   /** One line for `--help`. */
   summary: string;
+  /**
+   * The config keys users set with `--set KEY=VALUE`, one per line,
+   * indented two spaces, for `train --help`.
+   */
+  optionsHelp?: string;
   /** Preset names this family builds. */
   presets: readonly string[];
   /** Training recipe for this family (overridable by flags). */
@@ -125,6 +134,10 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
   vaeFamily,
   aeFamily,
   classifierFamily,
+  flowFamily,
+  flow2dFamily,
+  ganFamily,
+  ddpmFamily,
 ];
 
 /** Every preset name the CLI accepts. */

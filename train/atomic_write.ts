@@ -38,6 +38,10 @@ export async function writeFileAtomic(
     await Deno.rename(temporary, path);
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});
+    if (error instanceof Deno.errors.NotCapable) {
+      // A refused permission, not a failed write: name the target itself.
+      throw new Deno.errors.NotCapable(`Requires write access to "${path}"`);
+    }
     const why = error instanceof Error ? error.message : String(error);
     throw new Error(
       `could not write ${path}: ${why}; the previous file, if any, is intact`,

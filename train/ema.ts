@@ -26,13 +26,31 @@ export class WeightAverage {
     }
   }
 
-  /** Moves every average towards its weight. */
-  update(): void {
+  /**
+   * The decay used after `updates` earlier updates: min(decay, (1 + n) /
+   * (10 + n)), as TensorFlow's ExponentialMovingAverage with num_updates.
+   * Early on the average follows the weights closely, so it does not stay
+   * anchored at the random initial weights for thousands of steps (at 0.999
+   * a plain average is still 74% initial weights after 300 steps).
+   */
+  decayAt(updates: number): number {
+    if (!Number.isFinite(updates)) return this.decay;
+    return Math.min(this.decay, (1 + updates) / (10 + updates));
+  }
+
+  /**
+   * Moves every average towards its weight.
+   *
+   * @param updates How many updates came before this one (the step, from
+   * 0); it only sets the warm-up decay, so a resumed run matches.
+   */
+  update(updates = Infinity): void {
+    const decay = this.decayAt(updates);
     tf.tidy(() => {
       for (const [name, weight] of this.weights) {
         const average = this.averages.get(name)!;
         average.assign(
-          tf.add(tf.mul(average, this.decay), tf.mul(weight, 1 - this.decay)),
+          tf.add(tf.mul(average, decay), tf.mul(weight, 1 - decay)),
         );
       }
     });

@@ -313,7 +313,7 @@ export async function train(
       } finally {
         tf.dispose([batch.images, batch.labels]);
       }
-      average?.update();
+      average?.update(step);
       step++;
       intervalSteps++;
       const logged = step % options.logEvery === 0 || step === options.steps;

@@ -21,6 +21,12 @@ export const flowFamily: ModelFamily = {
   name: "flow",
   summary:
     "normalising flow (Glow-style multi-scale; exact likelihood, bits/dim)",
+  optionsHelp:
+    `  levels=N stepsPerLevel=N  multi-scale levels and flow steps per level (2, 4)
+  couplingWidth=N        channels of the coupling networks (64)
+  coupling=affine|additive  coupling layer (affine: scale = sigmoid(raw + 2))
+  permutation=conv|conv-lu|reverse|shuffle  channel mixing between couplings
+  logitAlpha=X           logit pre-processing alpha (0.05)`,
   presets: Object.keys(FLOW_PRESETS),
   training: { learningRate: 1e-3, batchSize: 64 },
   sampleKinds: ["samples", "reconstructions"],

@@ -43,6 +43,17 @@ export const ganFamily: ModelFamily = {
   name: "gan",
   summary:
     "DCGAN; cgan adds class labels (sample --class N); --set loss=hinge etc.",
+  optionsHelp:
+    `  loss=non-saturating|hinge|least-squares  adversarial loss (default non-saturating)
+  realLabel=0.9          one-sided label smoothing: D's target for real images (default 1)
+  spectralNorm=true      spectral normalisation of every D weight (default false)
+  discriminatorBatchNorm=false  drop D's BatchNorm (e.g. with spectralNorm)
+  generatorLr=X discriminatorLr=X  Adam step sizes (default 2e-4; --lr sets both)
+  beta1=0.5 beta2=0.999  Adam betas of both networks
+  latentSize=N baseWidth=N  noise length and width (-small: 32/32, -large: 128/128)
+  samplingStatistics=standing|running  generator BatchNorm statistics when sampling
+  GANs keep an EMA (0.999) of the weights by default; sample and eval use it
+  (--raw: the raw weights; train --ema 0: no EMA).`,
   presets: Object.keys(GAN_PRESETS),
   training: { learningRate: 2e-4, batchSize: 64, emaDecay: 0.999 },
   sampleKinds: ["samples", "interpolation"],

@@ -18,6 +18,8 @@ import { createVae, type Vae } from "./vae.ts";
 export const vaeFamily: ModelFamily = {
   name: "vae",
   summary: "variational autoencoder (Bernoulli decoder, analytic KL)",
+  optionsHelp:
+    `  latentSize=N baseWidth=N  latent length and first conv width (16, 32)`,
   presets: Object.keys(VAE_PRESETS),
   // Cosine decay of the rate to zero over the run; the final steps at a low
   // rate settle the weights (measured in the closing note of issue 3).

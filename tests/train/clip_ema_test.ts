@@ -30,6 +30,17 @@ Deno.test("WeightAverage.update() follows average = d * average + (1 - d) * weig
   const seen = average.withAverages(() => Array.from(weight.dataSync()));
   assert.deepEqual(seen.map((v) => +v.toFixed(5)), [2, 2]);
   assert.deepEqual(Array.from(weight.dataSync()), [11, 2]);
+  // Warm-up: the first update uses decay (1 + 0) / (10 + 0) = 0.1:
+  // 0.1 * 2 + 0.9 * 12 = 11; by 80 updates the decay is capped at 0.9.
+  weight.assign(tf.tensor1d([12, 2]));
+  average.update(0);
+  assert.deepEqual(
+    Array.from(average.averages.get("w")!.dataSync()).map((v) => +v.toFixed(4)),
+    [11, 2],
+  );
+  assert.equal(average.decayAt(0), 0.1);
+  assert.equal(average.decayAt(8), 0.5);
+  assert.equal(average.decayAt(80), 0.9);
   assert.throws(
     () => new WeightAverage(new Map(), 1),
     /strictly between 0 and 1/,

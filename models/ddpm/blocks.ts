@@ -1,0 +1,294 @@
+/**
+ * The U-Net's building blocks: sinusoidal timestep features, the label
+ * embedding, the residual block with its time projection, single-head
+ * self-attention, SiLU and nearest-neighbour upsampling. Tensors are NHWC.
+ *
+ * @module
+ */
+import { tf } from "../../backends/tf.ts";
+import type { Random } from "../../data/random.ts";
+import { GroupNorm } from "../group_norm.ts";
+import { initializer } from "../initializers.ts";
+import { Conv2D, Dense, type Layer, namedVariables } from "../layers.ts";
+
+/** Named variables and a way to free them: what the U-Net collects. */
+export interface Block {
+  /** Variables by name within the block, e.g. `conv1/kernel`. */
+  readonly variables: Record<string, tf.Variable>;
+  dispose(): void;
+}
+
+/**
+ * SiLU (swish), x * sigmoid(x).
+ *
+ * @example
+ * ```ts
+ * import { silu } from "./blocks.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * tf.tidy(() => silu(tf.tensor1d([0, 1])).print()); // [0, 0.7311]
+ * ```
+ */
+export function silu<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+}
+
+/**
+ * Nearest-neighbour upsampling by 2 in height and width. On wasm,
+ * `resizeNearestNeighbor` and its gradient are exact and ~15x faster than
+ * the same upsampling built from reshape and tile (measured at
+ * 64x14x14x64, forward and backward).
+ *
+ * @example
+ * ```ts
+ * import { upsample2x } from "./blocks.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * console.log(tf.tidy(() => upsample2x(tf.zeros([1, 7, 7, 4])).shape)); // [1, 14, 14, 4]
+ * ```
+ */
+export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  const [, height, width] = x.shape;
+  return tf.image.resizeNearestNeighbor(x, [2 * height, 2 * width]);
+}
+
+/**
+ * Sinusoidal features of every timestep 0 .. timesteps - 1, as in Ho et
+ * al.'s DDPM (after the Transformer's position encoding): with h = size / 2
+ * frequencies f_i = 10000^(-i / (h - 1)), row t is
+ * [sin(t f_0) .. sin(t f_{h-1}), cos(t f_0) .. cos(t f_{h-1})].
+ *
+ * @param timesteps Rows, one per timestep.
+ * @param size Features per row, even and at least 4.
+ * @returns (timesteps * size) row-major values.
+ *
+ * @example
+ * ```ts
+ * import { sinusoidalFeatures } from "./blocks.ts";
+ * console.log(sinusoidalFeatures(2, 4)); // [0, 0, 1, 1, sin 1, sin 1e-4, cos 1, cos 1e-4]
+ * ```
+ */
+export function sinusoidalFeatures(
+  timesteps: number,
+  size: number,
+): Float32Array {
+  if (!Number.isInteger(size) || size < 4 || size % 2 !== 0) {
+    throw new Error(`sinusoidal features need an even size >= 4, got ${size}`);
+  }
+  const half = size / 2;
+  const values = new Float32Array(timesteps * size);
+  for (let t = 0; t < timesteps; t++) {
+    for (let i = 0; i < half; i++) {
+      const angle = t * Math.exp(-Math.log(10000) * i / (half - 1));
+      values[t * size + i] = Math.sin(angle);
+      values[t * size + half + i] = Math.cos(angle);
+    }
+  }
+  return values;
+}
+
+/** Options for {@link LabelEmbedding}. */
+export interface LabelEmbeddingOptions {
+  /** Rows of the table (classes, plus one for "no label"). */
+  rows: number;
+  width: number;
+  random: Random;
+}
+
+/**
+ * A learned table of one vector per label; `apply` gathers the rows of
+ * (batch) int32 labels. Initialised Glorot-uniform.
+ *
+ * @example
+ * ```ts
+ * import { LabelEmbedding } from "./blocks.ts";
+ * import { mulberry32 } from "../../data/random.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const embedding = new LabelEmbedding({ rows: 11, width: 8, random: mulberry32(0) });
+ * console.log(tf.tidy(() => embedding.apply(tf.tensor1d([3, 10], "int32")).shape)); // [2, 8]
+ * embedding.dispose();
+ * ```
+ */
+export class LabelEmbedding implements Layer {
+  readonly variables: { table: tf.Variable };
+
+  constructor({ rows, width, random }: LabelEmbeddingOptions) {
+    const values = initializer("glorot")(rows * width, rows, width, random);
+    this.variables = {
+      table: tf.tidy(() => tf.variable(tf.tensor2d(values, [rows, width]))),
+    };
+  }
+
+  apply(labels: tf.Tensor): tf.Tensor2D {
+    return tf.gather(
+      this.variables.table as tf.Tensor2D,
+      labels as tf.Tensor1D,
+    );
+  }
+
+  dispose(): void {
+    this.variables.table.dispose();
+  }
+}
+
+/** Options for {@link ResBlock}. */
+export interface ResBlockOptions {
+  inputChannels: number;
+  outputChannels: number;
+  /** Width of the (time and label) embedding. */
+  embeddingWidth: number;
+  /** GroupNorm groups. */
+  groups: number;
+  random: Random;
+}
+
+/**
+ * The residual block of the DDPM U-Net:
+ * GroupNorm -> SiLU -> Conv3x3 -> + Dense(embedding -> out) ->
+ * GroupNorm -> SiLU -> Conv3x3, added to the input (through a 1x1
+ * convolution when the channel count changes).
+ *
+ * @example
+ * ```ts
+ * import { ResBlock } from "./blocks.ts";
+ * import { mulberry32 } from "../../data/random.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const block = new ResBlock({
+ *   inputChannels: 8, outputChannels: 16, embeddingWidth: 4, groups: 4,
+ *   random: mulberry32(0),
+ * });
+ * console.log(tf.tidy(() => block.apply(tf.zeros([2, 6, 6, 8]), tf.zeros([2, 4])).shape)); // [2, 6, 6, 16]
+ * block.dispose();
+ * ```
+ */
+export class ResBlock implements Block {
+  readonly layers: {
+    norm1: GroupNorm;
+    conv1: Conv2D;
+    time: Dense;
+    norm2: GroupNorm;
+    conv2: Conv2D;
+    skip?: Conv2D;
+  };
+  readonly variables: Record<string, tf.Variable>;
+
+  /** Draws weights from `random` in the order conv1, time, conv2, skip. */
+  constructor(
+    { inputChannels, outputChannels, embeddingWidth, groups, random }:
+      ResBlockOptions,
+  ) {
+    const conv = (input: number, kernelSize: number) =>
+      new Conv2D({
+        inputChannels: input,
+        outputChannels,
+        kernelSize,
+        random,
+      });
+    const norm1 = new GroupNorm({ channels: inputChannels, groups });
+    const conv1 = conv(inputChannels, 3);
+    const time = new Dense({
+      inputSize: embeddingWidth,
+      outputSize: outputChannels,
+      random,
+    });
+    const norm2 = new GroupNorm({ channels: outputChannels, groups });
+    const conv2 = conv(outputChannels, 3);
+    this.layers = {
+      norm1,
+      conv1,
+      time,
+      norm2,
+      conv2,
+      ...(inputChannels !== outputChannels
+        ? { skip: conv(inputChannels, 1) }
+        : {}),
+    };
+    this.variables = namedVariables(this.layers);
+  }
+
+  /**
+   * @param x (batch, height, width, inputChannels)
+   * @param embedding (batch, embeddingWidth), already through SiLU.
+   * @returns (batch, height, width, outputChannels)
+   */
+  apply(x: tf.Tensor4D, embedding: tf.Tensor2D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const { norm1, conv1, time, norm2, conv2, skip } = this.layers;
+      let h = conv1.apply(silu(norm1.apply(x)));
+      const [batch, , , channels] = h.shape;
+      h = tf.add(h, tf.reshape(time.apply(embedding), [batch, 1, 1, channels]));
+      h = conv2.apply(silu(norm2.apply(h)));
+      return tf.add(skip ? skip.apply(x) : x, h);
+    });
+  }
+
+  dispose(): void {
+    for (const layer of Object.values(this.layers)) layer.dispose();
+  }
+}
+
+/** Options for {@link SelfAttention}. */
+export interface SelfAttentionOptions {
+  channels: number;
+  groups: number;
+  random: Random;
+}
+
+/**
+ * Single-head self-attention over the positions of a feature map, with a
+ * residual connection: GroupNorm, then q, k, v = 1x1 projections,
+ * softmax(q k^T / sqrt(channels)) v, a 1x1 output projection, added to the
+ * input.
+ *
+ * @example
+ * ```ts
+ * import { SelfAttention } from "./blocks.ts";
+ * import { mulberry32 } from "../../data/random.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const attention = new SelfAttention({ channels: 8, groups: 4, random: mulberry32(0) });
+ * console.log(tf.tidy(() => attention.apply(tf.ones([2, 7, 7, 8])).shape)); // [2, 7, 7, 8]
+ * attention.dispose();
+ * ```
+ */
+export class SelfAttention implements Layer {
+  readonly layers: { norm: GroupNorm; qkv: Dense; output: Dense };
+  readonly variables: Record<string, tf.Variable>;
+
+  /** Draws weights from `random` in the order qkv, output. */
+  constructor({ channels, groups, random }: SelfAttentionOptions) {
+    this.layers = {
+      norm: new GroupNorm({ channels, groups }),
+      qkv: new Dense({ inputSize: channels, outputSize: 3 * channels, random }),
+      output: new Dense({ inputSize: channels, outputSize: channels, random }),
+    };
+    this.variables = namedVariables(this.layers);
+  }
+
+  /** (batch, height, width, channels) -> the same shape. */
+  apply(input: tf.Tensor): tf.Tensor4D {
+    const x = input as tf.Tensor4D;
+    return tf.tidy(() => {
+      const [batch, height, width, channels] = x.shape;
+      const positions = height * width;
+      const { norm, qkv, output } = this.layers;
+      const flat = tf.reshape(norm.apply(x), [batch * positions, channels]);
+      // (batch, positions, 3 * channels) -> q, k, v each (batch, positions, channels)
+      const [q, k, v] = tf.split(
+        tf.reshape(qkv.apply(flat), [batch, positions, 3 * channels]),
+        3,
+        2,
+      ) as tf.Tensor3D[];
+      // (batch, positions, positions)
+      const weights = tf.softmax(
+        tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(channels)),
+      );
+      const attended = tf.reshape(tf.matMul(weights, v), [
+        batch * positions,
+        channels,
+      ]);
+      return tf.add(x, tf.reshape(output.apply(attended), x.shape));
+    });
+  }
+
+  dispose(): void {
+    for (const layer of Object.values(this.layers)) layer.dispose();
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * A diffusion model as the trainer sees it: a {@link TrainableModel} built
+ * from a preset, holding the U-Net and its noise schedule, with guided
+ * sampling close at hand.
+ *
+ * @module
+ */
+import { tf } from "../../backends/tf.ts";
+import { mulberry32, type Random } from "../../data/random.ts";
+import type {
+  GroupOptimizerSettings,
+  TrainableModel,
+  TrainingPhase,
+} from "../../train/task.ts";
+import { DEFAULT_GUIDANCE, guidedEpsilon } from "./guidance.ts";
+import { UNet } from "./model.ts";
+import { ddpmPhases, type DiffusionNetwork } from "./objective.ts";
+import { type DdpmConfig, resolveDdpmConfig } from "./presets.ts";
+import { epsilonFromPrediction, type Timestep } from "./process.ts";
+import {
+  chainSteps,
+  createSampler,
+  denoise,
+  type EpsilonPredictor,
+  type SamplerName,
+} from "./sampler.ts";
+import { type NoiseSchedule, noiseSchedule } from "./schedule.ts";
+
+/**
+ * A preset name, or a preset (default "ddpm") with some keys overridden;
+ * `{ preset, ...config }` rebuilds a checkpointed model.
+ */
+export type DdpmSource = string | ({ preset?: string } & Partial<DdpmConfig>);
+
+/** DDIM steps of the trainer's sample grid: cheap, and good enough to watch. */
+export const GENERATE_STEPS = 20;
+
+/** How to draw samples. */
+export interface DdpmSampleOptions {
+  count: number;
+  /** Seed of all the noise; the same seed gives the same images. */
+  seed: number;
+  /** "ddim" (default) or "ddpm" (ancestral). */
+  sampler?: SamplerName;
+  /** Grid size; default 50 for DDIM, T for ancestral. */
+  steps?: number;
+  /** DDIM's noise scale; default 0. */
+  eta?: number;
+  /** Ancestral step variance; default the config's `ancestralVariance`. */
+  variance?: "posterior" | "beta";
+  /**
+   * One class per image (conditional models): sampled with classifier-free
+   * guidance. Without labels a conditional model samples unconditionally.
+   */
+  labels?: ArrayLike<number>;
+  /** Guidance scale w; default 3. Needs labels. */
+  guidance?: number;
+  /** Progress bar on the terminal; default off. */
+  progress?: boolean;
+}
+
+/** A trainable diffusion model: the trainer's contract plus sampling. */
+export interface Ddpm extends TrainableModel, DiffusionNetwork {
+  readonly config: DdpmConfig;
+  /** One group, `model`: every variable of the U-Net. */
+  readonly groups: { model: Map<string, tf.Variable> };
+  readonly pixelRange: "symmetric";
+  /**
+   * The noise the network implies for x_t (whatever its prediction target).
+   *
+   * @param x (batch, size, size, channels) x_t.
+   * @param t One timestep for the batch, or (batch) int32 timesteps.
+   * @param labels (batch) int32 classes (conditional models).
+   */
+  predictEpsilon(
+    x: tf.Tensor4D,
+    t: Timestep,
+    labels?: tf.Tensor1D,
+  ): tf.Tensor4D;
+  /** (count, size, size, channels) new images, pixels in [0, 1]. */
+  sample(options: DdpmSampleOptions): tf.Tensor4D;
+  /**
+   * The denoising chain of `count` samples: `columns` pictures each, from
+   * the starting noise to the result at evenly spaced steps, row by row;
+   * pixels in [0, 1].
+   */
+  chain(options: DdpmSampleOptions & { columns: number }): tf.Tensor4D;
+  /**
+   * The trainer's sample grid: DDIM with {@link GENERATE_STEPS} steps;
+   * conditional models draw image i as class i mod classes.
+   */
+  generate(count: number, seed: number): tf.Tensor4D;
+  /** Number of trainable numbers (694561 for the canonical `ddpm`). */
+  parameterCount(): number;
+}
+
+/** [-1, 1] samples (clipped) to [0, 1] pixels. */
+function toPixels(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.div(tf.add(tf.clipByValue(x, -1, 1), 1), 2));
+}
+
+class DdpmModel implements Ddpm {
+  readonly preset: string;
+  readonly config: DdpmConfig;
+  readonly unet: UNet;
+  readonly schedule: NoiseSchedule;
+  readonly groups: { model: Map<string, tf.Variable> };
+  readonly phases: TrainingPhase[];
+  readonly pixelRange = "symmetric" as const;
+  readonly optimizers: Record<string, GroupOptimizerSettings>;
+
+  constructor(preset: string, config: DdpmConfig, random: Random) {
+    this.preset = preset;
+    this.config = config;
+    this.schedule = noiseSchedule(config.schedule, config.timesteps);
+    this.unet = new UNet(config, random);
+    this.groups = { model: this.unet.variables() };
+    this.phases = ddpmPhases(this);
+    this.optimizers = { model: { learningRate: config.learningRate } };
+  }
+
+  predictEpsilon(
+    x: tf.Tensor4D,
+    t: Timestep,
+    labels?: tf.Tensor1D,
+  ): tf.Tensor4D {
+    return tf.tidy(() => {
+      const steps = typeof t === "number"
+        ? tf.fill([x.shape[0]], t, "int32") as tf.Tensor1D
+        : t;
+      const output = this.unet.apply(x, steps, labels);
+      return epsilonFromPrediction(
+        this.config.prediction,
+        this.schedule,
+        output,
+        x,
+        t,
+      );
+    });
+  }
+
+  /** The noise prediction the sampling loop uses: guided when labels are given. */
+  #predictor(
+    labels: ArrayLike<number> | undefined,
+    guidance: number | undefined,
+  ): EpsilonPredictor {
+    if (!labels) {
+      if (guidance !== undefined) {
+        throw new Error("guidance needs class labels to guide towards");
+      }
+      return (x, t) => this.predictEpsilon(x, t);
+    }
+    if (!this.config.conditional) {
+      throw new Error(
+        "class labels need a class-conditional model (train with --conditional)",
+      );
+    }
+    for (const label of Array.from(labels)) {
+      if (
+        !(Number.isInteger(label) && label >= 0 && label < this.config.classes)
+      ) {
+        throw new Error(
+          `class ${label} is not in 0..${this.config.classes - 1}`,
+        );
+      }
+    }
+    const scale = guidance ?? DEFAULT_GUIDANCE;
+    const values = Int32Array.from(labels);
+    return (x, t) =>
+      tf.tidy(() =>
+        guidedEpsilon(
+          (both, step, rows) => this.predictEpsilon(both, step, rows),
+          x,
+          t,
+          tf.tensor1d(values, "int32"),
+          this.unet.nullLabel,
+          scale,
+        )
+      );
+  }
+
+  /**
+   * Runs the sampler; with `columns`, also keeps the samples at that many
+   * evenly spaced steps (`chain`, in order).
+   */
+  #denoise(options: DdpmSampleOptions, columns?: number) {
+    const { count, seed, labels, guidance, progress = false } = options;
+    if (!Number.isInteger(count) || count < 1) {
+      throw new Error(`count must be a whole number >= 1, got ${count}`);
+    }
+    if (labels && labels.length !== count) {
+      throw new Error(`${labels.length} labels for ${count} images`);
+    }
+    const sampler = createSampler(options.sampler ?? "ddim", this.schedule, {
+      ...(options.steps !== undefined ? { steps: options.steps } : {}),
+      ...(options.eta !== undefined ? { eta: options.eta } : {}),
+      variance: options.variance ?? this.config.ancestralVariance,
+    });
+    const record = columns !== undefined
+      ? chainSteps(sampler.timesteps.length, columns)
+      : [];
+    const { imageSize, channels } = this.config;
+    const { sample, recorded } = denoise(
+      sampler,
+      this.#predictor(labels, guidance),
+      [count, imageSize, imageSize, channels],
+      { seed, progress, record },
+    );
+    return { sample, chain: record.map((k) => recorded.get(k)!) };
+  }
+
+  sample(options: DdpmSampleOptions): tf.Tensor4D {
+    return tf.tidy(() => toPixels(this.#denoise(options).sample));
+  }
+
+  chain(options: DdpmSampleOptions & { columns: number }): tf.Tensor4D {
+    return tf.tidy(() => {
+      const { chain } = this.#denoise(options, options.columns);
+      // (count, columns, h, w, c): each sample's chain is one row.
+      const stacked = tf.stack(chain, 1);
+      const [count, columns, height, width, channels] = stacked.shape;
+      return toPixels(
+        tf.reshape(stacked, [count * columns, height, width, channels]),
+      );
+    });
+  }
+
+  generate(count: number, seed: number): tf.Tensor4D {
+    const { conditional, classes } = this.config;
+    return this.sample({
+      count,
+      seed,
+      steps: Math.min(GENERATE_STEPS, this.config.timesteps),
+      ...(conditional
+        ? { labels: Array.from({ length: count }, (_, i) => i % classes) }
+        : {}),
+    });
+  }
+
+  parameterCount(): number {
+    let count = 0;
+    for (const variable of this.groups.model.values()) count += variable.size;
+    return count;
+  }
+
+  dispose(): void {
+    this.unet.dispose();
+  }
+}
+
+/**
+ * Builds a diffusion model from a preset name or a preset with overrides,
+ * checked strictly (see {@link resolveDdpmConfig}).
+ *
+ * @param source E.g. "ddpm", or `{ preset: "ddpm", conditional: true }`
+ * (preset defaults to "ddpm").
+ * @param random Source of the initial weights (see {@link UNet} for the
+ * order). Default `mulberry32(0)`.
+ * @returns The model; `dispose()` it when done.
+ * @throws Error naming an unknown preset, unknown key or bad value.
+ *
+ * @example Count the parameters and draw two images
+ * ```ts
+ * import { createDdpm } from "./diffusion.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const ddpm = createDdpm("ddpm");
+ * console.log(ddpm.parameterCount()); // 694561
+ * const images = ddpm.sample({ count: 2, seed: 1, steps: 2 });
+ * console.log(images.shape); // [2, 28, 28, 1]
+ * images.dispose();
+ * ddpm.dispose();
+ * ```
+ */
+export function createDdpm(
+  source: DdpmSource,
+  random: Random = mulberry32(0),
+): Ddpm {
+  const { preset = "ddpm", ...overrides } = typeof source === "string"
+    ? { preset: source }
+    : source;
+  if (typeof preset !== "string") {
+    throw new Error(`ddpm preset must be a string, got ${typeof preset}`);
+  }
+  return new DdpmModel(preset, resolveDdpmConfig(preset, overrides), random);
+}

@@ -1,0 +1,166 @@
+/**
+ * The diffusion model as the CLI's registry sees it: presets, the training
+ * recipe (Adam 2e-4, EMA 0.999), pictures (samples and the denoising
+ * chain), the test noise loss and sample metrics.
+ *
+ * @module
+ */
+import { mulberry32 } from "../../data/random.ts";
+import type { ModelFamily, SampleRequest } from "../registry.ts";
+import { createDdpm, type Ddpm, type DdpmSampleOptions } from "./diffusion.ts";
+import { sampleScores } from "./evaluation.ts";
+import { evaluateNoiseLoss } from "./objective.ts";
+import { DDPM_PRESETS } from "./presets.ts";
+import type { SamplerName } from "./sampler.ts";
+
+/** Columns of the CLI's sample grid: a chain's pictures, or a class's row. */
+const GRID_COLUMNS = 8;
+
+/**
+ * Samples `evaluate` scores (DDIM-50). Drawing them takes a few minutes on
+ * two threads; FID from this few is biased upwards, so compare runs at the
+ * same count.
+ */
+export const EVALUATION_SAMPLES = 256;
+/** Test images of `evaluate`'s noise loss. */
+const EVALUATION_TEST_IMAGES = 2000;
+/** `monitor`: samples (DDIM-25) and test images, cheap enough to repeat. */
+const MONITOR_SAMPLES = 256;
+const MONITOR_STEPS = 25;
+const MONITOR_TEST_IMAGES = 512;
+
+/**
+ * The classes of a conditional picture: all `classLabel` when one is asked
+ * for, else one row of the grid per class (at least every class once,
+ * more rows when `count` asks for them).
+ */
+function requestedLabels(
+  count: number,
+  classes: number,
+  classLabel: number | undefined,
+): number[] {
+  if (classLabel !== undefined) return new Array(count).fill(classLabel);
+  const rows = Math.max(classes, Math.ceil(count / GRID_COLUMNS));
+  return Array.from(
+    { length: rows * GRID_COLUMNS },
+    (_, index) => Math.floor(index / GRID_COLUMNS) % classes,
+  );
+}
+
+/** The sampler settings of a request, checked against the model. */
+function samplerSettings(
+  ddpm: Ddpm,
+  request: SampleRequest,
+): Omit<DdpmSampleOptions, "count" | "seed"> {
+  const { classLabel, guidance, sampler, samplerSteps, eta } = request;
+  if (!ddpm.config.conditional) {
+    if (classLabel !== undefined || guidance !== undefined) {
+      throw new Error(
+        `--class and --guidance need a class-conditional model; ${ddpm.preset} ` +
+          `was trained without --conditional`,
+      );
+    }
+  } else if (classLabel !== undefined && classLabel >= ddpm.config.classes) {
+    throw new Error(
+      `--class must be below ${ddpm.config.classes}, got ${classLabel}`,
+    );
+  }
+  return {
+    ...(sampler !== undefined ? { sampler: sampler as SamplerName } : {}),
+    ...(samplerSteps !== undefined ? { steps: samplerSteps } : {}),
+    ...(eta !== undefined ? { eta } : {}),
+    ...(guidance !== undefined ? { guidance } : {}),
+    progress: Deno.stdout.isTerminal(),
+  };
+}
+
+/** The diffusion family: canonical `ddpm` plus `ddpm-small` and `ddpm-large`. */
+export const ddpmFamily: ModelFamily = {
+  name: "ddpm",
+  summary: "denoising diffusion U-Net (DDPM/DDIM, --conditional: guidance)",
+  optionsHelp:
+    `  baseWidth=N channelMultipliers=[1,2,2]  U-Net widths (32/64/64; -small 16, -large 64)
+  attentionResolutions=[7]  self-attention at these sides (default none; -large [7])
+  schedule=linear|cosine  beta schedule; timesteps=N  diffusion steps T (default 1000)
+  prediction=epsilon|x0|v  network target (default epsilon)
+  ancestralVariance=posterior|beta  variance of sample --sampler ddpm steps
+  conditional=true (--conditional) labelDropout=0.1  class labels, guidance
+  learningRate=X  Adam step size (default 2e-4; --lr sets it); EMA 0.999 by
+  default, which sample and eval use (--raw: the raw weights).`,
+  presets: Object.keys(DDPM_PRESETS),
+  training: { learningRate: 2e-4, batchSize: 64, emaDecay: 0.999 },
+  sampleKinds: ["samples", "chain"],
+  sampleOptions: ["sampler", "samplerSteps", "eta", "classLabel", "guidance"],
+  // The model keeps its learning rate and class count in its config (and
+  // so in checkpoints); a checkpoint's config, passed as overrides, wins.
+  create: (preset, overrides, seed, recipe = {}) =>
+    createDdpm(
+      {
+        preset,
+        ...(recipe.classes !== undefined ? { classes: recipe.classes } : {}),
+        ...overrides,
+        ...(recipe.learningRate !== undefined
+          ? { learningRate: recipe.learningRate }
+          : {}),
+      },
+      mulberry32(seed),
+    ),
+  sample(model, request) {
+    const ddpm = model as Ddpm;
+    const settings = samplerSettings(ddpm, request);
+    const { conditional, classes } = ddpm.config;
+    const { count, seed, kind, classLabel } = request;
+    if (kind === "chain") {
+      // A few samples, each a row from noise (left) to image (right).
+      const rows = Math.min(
+        GRID_COLUMNS,
+        Math.max(1, Math.floor(count / GRID_COLUMNS)),
+      );
+      return ddpm.chain({
+        ...settings,
+        count: rows,
+        seed,
+        columns: GRID_COLUMNS,
+        ...(conditional
+          ? {
+            labels: Array.from(
+              { length: rows },
+              (_, row) => classLabel ?? row % classes,
+            ),
+          }
+          : {}),
+      });
+    }
+    if (!conditional) return ddpm.sample({ ...settings, count, seed });
+    const labels = requestedLabels(count, classes, classLabel);
+    return ddpm.sample({ ...settings, count: labels.length, seed, labels });
+  },
+  monitor(model, { test, classifier }) {
+    const ddpm = model as Ddpm;
+    return Promise.resolve({
+      test_loss: evaluateNoiseLoss(ddpm, test, {
+        count: Math.min(MONITOR_TEST_IMAGES, test.shape[0]),
+      }),
+      ...(classifier
+        ? sampleScores(ddpm, classifier, {
+          count: MONITOR_SAMPLES,
+          steps: MONITOR_STEPS,
+        })
+        : {}),
+    });
+  },
+  evaluate(model, { test, classifier }) {
+    const ddpm = model as Ddpm;
+    return Promise.resolve({
+      test_loss: evaluateNoiseLoss(ddpm, test, {
+        count: Math.min(EVALUATION_TEST_IMAGES, test.shape[0]),
+      }),
+      ...(classifier
+        ? sampleScores(ddpm, classifier, {
+          count: EVALUATION_SAMPLES,
+          steps: 50,
+        })
+        : {}),
+    });
+  },
+};

@@ -1,0 +1,268 @@
+/**
+ * The DDPM noise-prediction U-Net (Ho et al. 2020, smaller): a time (and
+ * optionally label) embedding, a down path of residual blocks and strided
+ * convolutions, a middle block, and an up path that concatenates the down
+ * path's outputs. Network only; the loss lives in `objective.ts`, sampling
+ * in `sampler.ts`.
+ *
+ * The canonical `ddpm` (channels 32/64/64 at 28/14/7):
+ *
+ * | part                  | layers                                          |
+ * | --------------------- | ----------------------------------------------- |
+ * | time                  | sinusoidal(32) -> Dense(128) -> SiLU -> Dense(128) |
+ * | label (conditional)   | table (11, 128), added to the time embedding     |
+ * | input                 | Conv3x3(1 -> 32)                                 |
+ * | down0                 | ResBlock(32 -> 32) at 28; Conv3x3 s2 (32 -> 32)  |
+ * | down1                 | ResBlock(32 -> 64) at 14; Conv3x3 s2 (64 -> 64)  |
+ * | down2                 | ResBlock(64 -> 64) at 7                          |
+ * | middle                | ResBlock(64 -> 64)                               |
+ * | up2                   | concat, ResBlock(128 -> 64) at 7; upsample x2 + Conv3x3 (64 -> 64) |
+ * | up1                   | concat, ResBlock(128 -> 64) at 14; upsample x2 + Conv3x3 (64 -> 64) |
+ * | up0                   | concat, ResBlock(96 -> 32) at 28                 |
+ * | output                | GroupNorm -> SiLU -> Conv3x3(32 -> 1)            |
+ *
+ * Each ResBlock adds Dense(SiLU(embedding)) to its first convolution's
+ * output (the SiLU as in Ho et al.'s code; the spec lists only the Dense).
+ * Attention, where configured, follows the ResBlock of that resolution on
+ * both paths (and in the middle when it is the lowest resolution). Every
+ * kernel is Glorot-uniform, every bias zero.
+ *
+ * Variable names (what checkpoints store) are "part/layer/variable", e.g.
+ * `down1/res/conv1/kernel`, `time/dense1/bias`, `label/table`.
+ *
+ * @module
+ */
+import { tf } from "../../backends/tf.ts";
+import type { Random } from "../../data/random.ts";
+import { GroupNorm } from "../group_norm.ts";
+import { Conv2D, Dense } from "../layers.ts";
+import {
+  type Block,
+  LabelEmbedding,
+  ResBlock,
+  SelfAttention,
+  silu,
+  sinusoidalFeatures,
+  upsample2x,
+} from "./blocks.ts";
+import { type DdpmConfig, levelResolutions } from "./presets.ts";
+
+/** One resolution of a path: a ResBlock, maybe attention, maybe a resampling conv. */
+interface Level {
+  res: ResBlock;
+  attention?: SelfAttention;
+  /** Down path: Conv3x3 stride 2; up path: Conv3x3 after upsampling. */
+  resample?: Conv2D;
+}
+
+/** Width of the time embedding: four times the base width, as in Ho et al. */
+export function embeddingWidth(config: DdpmConfig): number {
+  return 4 * config.baseWidth;
+}
+
+/**
+ * The noise-prediction network eps_theta(x_t, t[, label]).
+ *
+ * @example
+ * ```ts
+ * import { UNet } from "./model.ts";
+ * import { ddpmPreset } from "./presets.ts";
+ * import { mulberry32 } from "../../data/random.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const unet = new UNet(ddpmPreset("ddpm"), mulberry32(0));
+ * const shape = tf.tidy(() =>
+ *   unet.apply(tf.zeros([2, 28, 28, 1]), tf.tensor1d([0, 999], "int32")).shape
+ * );
+ * console.log(shape); // [2, 28, 28, 1]
+ * unet.dispose();
+ * ```
+ */
+export class UNet {
+  readonly config: DdpmConfig;
+  /** The label that means "no label" (the table's last row). */
+  readonly nullLabel: number;
+  readonly #features: tf.Tensor2D;
+  readonly #time: { dense1: Dense; dense2: Dense };
+  readonly #label?: LabelEmbedding;
+  readonly #input: Conv2D;
+  readonly #down: Level[];
+  readonly #middle: { res: ResBlock; attention?: SelfAttention };
+  /** By level, shallowest first; applied deepest first. */
+  readonly #up: Level[];
+  readonly #output: { norm: GroupNorm; conv: Conv2D };
+  readonly #blocks: [string, Block][] = [];
+
+  /**
+   * Draws the initial weights from `random` in the order time, label,
+   * input, down levels, middle, up levels (deepest first), output.
+   */
+  constructor(config: DdpmConfig, random: Random) {
+    this.config = config;
+    this.nullLabel = config.classes;
+    const { baseWidth, channelMultipliers, normGroups: groups } = config;
+    const width = embeddingWidth(config);
+    const resolutions = levelResolutions(config);
+    const attends = (level: number) =>
+      config.attentionResolutions.includes(resolutions[level]);
+    const conv = (input: number, output: number, strides = 1) =>
+      new Conv2D({
+        inputChannels: input,
+        outputChannels: output,
+        kernelSize: 3,
+        strides,
+        random,
+      });
+    const res = (input: number, output: number) =>
+      new ResBlock({
+        inputChannels: input,
+        outputChannels: output,
+        embeddingWidth: width,
+        groups,
+        random,
+      });
+    const attention = (channels: number) =>
+      new SelfAttention({ channels, groups, random });
+    const channels = channelMultipliers.map((m) => m * baseWidth);
+    const last = channels.length - 1;
+
+    this.#features = tf.tensor2d(
+      sinusoidalFeatures(config.timesteps, baseWidth),
+      [config.timesteps, baseWidth],
+    );
+    this.#time = {
+      dense1: new Dense({ inputSize: baseWidth, outputSize: width, random }),
+      dense2: new Dense({ inputSize: width, outputSize: width, random }),
+    };
+    this.#add("time/dense1", this.#time.dense1);
+    this.#add("time/dense2", this.#time.dense2);
+    if (config.conditional) {
+      this.#label = new LabelEmbedding({
+        rows: config.classes + 1,
+        width,
+        random,
+      });
+      this.#add("label", this.#label);
+    }
+    this.#input = conv(config.channels, channels[0]);
+    this.#add("input", this.#input);
+
+    // Down: level i takes the previous level's channels to its own.
+    this.#down = channels.map((out, level) => {
+      const down: Level = { res: res(channels[Math.max(0, level - 1)], out) };
+      if (attends(level)) down.attention = attention(out);
+      if (level < last) down.resample = conv(out, out, 2);
+      this.#addLevel(`down${level}`, down);
+      return down;
+    });
+    this.#middle = { res: res(channels[last], channels[last]) };
+    if (attends(last)) this.#middle.attention = attention(channels[last]);
+    this.#addLevel("middle", this.#middle);
+
+    // Up, deepest first: the ResBlock takes the running features (the
+    // level below's channels) plus the skip from the down path.
+    const up: Level[] = [];
+    for (let level = last; level >= 0; level--) {
+      const below = channels[Math.min(last, level + 1)];
+      const block: Level = {
+        res: res(below + channels[level], channels[level]),
+      };
+      if (attends(level)) block.attention = attention(channels[level]);
+      if (level > 0) block.resample = conv(channels[level], channels[level]);
+      up[level] = block;
+      this.#addLevel(`up${level}`, block);
+    }
+    this.#up = up;
+    this.#output = {
+      norm: new GroupNorm({ channels: channels[0], groups }),
+      conv: conv(channels[0], config.channels),
+    };
+    this.#add("output/norm", this.#output.norm);
+    this.#add("output/conv", this.#output.conv);
+  }
+
+  #add(name: string, block: Block): void {
+    this.#blocks.push([name, block]);
+  }
+
+  #addLevel(
+    name: string,
+    level: Omit<Level, "resample"> & Partial<Level>,
+  ): void {
+    for (const [part, block] of Object.entries(level)) {
+      this.#add(`${name}/${part}`, block);
+    }
+  }
+
+  /**
+   * The embedding every ResBlock projects, already through SiLU:
+   * SiLU(Dense(SiLU(Dense(sinusoid(t)))) [+ label row]).
+   */
+  #embedding(t: tf.Tensor1D, labels?: tf.Tensor1D): tf.Tensor2D {
+    const { dense1, dense2 } = this.#time;
+    let embedding = dense2.apply(
+      silu(dense1.apply(tf.gather(this.#features, t))),
+    );
+    if (this.#label) {
+      const rows = labels ??
+        tf.fill([t.shape[0]], this.nullLabel, "int32") as tf.Tensor1D;
+      embedding = tf.add(embedding, this.#label.apply(rows));
+    }
+    return silu(embedding);
+  }
+
+  /**
+   * The network's output for noisy images at timesteps `t`.
+   *
+   * @param x (batch, size, size, channels) x_t.
+   * @param t (batch) int32 timesteps in 0 .. T - 1.
+   * @param labels (batch) int32 classes, or {@link nullLabel} for none;
+   * conditional models only (default: all "no label").
+   * @returns (batch, size, size, channels): epsilon, x_0 or v, as the
+   * config's `prediction` says.
+   * @throws Error if labels are given to an unconditional model.
+   */
+  apply(x: tf.Tensor4D, t: tf.Tensor1D, labels?: tf.Tensor1D): tf.Tensor4D {
+    if (labels && !this.#label) {
+      throw new Error("labels given to an unconditional U-Net");
+    }
+    return tf.tidy(() => {
+      const embedding = this.#embedding(t, labels);
+      const through = (level: Omit<Level, "resample">, h: tf.Tensor4D) => {
+        const { res, attention } = level;
+        const out = res.apply(h, embedding);
+        return attention ? attention.apply(out) : out;
+      };
+      let h = this.#input.apply(x);
+      const skips: tf.Tensor4D[] = [];
+      for (const level of this.#down) {
+        h = through(level, h);
+        skips.push(h);
+        if (level.resample) h = level.resample.apply(h);
+      }
+      h = through(this.#middle, h);
+      for (let level = this.#up.length - 1; level >= 0; level--) {
+        const up = this.#up[level];
+        h = through(up, tf.concat([h, skips[level]], 3));
+        if (up.resample) h = up.resample.apply(upsample2x(h));
+      }
+      const { norm, conv } = this.#output;
+      return conv.apply(silu(norm.apply(h)));
+    });
+  }
+
+  /** Every variable by "part/layer/variable" name, in construction order. */
+  variables(): Map<string, tf.Variable> {
+    const variables = new Map<string, tf.Variable>();
+    for (const [part, block] of this.#blocks) {
+      for (const [name, variable] of Object.entries(block.variables)) {
+        variables.set(`${part}/${name}`, variable);
+      }
+    }
+    return variables;
+  }
+
+  dispose(): void {
+    for (const [, block] of this.#blocks) block.dispose();
+    this.#features.dispose();
+  }
+}

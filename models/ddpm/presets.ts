@@ -1,0 +1,225 @@
+/**
+ * Diffusion presets: plain configuration objects found by name in one
+ * table, and the strict override check that turns a preset name plus
+ * overrides into a full {@link DdpmConfig}.
+ *
+ * @module
+ */
+import {
+  applyOverrides,
+  checkMultiple,
+  checkPositive,
+  checkWhole,
+  presetFrom,
+} from "../_presets.ts";
+
+/** Beta schedules (see `schedule.ts`). */
+export const SCHEDULE_NAMES = ["linear", "cosine"] as const;
+/** What the network is trained to predict (see `process.ts`). */
+export const PREDICTION_TARGETS = ["epsilon", "x0", "v"] as const;
+/** Variance of the ancestral sampler's steps: beta-tilde or beta. */
+export const ANCESTRAL_VARIANCES = ["posterior", "beta"] as const;
+
+/**
+ * Everything that rebuilds a diffusion model (weights aside), as plain JSON
+ * data.
+ *
+ * U-Net shapes for the canonical preset, (batch, height, width, channels):
+ * 28x28x1 -> 28x28x32 -> 14x14x64 -> 7x7x64 (middle) -> 14x14x64 ->
+ * 28x28x32 -> 28x28x1 (predicted noise). Time embedding 32 -> 128.
+ */
+export type DdpmConfig = {
+  /** Side of the square images; divisible by 2^(levels - 1). */
+  imageSize: number;
+  /** Channels of the images. */
+  channels: number;
+  /**
+   * Channels at the first resolution; also the length of the sinusoidal
+   * time features, and a quarter of the time embedding's width.
+   */
+  baseWidth: number;
+  /** Channels of each resolution level as multiples of `baseWidth`. */
+  channelMultipliers: number[];
+  /** Resolutions (sides) whose blocks get single-head self-attention. */
+  attentionResolutions: number[];
+  /** Groups of every GroupNorm; every channel count is a multiple of it. */
+  normGroups: number;
+  /** Diffusion steps T. */
+  timesteps: number;
+  /** Beta schedule: "linear" (Ho et al.) or "cosine" (Nichol & Dhariwal). */
+  schedule: (typeof SCHEDULE_NAMES)[number];
+  /** Network target: "epsilon" (the noise), "x0" (the image) or "v". */
+  prediction: (typeof PREDICTION_TARGETS)[number];
+  /** Ancestral (`--sampler ddpm`) step variance: "posterior" (beta-tilde) or "beta". */
+  ancestralVariance: (typeof ANCESTRAL_VARIANCES)[number];
+  /** Class-conditional with classifier-free guidance. */
+  conditional: boolean;
+  /** Number of classes (conditional models); the label table has one more row. */
+  classes: number;
+  /** Fraction of training labels replaced by the "no label" row. */
+  labelDropout: number;
+  /** Adam's step size. */
+  learningRate: number;
+};
+
+/** Names of the built-in presets. */
+export type DdpmPresetName = "ddpm" | "ddpm-small" | "ddpm-large";
+
+/**
+ * The canonical DDPM (see `shared/spec/canonical-models.md`): T = 1000,
+ * linear betas 1e-4 .. 0.02, epsilon prediction, U-Net channels 32/64/64 at
+ * 28/14/7 without attention, Adam lr 2e-4 (EMA 0.999 is the family's
+ * training recipe); 694561 parameters (695969 conditional).
+ */
+const ddpm = {
+  imageSize: 28,
+  channels: 1,
+  baseWidth: 32,
+  channelMultipliers: [1, 2, 2],
+  attentionResolutions: [],
+  normGroups: 8,
+  timesteps: 1000,
+  schedule: "linear",
+  prediction: "epsilon",
+  ancestralVariance: "posterior",
+  conditional: false,
+  classes: 10,
+  labelDropout: 0.1,
+  learningRate: 2e-4,
+} satisfies DdpmConfig;
+
+/** Every preset by name. `ddpm` is the canonical model; keep it exact. */
+export const DDPM_PRESETS: Readonly<
+  Record<DdpmPresetName, Readonly<DdpmConfig>>
+> = {
+  ddpm,
+  /** Half the width: 16/32/32 channels, 174737 parameters. */
+  "ddpm-small": { ...ddpm, baseWidth: 16 },
+  /** Twice the width and attention at 7x7: 64/128/128 channels, 2968385 parameters. */
+  "ddpm-large": { ...ddpm, baseWidth: 64, attentionResolutions: [7] },
+};
+
+/** Throws unless `value` is one of `choices`. */
+function checkChoice(
+  key: string,
+  value: string,
+  choices: readonly string[],
+): void {
+  if (!choices.includes(value)) {
+    throw new Error(
+      `ddpm config key "${key}" must be ${
+        choices.join(" or ")
+      }, got "${value}"`,
+    );
+  }
+}
+
+/** Sides of the U-Net's levels, e.g. [28, 14, 7]. */
+export function levelResolutions(config: DdpmConfig): number[] {
+  return config.channelMultipliers.map((_, level) =>
+    config.imageSize / 2 ** level
+  );
+}
+
+/**
+ * Checks the ranges of a config's values (types are checked by
+ * {@link resolveDdpmConfig}).
+ *
+ * @throws Error naming the first key whose value is out of range.
+ */
+function checkDdpmConfig(config: DdpmConfig): void {
+  checkWhole("ddpm", "channels", config.channels);
+  checkWhole("ddpm", "baseWidth", config.baseWidth, 4);
+  checkMultiple("ddpm", "baseWidth", config.baseWidth, 2);
+  checkWhole("ddpm", "normGroups", config.normGroups);
+  checkWhole("ddpm", "timesteps", config.timesteps, 2);
+  checkWhole("ddpm", "classes", config.classes);
+  checkPositive("ddpm", "learningRate", config.learningRate);
+  checkChoice("schedule", config.schedule, SCHEDULE_NAMES);
+  checkChoice("prediction", config.prediction, PREDICTION_TARGETS);
+  checkChoice(
+    "ancestralVariance",
+    config.ancestralVariance,
+    ANCESTRAL_VARIANCES,
+  );
+  if (!(config.labelDropout >= 0 && config.labelDropout < 1)) {
+    throw new Error(
+      `ddpm config key "labelDropout" must be in [0, 1), got ${config.labelDropout}`,
+    );
+  }
+  const multipliers = config.channelMultipliers;
+  if (multipliers.length < 1) {
+    throw new Error(`ddpm config key "channelMultipliers" must not be empty`);
+  }
+  for (const multiplier of multipliers) {
+    checkWhole("ddpm", "channelMultipliers", multiplier);
+    if ((multiplier * config.baseWidth) % config.normGroups !== 0) {
+      throw new Error(
+        `ddpm: ${
+          multiplier * config.baseWidth
+        } channels (baseWidth x ${multiplier}) do not split into ${config.normGroups} normGroups`,
+      );
+    }
+  }
+  const factor = 2 ** (multipliers.length - 1);
+  checkWhole("ddpm", "imageSize", config.imageSize, factor);
+  if (config.imageSize % factor !== 0) {
+    throw new Error(
+      `ddpm config key "imageSize" must be a multiple of ${factor} ` +
+        `(${multipliers.length} levels), got ${config.imageSize}`,
+    );
+  }
+  const resolutions = levelResolutions(config);
+  for (const resolution of config.attentionResolutions) {
+    if (!resolutions.includes(resolution)) {
+      throw new Error(
+        `ddpm config key "attentionResolutions": ${resolution} is not a level ` +
+          `resolution (${resolutions.join(", ")})`,
+      );
+    }
+  }
+}
+
+/**
+ * Looks a preset up by name.
+ *
+ * @param name E.g. "ddpm".
+ * @returns A fresh copy of the preset's config.
+ * @throws Error naming the unknown preset and listing the known ones.
+ *
+ * @example
+ * ```ts
+ * import { ddpmPreset } from "./presets.ts";
+ * console.log(ddpmPreset("ddpm").channelMultipliers); // [1, 2, 2]
+ * ```
+ */
+export function ddpmPreset(name: string): DdpmConfig {
+  return presetFrom("ddpm", DDPM_PRESETS, name);
+}
+
+/**
+ * A preset with some of its keys overridden, checked strictly: every
+ * override must name a key of the config and keep its type, and the result
+ * must be in range.
+ *
+ * @param name The preset to start from, e.g. "ddpm".
+ * @param overrides Keys to replace, e.g. `{ conditional: true }`.
+ * @returns The full config.
+ * @throws Error naming an unknown preset, an unknown key, a key given a
+ * value of the wrong type, or a value out of range.
+ *
+ * @example
+ * ```ts
+ * import { resolveDdpmConfig } from "./presets.ts";
+ * const config = resolveDdpmConfig("ddpm", { schedule: "cosine" });
+ * console.log(config.schedule, config.timesteps); // cosine 1000
+ * ```
+ */
+export function resolveDdpmConfig(
+  name: string,
+  overrides: Readonly<Record<string, unknown>> = {},
+): DdpmConfig {
+  const config = applyOverrides("ddpm", ddpmPreset(name), overrides);
+  checkDdpmConfig(config);
+  return config;
+}

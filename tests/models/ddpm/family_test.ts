@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { tf } from "../../../backends/tf.ts";
+import { initEngine } from "../../../backends/engine.ts";
+import { ddpmFamily } from "../../../models/ddpm/family.ts";
+import type { Ddpm } from "../../../models/ddpm/diffusion.ts";
+import { sampleScores } from "../../../models/ddpm/evaluation.ts";
+import { referenceStatistics } from "../../../eval/reference_statistics.ts";
+import {
+  constantClassifier,
+  randomImages,
+} from "../../eval/_small_classifier.ts";
+
+await initEngine({ threads: 2 });
+
+/** A small, fast configuration: 8x8 images, 8/16 channels, T = 4. */
+const SMALL = {
+  imageSize: 8,
+  baseWidth: 8,
+  channelMultipliers: [1, 2],
+  normGroups: 4,
+  timesteps: 4,
+};
+const TEST = randomImages(12, 3);
+
+Deno.test("ddpmFamily trains with Adam 2e-4 and an EMA of 0.999, and offers the sampler flags", () => {
+  assert.deepEqual(ddpmFamily.training, {
+    learningRate: 2e-4,
+    batchSize: 64,
+    emaDecay: 0.999,
+  });
+  assert.deepEqual(ddpmFamily.presets, ["ddpm", "ddpm-small", "ddpm-large"]);
+  assert.deepEqual(ddpmFamily.sampleKinds, ["samples", "chain"]);
+  assert.deepEqual(
+    [...ddpmFamily.sampleOptions!].sort(),
+    ["classLabel", "eta", "guidance", "sampler", "samplerSteps"],
+  );
+});
+
+Deno.test("ddpmFamily.create() takes classes and --lr from the recipe; a checkpoint's config wins", () => {
+  const model = ddpmFamily.create("ddpm", { ...SMALL, conditional: true }, 0, {
+    classes: 4,
+    learningRate: 1e-3,
+  }) as Ddpm;
+  assert.equal(model.config.classes, 4);
+  assert.equal(model.config.learningRate, 1e-3);
+  assert.deepEqual(model.groups.model.get("label/table")!.shape, [5, 32]);
+  const rebuilt = ddpmFamily.create("ddpm", model.config, 0, {
+    classes: 10,
+  }) as Ddpm;
+  assert.deepEqual(rebuilt.config, model.config);
+  model.dispose();
+  rebuilt.dispose();
+});
+
+Deno.test("ddpmFamily.sample() draws one row per class, or one class, and the chain", () => {
+  const model = ddpmFamily.create("ddpm", {
+    ...SMALL,
+    conditional: true,
+    classes: 3,
+  }, 1);
+  const request = {
+    count: 16,
+    seed: 1,
+    kind: "samples",
+    test: TEST,
+    samplerSteps: 2,
+  };
+  tf.tidy(() => {
+    // At least one row of 8 per class: 3 rows.
+    assert.deepEqual(ddpmFamily.sample(model, request).shape, [24, 8, 8, 1]);
+    assert.deepEqual(
+      ddpmFamily.sample(model, {
+        ...request,
+        count: 5,
+        classLabel: 2,
+        guidance: 1,
+      }).shape,
+      [5, 8, 8, 1],
+    );
+    // Chain: a row of 8 pictures per sample, at most 8 samples.
+    assert.deepEqual(
+      ddpmFamily.sample(model, { ...request, kind: "chain" }).shape,
+      [16, 8, 8, 1],
+    );
+    assert.throws(
+      () => ddpmFamily.sample(model, { ...request, classLabel: 3 }),
+      /--class must be below 3/,
+    );
+  });
+  model.dispose();
+  const plain = ddpmFamily.create("ddpm", SMALL, 1);
+  tf.tidy(() => {
+    assert.deepEqual(ddpmFamily.sample(plain, request).shape, [16, 8, 8, 1]);
+    assert.deepEqual(
+      ddpmFamily.sample(plain, { ...request, sampler: "ddpm", samplerSteps: 4 })
+        .shape,
+      [16, 8, 8, 1],
+    );
+    for (const option of [{ classLabel: 1 }, { guidance: 2 }]) {
+      assert.throws(
+        () => ddpmFamily.sample(plain, { ...request, ...option }),
+        /--class and --guidance need a class-conditional model/,
+      );
+    }
+  });
+  plain.dispose();
+});
+
+Deno.test("ddpmFamily.evaluate() without a classifier reports only the test noise loss", async () => {
+  const model = ddpmFamily.create("ddpm", SMALL, 2);
+  const metrics = await ddpmFamily.evaluate(model, { train: TEST, test: TEST });
+  assert.deepEqual(Object.keys(metrics), ["test_loss"]);
+  assert.ok(metrics.test_loss > 0 && Number.isFinite(metrics.test_loss));
+  model.dispose();
+});
+
+Deno.test("sampleScores() asks for the classes in turn and scores the class accuracy", () => {
+  // This classifier calls everything a 3: of 20 samples asked as 0..9 in
+  // turn, 2 were asked as 3.
+  const classifier = constantClassifier(3);
+  const reference = referenceStatistics(classifier, randomImages(40, 5));
+  const model = ddpmFamily.create(
+    "ddpm",
+    { ...SMALL, conditional: true },
+    3,
+  ) as Ddpm;
+  const scores = sampleScores(model, { model: classifier, reference }, {
+    count: 20,
+    steps: 50,
+    chunk: 7,
+  });
+  assert.deepEqual(Object.keys(scores).sort(), [
+    "class_accuracy",
+    "fid",
+    "inception_score",
+    "modes",
+  ]);
+  assert.equal(scores.class_accuracy, 0.1);
+  assert.equal(scores.modes, 1);
+  model.dispose();
+  classifier.dispose();
+});
+
+Deno.test("ddpmFamily.monitor() measures the test loss, and sample scores with a classifier", async () => {
+  const model = ddpmFamily.create("ddpm", SMALL, 4);
+  const plain = await ddpmFamily.monitor!(model, { train: TEST, test: TEST });
+  assert.deepEqual(Object.keys(plain), ["test_loss"]);
+  const classifier = constantClassifier(3);
+  const reference = referenceStatistics(classifier, randomImages(40, 5));
+  const scored = await ddpmFamily.monitor!(model, {
+    train: TEST,
+    test: TEST,
+    classifier: { model: classifier, reference },
+  });
+  assert.deepEqual(Object.keys(scored).sort(), [
+    "fid",
+    "inception_score",
+    "modes",
+    "test_loss",
+  ]);
+  // The same fixed test subset and seed: the same loss.
+  assert.equal(scored.test_loss, plain.test_loss);
+  assert.equal(scored.modes, 1);
+  model.dispose();
+  classifier.dispose();
+});
