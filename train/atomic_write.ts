@@ -38,9 +38,11 @@ export async function writeFileAtomic(
     await Deno.rename(temporary, path);
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});
-    if (error instanceof Deno.errors.NotCapable) {
-      // A refused permission, not a failed write: name the target itself.
-      throw new Deno.errors.NotCapable(`Requires write access to "${path}"`);
+    // A refused permission, not a failed write: name the target itself.
+    // (Older Deno namespaces, like the executable's shim, lack NotCapable.)
+    const refused = Deno.errors.NotCapable;
+    if (refused && error instanceof refused) {
+      throw new refused(`Requires write access to "${path}"`);
     }
     const why = error instanceof Error ? error.message : String(error);
     throw new Error(
