@@ -147,7 +147,9 @@ export function timeModel(
     const test = randomTestSet(random);
     const kinds = SAMPLERS[family.name] ??
       { [family.sampleKinds[0]]: { kind: family.sampleKinds[0] } };
-    for (const [name, fields] of Object.entries(kinds)) {
+    for (
+      const [name, fields] of samplerImages > 0 ? Object.entries(kinds) : []
+    ) {
       const started = performance.now();
       tf.tidy(() => {
         family.sample(model, {

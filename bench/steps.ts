@@ -1,5 +1,6 @@
 /**
- * `deno task bench:steps [--json] [--models a,b] [--threads 1,2] [--timed N]`:
+ * `deno task bench:steps [--json] [--models a,b] [--threads 1,2] [--timed N]
+ * [--sampler-images N]`:
  * median wall time of one training step of each canonical model at batch
  * 64 (5 warm-up steps, then >= 20 timed), at 1 thread and at all threads,
  * plus images/s of each sampler. One subprocess per thread count (the
@@ -27,6 +28,8 @@ interface Options {
   threads: number[];
   warmup: number;
   timed: number;
+  /** Images per sampler call; 0 skips the samplers (the 1000-step DDPM one is slow). */
+  samplerImages: number;
 }
 
 function parseOptions(args: string[]): Options & { measure: boolean } {
@@ -38,6 +41,7 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
       threads: { type: "string" },
       warmup: { type: "string" },
       timed: { type: "string" },
+      "sampler-images": { type: "string" },
       measure: { type: "boolean" },
     },
   });
@@ -51,6 +55,10 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
     throw new Error(`--threads takes whole numbers >= 1, e.g. 1,2`);
   }
   const warmup = Number(values.warmup ?? 5), timed = Number(values.timed ?? 20);
+  const samplerImages = Number(values["sampler-images"] ?? 64);
+  if (!(Number.isInteger(samplerImages) && samplerImages >= 0)) {
+    throw new Error(`--sampler-images takes a whole number >= 0`);
+  }
   if (!(Number.isInteger(timed) && timed >= 1 && Number.isInteger(warmup))) {
     throw new Error(`--warmup and --timed take whole numbers`);
   }
@@ -60,6 +68,7 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
     threads,
     warmup,
     timed,
+    samplerImages,
     measure: values.measure ?? false,
   };
 }
@@ -73,10 +82,15 @@ async function measure(options: Options): Promise<void> {
       console.log(JSON.stringify({ model, missing: true }));
       continue;
     }
-    const timing = timeModel(model, {
-      warmup: options.warmup,
-      timed: options.timed,
-    });
+    const timing = timeModel(
+      model,
+      {
+        warmup: options.warmup,
+        timed: options.timed,
+      },
+      64,
+      options.samplerImages,
+    );
     console.log(JSON.stringify(timing));
   }
 }
@@ -103,6 +117,8 @@ async function measureIn(
       String(options.warmup),
       "--timed",
       String(options.timed),
+      "--sampler-images",
+      String(options.samplerImages),
     ],
     stdout: "piped",
     stderr: "inherit",
