@@ -16,6 +16,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import { binarizeTensor } from "../../data/binarize.ts";
 import type { ImageSet } from "../../data/image_set.ts";
 import { Mulberry32 } from "../../data/random.ts";
 import type { TrainingPhase } from "../../train/task.ts";
@@ -202,12 +203,19 @@ export function negativeElbo(
  * vae.dispose();
  * ```
  */
-export function vaePhases(networks: VaeNetworks): TrainingPhase[] {
+export function vaePhases(
+  networks: VaeNetworks,
+  { binarize = false } = {},
+): TrainingPhase[] {
   return [{
     name: "loss",
     group: "model",
     loss: (batch, context) =>
-      negativeElbo(networks, batch.images, context.seed()),
+      negativeElbo(
+        networks,
+        binarize ? binarizeTensor(batch.images, context.seed()) : batch.images,
+        context.seed(),
+      ),
   }];
 }
 

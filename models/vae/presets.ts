@@ -33,6 +33,14 @@ export type VaeConfig = {
   learningRate: number;
   /** Images per training step. */
   batchSize: number;
+  /**
+   * Dynamic binarisation, the usual protocol for MNIST likelihoods: every
+   * training batch is drawn as 0/1 pixels (grey level = probability) and
+   * the test set is binarised once (seed 0) for the ELBO. Off: Bernoulli
+   * cross-entropy on grey levels, whose targets alone hold 45.5 nats of
+   * entropy per MNIST test image (measured), a floor no model goes below.
+   */
+  binarize: boolean;
 };
 
 /** Names of the built-in presets. */
@@ -50,6 +58,7 @@ const vae = {
   baseWidth: 32,
   learningRate: 1e-3,
   batchSize: 64,
+  binarize: false,
 } satisfies VaeConfig;
 
 /** Every preset by name. `vae` is the canonical model; keep it exact. */

@@ -78,7 +78,7 @@ class VaeModel implements Vae {
         ...this.decoder.variables(),
       ]),
     };
-    this.phases = vaePhases(this);
+    this.phases = vaePhases(this, { binarize: this.config.binarize });
     this.optimizers = { model: { learningRate: config.learningRate } };
   }
 

@@ -10,6 +10,7 @@ import {
   klToStandardNormal,
   negativeElbo,
   reparameterize,
+  vaePhases,
 } from "../../../models/vae/objective.ts";
 import { createVae, type Vae } from "../../../models/vae/vae.ts";
 
@@ -235,5 +236,27 @@ Deno.test("the vae's loss phase lowers the loss in one Adam step and leaks nothi
   assert.equal(tf.memory().numTensors, tensors);
   tf.dispose([batch.images, batch.labels]);
   optimizer.dispose();
+  vae.dispose();
+});
+
+Deno.test("vaePhases() with binarize draws 0/1 targets: the same loss on binary images, another on grey ones", () => {
+  const vae = createVae("vae-small", mulberry32(4));
+  const context = { step: 0, seed: () => 5 };
+  const lossOf = (images: tf.Tensor4D, binarize: boolean) =>
+    tf.tidy(() =>
+      vaePhases(vae, { binarize })[0].loss(
+        { images, labels: tf.zeros([2], "int32") },
+        context,
+      ).dataSync()[0]
+    );
+  tf.tidy(() => {
+    const binary = tf.cast(
+      tf.greater(tf.randomUniform([2, 28, 28, 1], 0, 1, "float32", 1), 0.5),
+      "float32",
+    ) as tf.Tensor4D;
+    assert.equal(lossOf(binary, true), lossOf(binary, false));
+    const grey = tf.fill([2, 28, 28, 1], 0.5) as tf.Tensor4D;
+    assert.notEqual(lossOf(grey, true), lossOf(grey, false));
+  });
   vae.dispose();
 });

@@ -13,6 +13,7 @@ Deno.test("VAE_PRESETS.vae is the canonical model of the spec", () => {
     baseWidth: 32,
     learningRate: 1e-3,
     batchSize: 64,
+    binarize: false,
   });
 });
 
