@@ -32,7 +32,7 @@ import {
  * const classifier = createClassifier("classifier"); // load trained weights here
  * const images = tf.randomUniform([8, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
  * const reference = referenceStatistics(classifier, images);
- * console.log(reference.mean.length, reference.covariance.length); // 128 16384
+ * console.log(reference.mean.length, reference.covariance.length); // 64 4096
  * images.dispose();
  * classifier.dispose();
  * ```

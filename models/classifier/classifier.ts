@@ -33,7 +33,7 @@ export interface Classifier extends TrainableModel {
   readonly pixelRange: "unit";
   /** Features and logits in one pass; see {@link ClassifierNetwork.apply}. */
   classify(images: tf.Tensor4D): ClassifierOutputs;
-  /** Number of trainable numbers (467818 for the `classifier` preset). */
+  /** Number of trainable numbers (266410 for the `classifier` preset). */
   parameterCount(): number;
 }
 
@@ -87,7 +87,7 @@ class ClassifierModel implements Classifier {
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const classifier = createClassifier("classifier", mulberry32(1));
- * console.log(classifier.parameterCount()); // 467818
+ * console.log(classifier.parameterCount()); // 266410
  * const optimizer = tf.train.adam(classifier.config.learningRate);
  * const images = tf.zeros([4, 28, 28, 1]) as tf.Tensor4D;
  * const batch = { images, labels: tf.tensor1d([0, 1, 2, 3], "int32") };
@@ -129,7 +129,7 @@ export function createClassifier(
  * import { createClassifier, features } from "./classifier.ts";
  * import { tf } from "../../backends/tf.ts";
  * const classifier = createClassifier("classifier");
- * console.log(tf.tidy(() => features(classifier, tf.zeros([3, 28, 28, 1])).shape)); // [3, 128]
+ * console.log(tf.tidy(() => features(classifier, tf.zeros([3, 28, 28, 1])).shape)); // [3, 64]
  * classifier.dispose();
  * ```
  */

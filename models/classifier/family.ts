@@ -20,7 +20,8 @@ export const classifierFamily: ModelFamily = {
   name: "classifier",
   summary: "evaluation CNN (>= 99% on MNIST): its features give FID",
   presets: Object.keys(CLASSIFIER_PRESETS),
-  // Three epochs of MNIST with cosine decay: 99.3% test accuracy (measured);
+  // Three epochs of MNIST with cosine decay: 99.26% test accuracy (measured,
+  // 64 features; 99.33% with 128);
   // a constant rate stops near 98.8%.
   training: {
     learningRate: 1e-3,

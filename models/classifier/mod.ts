@@ -15,7 +15,7 @@
  * const classifier = createClassifier("classifier");
  * tf.tidy(() => {
  *   const images = tf.zeros([2, 28, 28, 1]) as tf.Tensor4D;
- *   console.log(features(classifier, images).shape); // [2, 128]
+ *   console.log(features(classifier, images).shape); // [2, 64]
  *   console.log(logits(classifier, images).shape); // [2, 10]
  * });
  * classifier.dispose();

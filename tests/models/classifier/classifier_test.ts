@@ -44,7 +44,7 @@ function blankSet(labels: number[]): ImageSet {
 Deno.test("createClassifier() meets the trainer's contract", () => {
   const classifier = createClassifier("classifier");
   assert.equal(classifier.preset, "classifier");
-  assert.equal(classifier.config.featureSize, 128);
+  assert.equal(classifier.config.featureSize, 64);
   assert.equal(classifier.pixelRange, "unit");
   assert.deepEqual(Object.keys(classifier.groups), ["model"]);
   assert.equal(classifier.groups.model.size, 12);
@@ -53,7 +53,7 @@ Deno.test("createClassifier() meets the trainer's contract", () => {
     [["loss", "model"]],
   );
   assert.deepEqual(classifier.optimizers, { model: { learningRate: 1e-3 } });
-  assert.equal(classifier.parameterCount(), 467818);
+  assert.equal(classifier.parameterCount(), 266410);
   // The config rebuilds the same model.
   const copy = createClassifier({ preset: "classifier", ...classifier.config });
   assert.deepEqual(copy.config, classifier.config);
@@ -69,14 +69,14 @@ Deno.test("createClassifier() rejects an unknown preset or key", () => {
   );
 });
 
-Deno.test("features() and logits() give (batch, 128) and (batch, 10) from one network", () => {
+Deno.test("features() and logits() give (batch, 64) and (batch, 10) from one network", () => {
   const classifier = createClassifier("classifier", mulberry32(2));
   const before = tf.memory().numTensors;
   tf.tidy(() => {
     const images = tf.randomUniform([2, 28, 28, 1], 0, 1, "float32", 1);
     const featureValues = features(classifier, images as tf.Tensor4D);
     const logitValues = logits(classifier, images as tf.Tensor4D);
-    assert.deepEqual(featureValues.shape, [2, 128]);
+    assert.deepEqual(featureValues.shape, [2, 64]);
     assert.deepEqual(logitValues.shape, [2, 10]);
     // logits = features W + b of the last layer.
     const { kernel, bias } = classifier.network.layers.logits.variables;

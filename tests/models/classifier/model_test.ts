@@ -26,15 +26,15 @@ Deno.test("ClassifierNetwork() has the preset's layer shapes under stable names"
     ["conv3.bias", [64]],
     ["conv4.kernel", [3, 3, 64, 64]],
     ["conv4.bias", [64]],
-    ["features.kernel", [3136, 128]],
-    ["features.bias", [128]],
-    ["logits.kernel", [128, 10]],
+    ["features.kernel", [3136, 64]],
+    ["features.bias", [64]],
+    ["logits.kernel", [64, 10]],
     ["logits.bias", [10]],
   ]);
   network.dispose();
 });
 
-Deno.test("ClassifierNetwork.apply() gives 128 non-negative features and 10 logits per image", () => {
+Deno.test("ClassifierNetwork.apply() gives 64 non-negative features and 10 logits per image", () => {
   const network = new ClassifierNetwork(
     classifierPreset("classifier"),
     mulberry32(1),
@@ -46,7 +46,7 @@ Deno.test("ClassifierNetwork.apply() gives 128 non-negative features and 10 logi
     const { features, logits } = network.apply(
       tf.tensor4d(pixels, [3, 28, 28, 1]),
     );
-    assert.deepEqual(features.shape, [3, 128]);
+    assert.deepEqual(features.shape, [3, 64]);
     assert.deepEqual(logits.shape, [3, 10]);
     assert.ok(features.dataSync().every((value) => value >= 0), "ReLU");
     assert.ok(features.dataSync().some((value) => value > 0), "not all dead");

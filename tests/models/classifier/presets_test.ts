@@ -12,13 +12,13 @@ Deno.test("classifierPreset() returns a fresh copy of the classifier preset", ()
     channels: 1,
     classes: 10,
     baseWidth: 32,
-    featureSize: 128,
+    featureSize: 64,
     maxShift: 2,
     learningRate: 1e-3,
     batchSize: 64,
   });
   config.featureSize = 1;
-  assert.equal(CLASSIFIER_PRESETS.classifier.featureSize, 128);
+  assert.equal(CLASSIFIER_PRESETS.classifier.featureSize, 64);
 });
 
 Deno.test("classifierPreset() names the known presets for an unknown one", () => {
