@@ -100,9 +100,7 @@ export async function run(args: string[]): Promise<number> {
  * Debian datasets and the cache.
  */
 function permissionHint(error: unknown): string {
-  // Older Deno namespaces (the executable's shim) have no NotCapable.
-  const refused = Deno.errors.NotCapable;
-  if (!refused || !(error instanceof refused)) return "";
+  if (!(error instanceof Deno.errors.NotCapable)) return "";
   return " (deno task allows writes only under runs/ and the worker cache, " +
     "reads of this folder and /usr/share/datasets: use --out runs/..., or run " +
     "cli/main.ts with your own --allow-read/--allow-write)";

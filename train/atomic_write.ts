@@ -39,10 +39,8 @@ export async function writeFileAtomic(
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});
     // A refused permission, not a failed write: name the target itself.
-    // (Older Deno namespaces, like the executable's shim, lack NotCapable.)
-    const refused = Deno.errors.NotCapable;
-    if (refused && error instanceof refused) {
-      throw new refused(`Requires write access to "${path}"`);
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new Deno.errors.NotCapable(`Requires write access to "${path}"`);
     }
     const why = error instanceof Error ? error.message : String(error);
     throw new Error(

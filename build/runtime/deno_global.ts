@@ -1,7 +1,7 @@
 /**
  * Gives the bundled program the globals it expects from Deno when it runs in
  * the Node single-executable: `Deno` (from `@deno/shim-deno`, with the few
- * methods it leaves unimplemented filled in) and `navigator`.
+ * methods and errors it lacks filled in) and `navigator`.
  *
  * Imported first by `entry.ts`, so it runs before any project module.
  *
@@ -25,6 +25,13 @@ Object.assign(shim.FsFile.prototype, {
     fsyncSync(this.rid);
   },
 });
+
+// Deno 2 reports refused permissions as Deno.errors.NotCapable, which the
+// shim (written for Deno 1) lacks; the CLI tests `instanceof` against it.
+const errors = shim.errors as Record<string, unknown>;
+errors.NotCapable ??= class NotCapable extends Error {
+  override name = "NotCapable";
+};
 
 const global = globalThis as Record<string, unknown>;
 global.Deno = shim;
