@@ -75,6 +75,36 @@ export function applyOverrides<T extends object>(
   return config;
 }
 
+/**
+ * The whole lookup every family's `resolve...Config` does: the preset by
+ * name (a fresh copy), `overrides` applied strictly, then the family's
+ * range `check`.
+ *
+ * @throws Error naming an unknown preset or key, a mistyped value, or
+ * (from `check`) a value out of range.
+ * @example
+ * ```ts
+ * import { resolvePreset } from "./_presets.ts";
+ * const presets = { small: { width: 8 } };
+ * resolvePreset("demo", presets, "small", { width: 4 }, () => {}); // { width: 4 }
+ * ```
+ */
+export function resolvePreset<T extends object>(
+  family: string,
+  presets: Readonly<Record<string, Readonly<T>>>,
+  name: string,
+  overrides: Readonly<Record<string, unknown>>,
+  check: (config: T) => void,
+): T {
+  const config = applyOverrides(
+    family,
+    presetFrom(family, presets, name),
+    overrides,
+  );
+  check(config);
+  return config;
+}
+
 /** Throws unless `value` is a whole number >= `minimum`. */
 export function checkWhole(
   family: string,

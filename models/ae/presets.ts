@@ -5,10 +5,10 @@
  * @module
  */
 import {
-  applyOverrides,
   checkMultiple,
   checkWhole,
   presetFrom,
+  resolvePreset,
 } from "../_presets.ts";
 import { AUTOENCODER_DEFAULTS, type AutoencoderConfig } from "./model.ts";
 import {
@@ -98,7 +98,5 @@ export function resolveAeConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): AeConfig {
-  const config = applyOverrides("ae", aePreset(name), overrides);
-  checkAeConfig(config);
-  return config;
+  return resolvePreset("ae", AE_PRESETS, name, overrides, checkAeConfig);
 }

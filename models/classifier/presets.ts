@@ -5,11 +5,11 @@
  * @module
  */
 import {
-  applyOverrides,
   checkMultiple,
   checkPositive,
   checkWhole,
   presetFrom,
+  resolvePreset,
 } from "../_presets.ts";
 
 /**
@@ -127,11 +127,11 @@ export function resolveClassifierConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): ClassifierConfig {
-  const config = applyOverrides(
+  return resolvePreset(
     "classifier",
-    classifierPreset(name),
+    CLASSIFIER_PRESETS,
+    name,
     overrides,
+    checkClassifierConfig,
   );
-  checkClassifierConfig(config);
-  return config;
 }

@@ -6,11 +6,11 @@
  * @module
  */
 import {
-  applyOverrides,
   checkMultiple,
   checkPositive,
   checkWhole,
   presetFrom,
+  resolvePreset,
 } from "../_presets.ts";
 
 /** Beta schedules (see `schedule.ts`). */
@@ -219,7 +219,5 @@ export function resolveDdpmConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): DdpmConfig {
-  const config = applyOverrides("ddpm", ddpmPreset(name), overrides);
-  checkDdpmConfig(config);
-  return config;
+  return resolvePreset("ddpm", DDPM_PRESETS, name, overrides, checkDdpmConfig);
 }

@@ -5,12 +5,7 @@
  *
  * @module
  */
-import {
-  applyOverrides,
-  checkPositive,
-  checkWhole,
-  presetFrom,
-} from "../_presets.ts";
+import { checkPositive, checkWhole, resolvePreset } from "../_presets.ts";
 import { COUPLING_KINDS, type CouplingKind } from "./coupling.ts";
 import { PERMUTATION_KINDS, type PermutationKind } from "./flow_step.ts";
 import { checkChoice } from "./presets.ts";
@@ -70,15 +65,11 @@ export function resolveFlow2dConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): Flow2dConfig {
-  const config = applyOverrides(
-    "flow2d",
-    presetFrom("flow2d", FLOW2D_PRESETS, name),
-    overrides,
-  );
-  checkWhole("flow2d", "steps", config.steps);
-  checkWhole("flow2d", "hiddenWidth", config.hiddenWidth);
-  checkChoice("flow2d", "coupling", config.coupling, COUPLING_KINDS);
-  checkChoice("flow2d", "permutation", config.permutation, PERMUTATION_KINDS);
-  checkPositive("flow2d", "learningRate", config.learningRate);
-  return config;
+  return resolvePreset("flow2d", FLOW2D_PRESETS, name, overrides, (config) => {
+    checkWhole("flow2d", "steps", config.steps);
+    checkWhole("flow2d", "hiddenWidth", config.hiddenWidth);
+    checkChoice("flow2d", "coupling", config.coupling, COUPLING_KINDS);
+    checkChoice("flow2d", "permutation", config.permutation, PERMUTATION_KINDS);
+    checkPositive("flow2d", "learningRate", config.learningRate);
+  });
 }

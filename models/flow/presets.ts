@@ -6,11 +6,11 @@
  * @module
  */
 import {
-  applyOverrides,
   checkMultiple,
   checkPositive,
   checkWhole,
   presetFrom,
+  resolvePreset,
 } from "../_presets.ts";
 import { COUPLING_KINDS, type CouplingKind } from "./coupling.ts";
 import { PERMUTATION_KINDS, type PermutationKind } from "./flow_step.ts";
@@ -158,7 +158,5 @@ export function resolveFlowConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): FlowConfig {
-  const config = applyOverrides("flow", flowPreset(name), overrides);
-  checkFlowConfig(config);
-  return config;
+  return resolvePreset("flow", FLOW_PRESETS, name, overrides, checkFlowConfig);
 }

@@ -6,11 +6,11 @@
  * @module
  */
 import {
-  applyOverrides,
   checkMultiple,
   checkPositive,
   checkWhole,
   presetFrom,
+  resolvePreset,
 } from "../_presets.ts";
 
 /** The adversarial losses; see `objective.ts`. */
@@ -221,7 +221,5 @@ export function resolveGanConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): GanConfig {
-  const config = applyOverrides("gan", ganPreset(name), overrides);
-  checkGanConfig(config);
-  return config;
+  return resolvePreset("gan", GAN_PRESETS, name, overrides, checkGanConfig);
 }

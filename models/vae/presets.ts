@@ -6,11 +6,11 @@
  * @module
  */
 import {
-  applyOverrides,
   checkMultiple,
   checkPositive,
   checkWhole,
   presetFrom,
+  resolvePreset,
 } from "../_presets.ts";
 
 /**
@@ -126,7 +126,5 @@ export function resolveVaeConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): VaeConfig {
-  const config = applyOverrides("vae", vaePreset(name), overrides);
-  checkVaeConfig(config);
-  return config;
+  return resolvePreset("vae", VAE_PRESETS, name, overrides, checkVaeConfig);
 }
