@@ -15,6 +15,7 @@ import type { Classifier } from "../models/classifier/classifier.ts";
 import { referenceStatistics } from "../eval/reference_statistics.ts";
 import type { EvaluationClassifier } from "../eval/sample_quality.ts";
 import { dataSuffix } from "./_data.ts";
+import { UsageError } from "./_flags.ts";
 
 /** A trained model ready to sample or evaluate. */
 export interface OpenedRun {
@@ -26,6 +27,14 @@ export interface OpenedRun {
   averaged: boolean;
   /** The run's training options as saved. */
   training: Record<string, unknown>;
+}
+
+/** The `--run DIR` of sample, eval and encode; a usage error when missing. */
+export function requireRun(values: { run?: string }): string {
+  if (!values.run) {
+    throw new UsageError("--run DIR is required (a folder written by train)");
+  }
+  return values.run;
 }
 
 /** Loads `runDir`/checkpoint.safetensors and rebuilds its model. */

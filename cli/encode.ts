@@ -11,7 +11,7 @@ import { encodeImageSet } from "../models/ae/encode_set.ts";
 import { encodeSafetensors } from "../train/safetensors.ts";
 import { writeFileAtomic } from "../train/atomic_write.ts";
 import { dataSpecOf, loadImageData } from "./_data.ts";
-import { openRun } from "./_run.ts";
+import { openRun, requireRun } from "./_run.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -52,15 +52,13 @@ export async function main(args: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (!values.run) {
-    throw new UsageError("--run DIR is required (a folder written by train)");
-  }
+  const runDir = requireRun(values);
   const split = values.split ?? "test";
   if (split !== "test" && split !== "train") {
     throw new UsageError(`--split must be test or train, got "${split}"`);
   }
   console.log(describeEngine(await initEngine(engineOptions(values))));
-  const run = await openRun(values.run, { useAverage: !values.raw });
+  const run = await openRun(runDir, { useAverage: !values.raw });
   try {
     const family = run.family;
     if (!family.encode) {
@@ -73,7 +71,7 @@ export async function main(args: string[]): Promise<void> {
       { encode: (images) => family.encode!(run.model, images) },
       data[split],
     );
-    const out = values.out ?? join(values.run, `codes-${split}.safetensors`);
+    const out = values.out ?? join(runDir, `codes-${split}.safetensors`);
     await writeFileAtomic(
       out,
       encodeSafetensors(

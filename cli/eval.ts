@@ -5,13 +5,12 @@
  */
 import { describeEngine, initEngine } from "../backends/engine.ts";
 import { dataSpecOf, loadImageData } from "./_data.ts";
-import { openClassifier, openRun } from "./_run.ts";
+import { openClassifier, openRun, requireRun } from "./_run.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
   engineOptions,
   parseFlags,
-  UsageError,
 } from "./_flags.ts";
 
 /** One line for the command list. */
@@ -47,14 +46,12 @@ export async function main(args: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (!values.run) {
-    throw new UsageError("--run DIR is required (a folder written by train)");
-  }
+  const runDir = requireRun(values);
   // With --json, stdout carries the JSON object only; the rest goes to stderr.
   const say = values.json ? console.error : console.log;
   const engine = await initEngine(engineOptions(values));
   say(describeEngine(engine));
-  const run = await openRun(values.run, { useAverage: !values.raw });
+  const run = await openRun(runDir, { useAverage: !values.raw });
   try {
     const data = await loadImageData(dataSpecOf(run.training));
     const classifier = run.family.name === "classifier"

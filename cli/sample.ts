@@ -10,7 +10,7 @@ import { imageGrid } from "../data/image_grid.ts";
 import { writePng } from "../data/png.ts";
 import { dataSpecOf, loadImageData } from "./_data.ts";
 import type { SampleOption, SampleRequest } from "../models/registry.ts";
-import { openRun } from "./_run.ts";
+import { openRun, requireRun } from "./_run.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -66,16 +66,14 @@ export async function main(args: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (!values.run) {
-    throw new UsageError("--run DIR is required (a folder written by train)");
-  }
+  const runDir = requireRun(values);
   const count = values.n !== undefined ? wholeNumber("n", values.n) : 64;
   const seed = values.seed !== undefined
     ? wholeNumber("seed", values.seed, 0)
     : 0;
   const engine = engineOptions(values);
   console.log(describeEngine(await initEngine(engine)));
-  const run = await openRun(values.run, { useAverage: !values.raw });
+  const run = await openRun(runDir, { useAverage: !values.raw });
   try {
     const kind = values.kind ?? run.family.sampleKinds[0];
     if (!run.family.sampleKinds.includes(kind)) {
@@ -104,7 +102,7 @@ export async function main(args: string[]): Promise<void> {
       });
       return { values: images.dataSync() as Float32Array, shape: images.shape };
     });
-    const out = values.out ?? join(values.run, `sample-${kind}-${seed}.png`);
+    const out = values.out ?? join(runDir, `sample-${kind}-${seed}.png`);
     await writePng(
       out,
       imageGrid(pixels, shape as [number, number, number, number], {
