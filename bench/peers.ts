@@ -8,8 +8,8 @@
  * cannot import torch (PyPI is not reachable here). Each model, side and
  * thread count runs in a fresh process (the engine and PyTorch's thread
  * pools start once per process), ours then PyTorch, so both see the same
- * load. Our side is `bench/peers/_ours.ts`, which times the step as
- * `deno task bench:steps` does (bench/_step_timing.ts); the peer is
+ * load. Our side is the measuring child of `deno task bench:steps`
+ * (`bench/steps.ts --measure`, samplers off); the peer is
  * `bench/peers/steps.py`.
  *
  * Needs --allow-run (deno, python3, apt-get), --allow-read, --allow-write
@@ -201,11 +201,14 @@ async function measureOurs(
     "--allow-write",
     "--allow-env",
     "--allow-sys",
-    `${benchDir}peers/_ours.ts`,
+    `${benchDir}steps.ts`,
+    "--measure",
     "--threads",
     String(threads),
-    "--model",
+    "--models",
     model,
+    "--sampler-images",
+    "0",
     "--warmup",
     String(options.warmup),
     "--timed",

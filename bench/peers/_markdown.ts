@@ -111,7 +111,7 @@ function howToRun(): string {
     "## Peers: how to run",
     "",
     `\`${PEERS_COMMAND}\` runs the five canonical models`,
-    "(shared/spec/canonical-models.md) in genwasm (`bench/peers/_ours.ts`, the",
+    "(shared/spec/canonical-models.md) in genwasm (`bench/steps.ts --measure`, the",
     "step timing of `bench:steps`)",
     "and in PyTorch (`bench/peers/steps.py`, Debian's `python3-torch`, which",
     "the task installs with apt-get when `/usr/bin/python3` cannot import it),",
