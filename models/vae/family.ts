@@ -23,9 +23,9 @@ export const vaeFamily: ModelFamily = {
     `  latentSize=N baseWidth=N  latent length and first conv width (16, 32)
   binarize=true          dynamic binarisation (the usual protocol for MNIST likelihoods)`,
   presets: Object.keys(VAE_PRESETS),
-  // Cosine decay of the rate to zero over the run; the final steps at a low
-  // rate settle the weights (measured in the closing note of issue 3).
-  training: { learningRate: 1e-3, batchSize: 64, schedule: "cosine" },
+  // A constant rate, as the spec says: cosine decay measured worse on the
+  // default 3000-step run (test -ELBO 109.15 vs 106.46 nats).
+  training: { learningRate: 1e-3, batchSize: 64 },
   sampleKinds: ["samples", "reconstructions", "interpolation"],
   // The VAE keeps its learning rate in its config (and so in checkpoints).
   create: (preset, overrides, seed, recipe = {}) =>
