@@ -77,8 +77,9 @@ export async function main(args: string[]): Promise<void> {
     if (values.json) {
       console.log(JSON.stringify(report));
     } else {
+      const width = Math.max(...Object.keys(report).map((key) => key.length));
       for (const [key, value] of Object.entries(report)) {
-        say(`${key.padEnd(20)} ${value}`);
+        say(`${key.padEnd(width)}  ${value}`);
       }
     }
   } finally {

@@ -13,6 +13,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import { type Float64FlowLayer, float64Of, mapValues } from "./float64.ts";
 import {
   disposeVariables,
   type FlowLayer,
@@ -84,6 +85,15 @@ export class ActNorm implements FlowLayer {
       );
       return { z, logDet };
     });
+  }
+
+  float64(): Float64FlowLayer {
+    const bias = float64Of(this.variables.bias);
+    const scale = float64Of(this.variables.logScale).map(Math.exp);
+    return {
+      forward: (x) => mapValues(x, (v, c) => (v + bias[c]) * scale[c]),
+      inverse: (z) => mapValues(z, (v, c) => v / scale[c] - bias[c]),
+    };
   }
 
   inverse(z: tf.Tensor4D): tf.Tensor4D {

@@ -9,6 +9,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import { applyMatrix, type Float64FlowLayer } from "./float64.ts";
 import {
   invertMatrix,
   isSingular,
@@ -50,6 +51,27 @@ function formatLogDet(value: number): string {
  * ); // [[[[4, 6]]]]
  * ```
  */
+/**
+ * A 1x1 convolution by `matrix` (c, c) as a float64 layer; its inverse uses
+ * the float64 inverse of `matrix`.
+ *
+ * @throws SingularConvolutionError (naming `label`) if `matrix` is singular.
+ */
+export function float64ChannelMatrix(
+  matrix: Float64Array,
+  label: string,
+): Float64FlowLayer {
+  const n = Math.round(Math.sqrt(matrix.length));
+  const inverse = invertMatrix(matrix, n);
+  if (!inverse || isSingular(luFactor(matrix, n))) {
+    throw new SingularConvolutionError(label, logAbsDeterminant(matrix, n));
+  }
+  return {
+    forward: (x) => applyMatrix(x, matrix),
+    inverse: (z) => applyMatrix(z, inverse),
+  };
+}
+
 export function applyChannelMatrix(
   x: tf.Tensor4D,
   matrix: tf.Tensor2D,

@@ -9,6 +9,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import { type Float64FlowLayer, gatherChannels } from "./float64.ts";
 import type { Random } from "../../data/random.ts";
 import {
   disposeVariables,
@@ -74,6 +75,16 @@ export class ChannelPermutation implements FlowLayer {
     return tf.tidy(() =>
       tf.gather(z, tf.tensor1d(inverse, "int32"), 3) as tf.Tensor4D
     );
+  }
+
+  float64(): Float64FlowLayer {
+    const order = Array.from(this.buffers.order.dataSync());
+    const inverse = new Array<number>(order.length);
+    order.forEach((source, i) => (inverse[source] = i));
+    return {
+      forward: (x) => gatherChannels(x, order),
+      inverse: (z) => gatherChannels(z, inverse),
+    };
   }
 
   dispose(): void {

@@ -14,6 +14,13 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import {
+  type Array4,
+  concatChannels,
+  type Float64FlowLayer,
+  mapValues,
+  sliceChannels,
+} from "./float64.ts";
 import type { Random } from "../../data/random.ts";
 import { CouplingNetwork } from "./coupling_network.ts";
 import {
@@ -131,6 +138,41 @@ export class Coupling implements FlowLayer {
         : tf.sub(active, shift);
       return tf.concat([passive, restored], 3) as tf.Tensor4D;
     });
+  }
+
+  float64(): Float64FlowLayer {
+    const [passive] = this.#split;
+    const network = this.network.float64();
+    const parameters = (x: Array4) => {
+      const output = network(sliceChannels(x, 0, passive));
+      if (this.kind === "additive") return { shift: output };
+      const half = output.shape[3] / 2;
+      return {
+        shift: sliceChannels(output, 0, half),
+        scale: mapValues(
+          sliceChannels(output, half, 2 * half),
+          (raw) => 1 / (1 + Math.exp(-(raw + SCALE_OFFSET))),
+        ),
+      };
+    };
+    const map = (x: Array4, direction: "forward" | "inverse"): Array4 => {
+      const { shift, scale } = parameters(x);
+      const active = sliceChannels(x, passive, x.shape[3]);
+      const out = active.data.map((v, i) => {
+        const s = scale ? scale.data[i] : 1;
+        return direction === "forward"
+          ? (v + shift.data[i]) * s
+          : v / s - shift.data[i];
+      });
+      return concatChannels(sliceChannels(x, 0, passive), {
+        data: out,
+        shape: active.shape,
+      });
+    };
+    return {
+      forward: (x) => map(x, "forward"),
+      inverse: (z) => map(z, "inverse"),
+    };
   }
 
   dispose(): void {

@@ -10,6 +10,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import { type Array4, conv2dSame, float64Of, mapValues } from "./float64.ts";
 import type { Random } from "../../data/random.ts";
 import { Conv2D, type Layer } from "../layers.ts";
 import { prefixKeys } from "./flow_layer.ts";
@@ -89,6 +90,25 @@ export class CouplingNetwork implements Layer {
       const { conv1, conv2, conv3 } = this.layers;
       return conv3.apply(tf.relu(conv2.apply(tf.relu(conv1.apply(x)))));
     });
+  }
+
+  /** {@link CouplingNetwork.apply} in float64 with the current weights. */
+  float64(): (x: Array4) => Array4 {
+    const convs = Object.values(this.layers).map((layer) => {
+      const { kernel, bias } = layer.variables;
+      return {
+        kernel: float64Of(kernel),
+        shape: kernel.shape as [number, number, number, number],
+        bias: float64Of(bias),
+      };
+    });
+    const relu = (x: Array4) => mapValues(x, (v) => Math.max(v, 0));
+    return (x) =>
+      convs.reduce(
+        (h, { kernel, shape, bias }, i) =>
+          conv2dSame(i > 0 ? relu(h) : h, kernel, shape, bias),
+        x,
+      );
   }
 
   dispose(): void {

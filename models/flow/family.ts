@@ -12,6 +12,10 @@ import { pairRows } from "../_pictures.ts";
 import { createFlow, type Flow } from "./flow.ts";
 import { evaluateBitsPerDim } from "./objective.ts";
 import { FLOW_PRESETS } from "./presets.ts";
+import { roundTripErrors } from "./sampler.ts";
+
+/** Test images whose round trip `evaluate` measures (float64 is slow: ~50 ms each). */
+const ROUND_TRIP_IMAGES = 128;
 
 /** Test images the training-time monitor scores. */
 const MONITOR_IMAGES = 1000;
@@ -64,8 +68,17 @@ export const flowFamily: ModelFamily = {
   evaluate(model, { test, classifier }) {
     const flow = model as Flow;
     flow.assertInvertible();
+    const images = imageTensor(
+      test,
+      0,
+      Math.min(ROUND_TRIP_IMAGES, test.shape[0]),
+    );
+    const roundTrip = roundTripErrors(flow, images, 0);
+    images.dispose();
     return Promise.resolve({
       bits_per_dim: evaluateBitsPerDim(flow, test),
+      round_trip_error: roundTrip.float32,
+      round_trip_error_float64: roundTrip.float64,
       ...(classifier
         ? sampleMetrics(
           scoreSamples(classifier, (n, seed) => flow.sample(n, seed)),

@@ -9,6 +9,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import type { Float64FlowLayer } from "./float64.ts";
 
 /** z = f(x) and log |det df/dx| of each example. */
 export interface FlowResult {
@@ -27,6 +28,11 @@ export interface FlowLayer {
   forward(x: tf.Tensor4D): FlowResult;
   /** z -> x, the exact inverse of {@link FlowLayer.forward}. */
   inverse(z: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * The same map in float64 JavaScript with the current weights, for exact
+   * round trips (see `float64.ts`).
+   */
+  float64(): Float64FlowLayer;
   /** Data-dependent initialisation from a batch of this block's inputs. */
   initialize?(x: tf.Tensor4D): void;
   /** Throws a named error if the block cannot be inverted. */

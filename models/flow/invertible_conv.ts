@@ -11,11 +11,13 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import { type Float64FlowLayer, float64Of } from "./float64.ts";
 import type { Random } from "../../data/random.ts";
 import { invertMatrix, logAbsDeterminant, randomRotation } from "./_matrix.ts";
 import {
   applyChannelMatrix,
   assertInvertibleMatrix,
+  float64ChannelMatrix,
   invertChannelMatrix,
 } from "./channel_matrix.ts";
 import {
@@ -116,6 +118,10 @@ export class InvertibleConv implements FlowLayer {
 
   assertInvertible(): void {
     assertInvertibleMatrix(this.variables.kernel as tf.Tensor2D, this.label);
+  }
+
+  float64(): Float64FlowLayer {
+    return float64ChannelMatrix(float64Of(this.variables.kernel), this.label);
   }
 
   dispose(): void {

@@ -11,6 +11,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import { type Float64FlowLayer, mapValues } from "./float64.ts";
 import {
   type FlowLayer,
   type FlowResult,
@@ -58,6 +59,19 @@ export class LogitTransform implements FlowLayer {
     return tf.tidy(() =>
       tf.div(tf.sub(tf.sigmoid(z), this.alpha), 1 - 2 * this.alpha)
     );
+  }
+
+  float64(): Float64FlowLayer {
+    const { alpha } = this;
+    return {
+      forward: (y) =>
+        mapValues(y, (v) => {
+          const s = alpha + (1 - 2 * alpha) * v;
+          return Math.log(s) - Math.log1p(-s);
+        }),
+      inverse: (z) =>
+        mapValues(z, (v) => (1 / (1 + Math.exp(-v)) - alpha) / (1 - 2 * alpha)),
+    };
   }
 
   dispose(): void {}

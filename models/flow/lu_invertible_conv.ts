@@ -16,10 +16,12 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import { type Float64FlowLayer, float64Of } from "./float64.ts";
 import { luFactor, randomRotation } from "./_matrix.ts";
 import {
   applyChannelMatrix,
   assertInvertibleMatrix,
+  float64ChannelMatrix,
   invertChannelMatrix,
   SingularConvolutionError,
 } from "./channel_matrix.ts";
@@ -31,6 +33,19 @@ import {
   variableOf,
 } from "./flow_layer.ts";
 import type { InvertibleConvOptions } from "./invertible_conv.ts";
+
+/** a b for (n, n) row-major matrices, in float64. */
+function multiply(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const product = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) {
+      for (let j = 0; j < n; j++) {
+        product[i * n + j] += a[i * n + k] * b[k * n + j];
+      }
+    }
+  }
+  return product;
+}
 
 /** (c, c) masks of the strict lower and upper triangles, and the identity. */
 function triangleMasks(n: number): {
@@ -146,6 +161,28 @@ export class LuInvertibleConv implements FlowLayer {
     if (!Number.isFinite(logDet)) {
       throw new SingularConvolutionError(this.label, logDet);
     }
+  }
+
+  /** W = P L (U + diag(sign * exp(logScale))) multiplied out in float64. */
+  float64(): Float64FlowLayer {
+    this.#assertDiagonal();
+    const n = this.variables.logScale.shape[0];
+    const lower = float64Of(this.variables.lower);
+    const upper = float64Of(this.variables.upper);
+    const logScale = float64Of(this.variables.logScale);
+    const permutation = float64Of(this.buffers.permutation);
+    const sign = float64Of(this.buffers.sign);
+    const l = lower.map((v, i) =>
+      v * this.#masks.lower[i] + this.#masks.identity[i]
+    );
+    const u = upper.map((v, i) => {
+      const row = Math.floor(i / n);
+      return i === row * n + row
+        ? sign[row] * Math.exp(logScale[row])
+        : v * this.#masks.upper[i];
+    });
+    const weight = multiply(permutation, multiply(l, u, n), n);
+    return float64ChannelMatrix(weight, this.label);
   }
 
   dispose(): void {

@@ -22,6 +22,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import { type Array4, concatChannels, sliceChannels } from "./float64.ts";
 import type { Random } from "../../data/random.ts";
 import type { FlowConfig } from "./presets.ts";
 import { createFlowStep } from "./flow_step.ts";
@@ -172,6 +173,36 @@ export class MultiScaleFlow {
       }
       return h;
     });
+  }
+
+  /** {@link forward} and {@link inverse} in float64 with the current weights (see `float64.ts`). */
+  float64(): {
+    forward(x: Array4): Array4[];
+    inverse(latents: Array4[]): Array4;
+  } {
+    const levels = this.levels.map((level) => level.float64());
+    const last = levels.length - 1;
+    return {
+      forward: (x) => {
+        const latents: Array4[] = [];
+        let h = x;
+        levels.forEach((level, index) => {
+          const z = level.forward(h);
+          if (index === last) return latents.push(z);
+          const kept = Math.floor(z.shape[3] / 2);
+          latents.push(sliceChannels(z, kept, z.shape[3]));
+          h = sliceChannels(z, 0, kept);
+        });
+        return latents;
+      },
+      inverse: (latents) => {
+        let h = levels[last].inverse(latents[last]);
+        for (let index = last - 1; index >= 0; index--) {
+          h = levels[index].inverse(concatChannels(h, latents[index]));
+        }
+        return h;
+      },
+    };
   }
 
   /** ActNorm's data-dependent initialisation, level by level, from a batch of inputs. */

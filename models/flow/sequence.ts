@@ -6,6 +6,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import type { Float64FlowLayer } from "./float64.ts";
 import { type FlowLayer, type FlowResult, prefixKeys } from "./flow_layer.ts";
 
 /**
@@ -65,6 +66,14 @@ export class FlowSequence implements FlowLayer {
       }
       return x;
     });
+  }
+
+  float64(): Float64FlowLayer {
+    const layers = Object.values(this.layers).map((layer) => layer.float64());
+    return {
+      forward: (x) => layers.reduce((h, layer) => layer.forward(h), x),
+      inverse: (z) => layers.reduceRight((h, layer) => layer.inverse(h), z),
+    };
   }
 
   /** Initialises each layer from its own input: a forward pass that initialises as it goes. */

@@ -10,6 +10,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
+import type { Array4, Float64FlowLayer } from "./float64.ts";
 import { type FlowLayer, type FlowResult, sameForEach } from "./flow_layer.ts";
 
 /**
@@ -66,6 +67,38 @@ export class Squeeze implements FlowLayer {
         channels / 4,
       ]) as tf.Tensor4D;
     });
+  }
+
+  /** z[n, i, j, (p, q, ch)] = x[n, 2i + p, 2j + q, ch], as the reshapes above order it. */
+  float64(): Float64FlowLayer {
+    const move = (x: Array4, toSqueezed: boolean): Array4 => {
+      const [n, h, w, c] = toSqueezed
+        ? x.shape
+        : [x.shape[0], 2 * x.shape[1], 2 * x.shape[2], x.shape[3] / 4];
+      const data = new Float64Array(x.data.length);
+      for (let b = 0; b < n; b++) {
+        for (let row = 0; row < h; row++) {
+          for (let col = 0; col < w; col++) {
+            const [i, p, j, q] = [row >> 1, row & 1, col >> 1, col & 1];
+            const wide = ((b * h + row) * w + col) * c;
+            const deep = ((b * (h / 2) + i) * (w / 2) + j) * 4 * c +
+              (p * 2 + q) * c;
+            for (let ch = 0; ch < c; ch++) {
+              if (toSqueezed) data[deep + ch] = x.data[wide + ch];
+              else data[wide + ch] = x.data[deep + ch];
+            }
+          }
+        }
+      }
+      return {
+        data,
+        shape: toSqueezed ? [n, h / 2, w / 2, 4 * c] : [n, h, w, c],
+      };
+    };
+    return {
+      forward: (x) => move(x, true),
+      inverse: (z) => move(z, false),
+    };
   }
 
   dispose(): void {}

@@ -85,15 +85,4 @@ export function bruteForceLogDet(
   return eliminationLogAbsDet(values, rows);
 }
 
-/** Largest |a - b| over two arrays. */
-export function maxAbsDifference(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-): number {
-  if (a.length !== b.length) throw new Error("lengths differ");
-  let largest = 0;
-  for (let i = 0; i < a.length; i++) {
-    largest = Math.max(largest, Math.abs(a[i] - b[i]));
-  }
-  return Number.isNaN(largest) ? Infinity : largest;
-}
+export { maxAbsDifference } from "../../../models/flow/float64.ts";

@@ -20,6 +20,7 @@ import { LogitTransform } from "../../../models/flow/logit.ts";
 import { LuInvertibleConv } from "../../../models/flow/lu_invertible_conv.ts";
 import { FlowSequence } from "../../../models/flow/sequence.ts";
 import { Squeeze } from "../../../models/flow/squeeze.ts";
+import { array4Of } from "../../../models/flow/float64.ts";
 import {
   bruteForceLogDet,
   maxAbsDifference,
@@ -148,6 +149,25 @@ for (const { name, make, range = DEFAULT_RANGE, channels = 4 } of CASES) {
       Math.abs(reported - expected) <= 1e-4 * Math.max(1, Math.abs(expected)),
       `reported ${reported}, brute force ${expected}`,
     );
+    x.dispose();
+    layer.dispose();
+  });
+}
+
+for (const { name, make, range = DEFAULT_RANGE, channels = 4 } of CASES) {
+  Deno.test(`${name}: the float64 twin maps as the block does and inverts to 1e-10`, () => {
+    const random = mulberry32(14);
+    const layer = make(random);
+    perturbVariables(Object.values(layer.variables), random, 0.3);
+    const x = input([2, 4, 4, channels], random, range);
+    const expected = tf.tidy(() => layer.forward(x).z.dataSync());
+    const twin = layer.float64();
+    const z = twin.forward(array4Of(x));
+    const scale = Math.max(1, ...Array.from(expected, Math.abs));
+    const mismatch = maxAbsDifference(z.data, expected);
+    assert.ok(mismatch <= 1e-5 * scale, `float64 vs float32: ${mismatch}`);
+    const error = maxAbsDifference(twin.inverse(z).data, x.dataSync());
+    assert.ok(error <= 1e-10, `max |x - x'| in float64 = ${error}`);
     x.dispose();
     layer.dispose();
   });

@@ -89,15 +89,21 @@ Deno.test("flowFamily.sample('reconstructions') shows test images above identica
   model.dispose();
 });
 
-Deno.test("flowFamily.monitor() and evaluate() report test bits/dim", async () => {
+Deno.test("flowFamily.monitor() and evaluate() report test bits/dim (and evaluate the round-trip errors)", async () => {
   const model = flowFamily.create("flow-small", {}, 2);
   const test = imageSet(40, 6);
   const data = { train: test, test };
   const monitored = await flowFamily.monitor!(model, data);
   const evaluated = await flowFamily.evaluate(model, data);
   assert.deepEqual(Object.keys(monitored), ["bits_per_dim"]);
-  assert.deepEqual(Object.keys(evaluated), ["bits_per_dim"]);
+  assert.deepEqual(Object.keys(evaluated), [
+    "bits_per_dim",
+    "round_trip_error",
+    "round_trip_error_float64",
+  ]);
   assert.ok(evaluated.bits_per_dim > 1 && evaluated.bits_per_dim < 16);
+  assert.ok(evaluated.round_trip_error < 1e-3);
+  assert.ok(evaluated.round_trip_error_float64 < 1e-9);
   // 40 images are fewer than the monitor's 1000: the same images, the same number.
   assert.ok(Math.abs(monitored.bits_per_dim - evaluated.bits_per_dim) < 1e-9);
   model.dispose();

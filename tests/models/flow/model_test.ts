@@ -7,6 +7,8 @@ import { loadMnist } from "../../../data/mnist.ts";
 import { MultiScaleFlow } from "../../../models/flow/model.ts";
 import { createFlow } from "../../../models/flow/flow.ts";
 import { flowPreset } from "../../../models/flow/presets.ts";
+import { array4Of } from "../../../models/flow/float64.ts";
+import { roundTripErrors } from "../../../models/flow/sampler.ts";
 import {
   bruteForceLogDet,
   maxAbsDifference,
@@ -114,5 +116,39 @@ Deno.test("the canonical flow inverts MNIST test images to 1e-4 (and reconstruct
   assert.ok(error <= 1e-4, `max |y - y'| = ${error}`);
   assert.deepEqual(reconstructed, pixels);
   images.dispose();
+  flow.dispose();
+});
+
+Deno.test("the canonical flow's float64 twin gives the float32 latents and round-trips MNIST images to 1e-9", async () => {
+  const { test } = await loadMnist();
+  const random = mulberry32(4);
+  const flow = createFlow("flow", random);
+  const images = imageTensor(test, 0, 8);
+  tf.tidy(() => {
+    flow.initialize(
+      { images, labels: tf.zeros([8], "int32") as tf.Tensor1D },
+      { seed: () => 5, step: 0 },
+    );
+  });
+  // Large enough that the coupling networks are far from the identity.
+  perturbVariables(Object.values(flow.network.variables), random, 0.05);
+  const logits = tf.tidy(() =>
+    flow.logit.forward(flow.dequantization.forward(images, 1).z).z
+  );
+  const latents32 = tf.tidy(() =>
+    flow.network.forward(logits).latents.map((z) => z.dataSync())
+  );
+  const latents64 = flow.network.float64().forward(array4Of(logits));
+  latents64.forEach((z, level) => {
+    const mismatch = maxAbsDifference(z.data, latents32[level]);
+    assert.ok(
+      mismatch <= 1e-3,
+      `level ${level + 1} latents differ by ${mismatch}`,
+    );
+  });
+  const errors = roundTripErrors(flow, images, 1);
+  assert.ok(errors.float64 <= 1e-9, `round trips: ${JSON.stringify(errors)}`);
+  assert.ok(errors.float32 <= 1e-2, `float32 round trip ${errors.float32}`);
+  tf.dispose([images, logits]);
   flow.dispose();
 });
