@@ -11,7 +11,9 @@ import {
   COMMON_HELP,
   engineOptions,
   parseFlags,
+  wholeNumber,
 } from "./_flags.ts";
+import { SAMPLE_OPTION_FLAGS, sampleOptions } from "./_sample_options.ts";
 
 /** One line for the command list. */
 export const SUMMARY = "measure a trained run on the test split";
@@ -31,6 +33,10 @@ evaluation classifier (runs/classifier, or --classifier DIR).
   --json      print one JSON object on stdout (and nothing else there)
   --raw       use the raw weights even when the run kept an EMA
   --classifier DIR  evaluation classifier run (default runs/classifier if present)
+  --samples N  samples drawn and scored (default 10000; ddpm 256)
+  --sampler NAME, --sampler-steps N, --eta X, --guidance W  how a ddpm draws
+               them (as in sample; default DDIM, 50 steps, eta 0, guidance 3);
+               sampling_seconds reports the time they took
 ${COMMON_HELP}`;
 
 /** Runs `eval` with its arguments (the command name removed). */
@@ -41,6 +47,8 @@ export async function main(args: string[]): Promise<void> {
     json: { type: "boolean" },
     raw: { type: "boolean" },
     classifier: { type: "string" },
+    samples: { type: "string" },
+    ...SAMPLE_OPTION_FLAGS,
   });
   if (values.help) {
     console.log(HELP);
@@ -51,6 +59,9 @@ export async function main(args: string[]): Promise<void> {
   const say = values.json ? console.error : console.log;
   const engine = await initEngine(engineOptions(values));
   say(describeEngine(engine));
+  const samples = values.samples !== undefined
+    ? wholeNumber("samples", values.samples)
+    : undefined;
   const run = await openRun(runDir, { useAverage: !values.raw });
   try {
     const data = await loadImageData(dataSpecOf(run.training));
@@ -62,9 +73,15 @@ export async function main(args: string[]): Promise<void> {
         "no evaluation classifier (train one: deno task train --model classifier); skipping fid, inception_score, modes",
       );
     }
+    const sampling = sampleOptions(values, run.family.evaluationOptions ?? []);
     let metrics;
     try {
-      metrics = await run.family.evaluate(run.model, { ...data, classifier });
+      metrics = await run.family.evaluate(run.model, {
+        ...data,
+        classifier,
+        samples,
+        sampling,
+      });
     } finally {
       classifier?.model.dispose();
     }

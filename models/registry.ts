@@ -55,6 +55,10 @@ export interface EvaluationData {
   test: ImageSet;
   /** A trained evaluation classifier, when one is at hand: sample FID, IS, modes. */
   classifier?: EvaluationClassifier;
+  /** `eval --samples N`: how many samples to draw and score; default the family's. */
+  samples?: number;
+  /** `eval`'s sampler flags, those in the family's `evaluationOptions`. */
+  sampling?: Partial<Pick<SampleRequest, SampleOption>>;
 }
 
 /** What `train` tells `create` beyond the preset's own keys. */
@@ -122,6 +126,8 @@ export interface ModelFamily {
    * tf.tidy; images in the model's pixel range.
    */
   encode?(model: TrainableModel, images: tf.Tensor4D): tf.Tensor2D;
+  /** The sampler flags `eval` accepts and passes on in `sampling`; default none. */
+  evaluationOptions?: readonly SampleOption[];
   /** Metrics for `eval` and the end of `train`, as plain numbers. */
   evaluate(
     model: TrainableModel,

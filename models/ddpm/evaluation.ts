@@ -13,14 +13,14 @@ import {
   sampleMetrics,
   scoreSamples,
 } from "../../eval/sample_quality.ts";
-import type { Ddpm } from "./diffusion.ts";
+import type { Ddpm, DdpmSampleOptions } from "./diffusion.ts";
 
 /** Options of {@link sampleScores}. */
 export interface SampleScoreOptions {
   /** Samples to draw and score. */
   count: number;
-  /** DDIM steps per sample (eta 0); at most T are taken. */
-  steps: number;
+  /** How to draw them (default DDIM, 50 steps, eta 0); at most T steps are taken. */
+  sampling?: Omit<DdpmSampleOptions, "count" | "seed" | "labels">;
   /** Samples per sampling run; default 128. */
   chunk?: number;
   /** Seed of the first chunk; default 1. */
@@ -39,27 +39,34 @@ export interface SampleScoreOptions {
  *
  * @example
  * ```ts ignore
- * const scores = sampleScores(ddpm, classifier, { count: 256, steps: 25 });
+ * const scores = sampleScores(ddpm, classifier, { count: 256, sampling: { steps: 25 } });
  * ```
  */
 export function sampleScores(
   ddpm: Ddpm,
   classifier: EvaluationClassifier,
-  { count, steps, chunk = 128, seed = 1 }: SampleScoreOptions,
+  { count, sampling = {}, chunk = 128, seed = 1 }: SampleScoreOptions,
 ): Record<string, number> {
   const { conditional, classes, timesteps } = ddpm.config;
-  steps = Math.min(steps, timesteps);
+  const settings = sampling.steps === undefined
+    ? sampling
+    : { ...sampling, steps: Math.min(sampling.steps, timesteps) };
   const requested: number[] = [];
   const drawn: Float32Array[] = [];
   const draw = (size: number, chunkSeed: number): tf.Tensor4D => {
     if (!conditional) {
-      return ddpm.sample({ count: size, seed: chunkSeed, steps });
+      return ddpm.sample({ ...settings, count: size, seed: chunkSeed });
     }
     const labels = Array.from(
       { length: size },
       (_, index) => (requested.length + index) % classes,
     );
-    const images = ddpm.sample({ count: size, seed: chunkSeed, steps, labels });
+    const images = ddpm.sample({
+      ...settings,
+      count: size,
+      seed: chunkSeed,
+      labels,
+    });
     requested.push(...labels);
     drawn.push(Float32Array.from(images.dataSync() as Float32Array));
     return images;

@@ -6,7 +6,7 @@
  * @module
  */
 import { mulberry32 } from "../../data/random.ts";
-import type { ModelFamily, SampleRequest } from "../registry.ts";
+import type { ModelFamily, SampleOption, SampleRequest } from "../registry.ts";
 import { createDdpm, type Ddpm, type DdpmSampleOptions } from "./diffusion.ts";
 import { sampleScores } from "./evaluation.ts";
 import { evaluateNoiseLoss } from "./objective.ts";
@@ -50,7 +50,7 @@ function requestedLabels(
 /** The sampler settings of a request, checked against the model. */
 function samplerSettings(
   ddpm: Ddpm,
-  request: SampleRequest,
+  request: Partial<Pick<SampleRequest, SampleOption>>,
 ): Omit<DdpmSampleOptions, "count" | "seed"> {
   const { classLabel, guidance, sampler, samplerSteps, eta } = request;
   if (!ddpm.config.conditional) {
@@ -91,6 +91,7 @@ export const ddpmFamily: ModelFamily = {
   training: { learningRate: 2e-4, batchSize: 64, emaDecay: 0.999 },
   sampleKinds: ["samples", "chain"],
   sampleOptions: ["sampler", "samplerSteps", "eta", "classLabel", "guidance"],
+  evaluationOptions: ["sampler", "samplerSteps", "eta", "guidance"],
   // The model keeps its learning rate and class count in its config (and
   // so in checkpoints); a checkpoint's config, passed as overrides, wins.
   create: (preset, overrides, seed, recipe = {}) =>
@@ -144,23 +145,30 @@ export const ddpmFamily: ModelFamily = {
       ...(classifier
         ? sampleScores(ddpm, classifier, {
           count: MONITOR_SAMPLES,
-          steps: MONITOR_STEPS,
+          sampling: { steps: MONITOR_STEPS },
         })
         : {}),
     });
   },
-  evaluate(model, { test, classifier }) {
+  evaluate(model, { test, classifier, samples, sampling = {} }) {
     const ddpm = model as Ddpm;
-    return Promise.resolve({
+    const settings = samplerSettings(ddpm, sampling);
+    const metrics: Record<string, number> = {
       test_loss: evaluateNoiseLoss(ddpm, test, {
         count: Math.min(EVALUATION_TEST_IMAGES, test.shape[0]),
       }),
-      ...(classifier
-        ? sampleScores(ddpm, classifier, {
-          count: EVALUATION_SAMPLES,
-          steps: 50,
-        })
-        : {}),
-    });
+    };
+    if (classifier) {
+      const started = performance.now();
+      Object.assign(
+        metrics,
+        sampleScores(ddpm, classifier, {
+          count: samples ?? EVALUATION_SAMPLES,
+          sampling: settings,
+        }),
+      );
+      metrics.sampling_seconds = (performance.now() - started) / 1000;
+    }
+    return Promise.resolve(metrics);
   },
 };

@@ -65,7 +65,7 @@ export const flowFamily: ModelFamily = {
       }),
     });
   },
-  evaluate(model, { test, classifier }) {
+  evaluate(model, { test, classifier, samples }) {
     const flow = model as Flow;
     flow.assertInvertible();
     const images = imageTensor(
@@ -81,7 +81,9 @@ export const flowFamily: ModelFamily = {
       round_trip_error_float64: roundTrip.float64,
       ...(classifier
         ? sampleMetrics(
-          scoreSamples(classifier, (n, seed) => flow.sample(n, seed)),
+          scoreSamples(classifier, (n, seed) => flow.sample(n, seed), {
+            count: samples,
+          }),
         )
         : {}),
     });

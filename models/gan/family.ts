@@ -85,10 +85,14 @@ export const ganFamily: ModelFamily = {
         ? ganSampleMetrics(model as Gan, classifier, MONITOR_SAMPLES)
         : {},
     ),
-  evaluate: (model, { classifier }) =>
+  evaluate: (model, { classifier, samples }) =>
     Promise.resolve(
       classifier
-        ? ganSampleMetrics(model as Gan, classifier, EVALUATION_SAMPLES)
+        ? ganSampleMetrics(
+          model as Gan,
+          classifier,
+          samples ?? EVALUATION_SAMPLES,
+        )
         : {},
     ),
 };

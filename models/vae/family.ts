@@ -65,7 +65,7 @@ export const vaeFamily: ModelFamily = {
     return tf.concat(strips, 0) as tf.Tensor4D;
   },
   encode: (model, images) => (model as Vae).encode(images).mean,
-  evaluate(model, { test, classifier }) {
+  evaluate(model, { test, classifier, samples }) {
     const vae = model as Vae;
     const report = evaluateNegativeElbo(
       vae,
@@ -77,7 +77,9 @@ export const vaeFamily: ModelFamily = {
       kl_nats: report.kl,
       ...(classifier
         ? sampleMetrics(
-          scoreSamples(classifier, (n, seed) => vae.sample(n, seed)),
+          scoreSamples(classifier, (n, seed) => vae.sample(n, seed), {
+            count: samples,
+          }),
         )
         : {}),
     });

@@ -86,6 +86,18 @@ Deno.test("train, resume, sample and eval work end to end on a small VAE", async
       assert.match(refused.stderr, message);
     }
 
+    for (
+      const [flags, message] of [
+        [["--sampler", "ddim"], /--sampler does not apply to this model/],
+        [["--samples", "0"], /--samples must be a whole number >= 1/],
+      ] as const
+    ) {
+      const refused = await runCli(["eval", "--run", out, ...flags]);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.equal(lines(refused.stderr).length, 1, refused.stderr);
+      assert.match(refused.stderr, message);
+    }
+
     const evaluated = await runCli(["eval", "--run", out, "--json"]);
     assert.equal(evaluated.code, 0, evaluated.stderr);
     const report = JSON.parse(evaluated.stdout);

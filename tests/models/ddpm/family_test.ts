@@ -8,6 +8,7 @@ import { referenceStatistics } from "../../../eval/reference_statistics.ts";
 import {
   constantClassifier,
   randomImages,
+  smallClassifier,
 } from "../../eval/_small_classifier.ts";
 
 await initEngine({ threads: 2 });
@@ -126,7 +127,7 @@ Deno.test("sampleScores() asks for the classes in turn and scores the class accu
   ) as Ddpm;
   const scores = sampleScores(model, { model: classifier, reference }, {
     count: 20,
-    steps: 50,
+    sampling: { steps: 50 },
     chunk: 7,
   });
   assert.deepEqual(Object.keys(scores).sort(), [
@@ -161,6 +162,40 @@ Deno.test("ddpmFamily.monitor() measures the test loss, and sample scores with a
   // The same fixed test subset and seed: the same loss.
   assert.equal(scored.test_loss, plain.test_loss);
   assert.equal(scored.modes, 1);
+  model.dispose();
+  classifier.dispose();
+});
+
+Deno.test("ddpmFamily.evaluate() draws --samples with eval's sampler flags and reports the time taken", async () => {
+  const model = ddpmFamily.create("ddpm", SMALL, 5) as Ddpm;
+  const classifier = smallClassifier(2);
+  const reference = referenceStatistics(classifier, randomImages(40, 6));
+  const evaluation = { model: classifier, reference };
+  const sampling = { sampler: "ddpm", samplerSteps: 3 };
+  const metrics = await ddpmFamily.evaluate(model, {
+    train: TEST,
+    test: TEST,
+    classifier: evaluation,
+    samples: 6,
+    sampling,
+  });
+  assert.ok(metrics.sampling_seconds > 0);
+  const ancestral = sampleScores(model, evaluation, {
+    count: 6,
+    sampling: { sampler: "ddpm", steps: 3 },
+  });
+  const implicit = sampleScores(model, evaluation, {
+    count: 6,
+    sampling: { sampler: "ddim", steps: 3 },
+  });
+  assert.equal(metrics.fid, ancestral.fid);
+  assert.notEqual(metrics.fid, implicit.fid);
+  assert.deepEqual(ddpmFamily.evaluationOptions, [
+    "sampler",
+    "samplerSteps",
+    "eta",
+    "guidance",
+  ]);
   model.dispose();
   classifier.dispose();
 });
