@@ -55,6 +55,8 @@ export interface TrainCommand {
   training: TrainingOptions;
   /** Epochs asked for instead of steps (converted once the data is loaded). */
   epochs?: number;
+  /** `--minutes M`: stop after M minutes of training (then as at the last step). */
+  minutes?: number;
   /** Whether --lr was given (families that keep it in their config need it). */
   learningRateGiven: boolean;
   out: string;
@@ -94,6 +96,10 @@ random state; written atomically), metrics.jsonl, loss.png, samples.png.
   --conditional         class-conditional variant (same as --set conditional=true)
   --steps N             optimiser steps (default ${DEFAULT_STEPS})
   --epochs N            passes over the training set, instead of --steps
+  --minutes M           stop after M minutes of training, whatever step that is
+                        (checkpoint, samples and evaluation as at the end; the
+                        schedule still spans --steps, so pair it with a
+                        constant schedule or a --steps it will not reach)
   --batch N             images per step (default 64)
   --lr X                Adam learning rate (default: the model's recipe)
   --seed N              seed of weights, batch order and noise (default 0)
@@ -124,6 +130,7 @@ const FLAGS = {
   conditional: { type: "boolean" },
   steps: { type: "string" },
   epochs: { type: "string" },
+  minutes: { type: "string" },
   batch: { type: "string" },
   lr: { type: "string" },
   seed: { type: "string" },
@@ -249,6 +256,9 @@ export function parseTrainArgs(args: string[]): TrainCommand | "help" {
     overrides,
     training,
     ...(epochs !== undefined ? { epochs } : {}),
+    ...(values.minutes !== undefined
+      ? { minutes: positiveNumber("minutes", values.minutes) }
+      : {}),
     learningRateGiven: values.lr !== undefined,
     out,
     resume: values.resume ?? false,
@@ -335,6 +345,9 @@ export async function runTrain(
         resume: command.resume,
         signal: stop.signal,
         source: { ...command.data },
+        ...(command.minutes !== undefined
+          ? { timeLimitSeconds: 60 * command.minutes }
+          : {}),
         ...(command.evalEvery > 0
           ? {
             monitor: {
@@ -354,12 +367,16 @@ export async function runTrain(
       stop.release();
     }
     console.log(
-      `trained to step ${result.step} (${
-        (1000 * result.secondsPerStep).toFixed(1)
-      } ms/step, ` +
-        `${
-          formatDuration(result.secondsPerStep * training.steps)
-        } for the run)`,
+      result.step < training.steps
+        ? `--minutes ${command.minutes} used up at step ${result.step} of ${training.steps} (${
+          (1000 * result.secondsPerStep).toFixed(1)
+        } ms/step)`
+        : `trained to step ${result.step} (${
+          (1000 * result.secondsPerStep).toFixed(1)
+        } ms/step, ` +
+          `${
+            formatDuration(result.secondsPerStep * training.steps)
+          } for the run)`,
     );
     // Evaluate what sample and eval use: the EMA weights when the run keeps them.
     const averaged = training.emaDecay > 0

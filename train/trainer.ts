@@ -92,6 +92,12 @@ export interface RunOptions {
    * a checkpoint is written, then {@link TrainingInterrupted} is thrown.
    */
   signal?: AbortSignal;
+  /**
+   * A time budget (`train --minutes`): after the step that uses it up, the
+   * run ends as if that step were its last (checkpoint, samples, metrics)
+   * and returns normally. Counted from the start of this call.
+   */
+  timeLimitSeconds?: number;
   /** Progress output; default stdout. */
   write?: (text: string) => void;
   /** Redraw one progress line; default: stdout is a terminal. */
@@ -110,7 +116,7 @@ export interface RunOptions {
 
 /** What a finished run reports. */
 export interface TrainingResult {
-  /** Step reached (== options.steps). */
+  /** Step reached: options.steps, or fewer when the time limit ended the run. */
   step: number;
   /** Mean of each phase's loss over the last logged interval. */
   losses: Record<string, number>;
@@ -235,6 +241,7 @@ export async function train(
   let intervalSteps = 0;
   let losses: Record<string, number> = {};
   const startStep = step, started = performance.now();
+  const elapsedSeconds = () => (performance.now() - started) / 1000;
 
   const save = async () => {
     await saveCheckpoint(checkpointPath, {
@@ -252,7 +259,7 @@ export async function train(
     const metrics = average
       ? await average.withAveragesAsync(() => monitor.measure(step))
       : await monitor.measure(step);
-    log.write({ step, eval: metrics });
+    log.write({ step, elapsed_seconds: elapsedSeconds(), eval: metrics });
     addEvaluation(evaluations, step, metrics);
     if (evaluations.length > 0) {
       await writePng(
@@ -281,8 +288,9 @@ export async function train(
     );
   };
 
+  let last = step >= options.steps;
   try {
-    while (step < options.steps) {
+    while (!last) {
       const indices = batches.next().value as Uint32Array;
       if (step === 0 && model.initialize) {
         const first = toBatchTensors(data, indices, model.pixelRange);
@@ -316,7 +324,9 @@ export async function train(
       average?.update(step);
       step++;
       intervalSteps++;
-      const logged = step % options.logEvery === 0 || step === options.steps;
+      last = step === options.steps ||
+        elapsedSeconds() >= (run.timeLimitSeconds ?? Infinity);
+      const logged = step % options.logEvery === 0 || last;
       const current = Object.fromEntries(
         [...sums].map(([name, sum]) => [name, sum / intervalSteps]),
       );
@@ -331,6 +341,7 @@ export async function train(
           ...current,
           learning_rate: base,
           steps_per_second: progress.rate(step),
+          elapsed_seconds: elapsedSeconds(),
           tensors: tf.memory().numTensors,
         });
         sums.clear();
@@ -340,26 +351,21 @@ export async function train(
       // handler (Ctrl-C) can run and abort.
       if (run.signal) await new Promise((resolve) => setTimeout(resolve, 0));
       const stopping = run.signal?.aborted ?? false;
-      if (
-        stopping || step % options.checkpointEvery === 0 ||
-        step === options.steps
-      ) {
+      if (stopping || step % options.checkpointEvery === 0 || last) {
         await save();
         await writePng(join(run.out, RUN_FILES.lossPlot), plotSeries(history));
       }
       if (
-        (options.sampleEvery > 0 && step % options.sampleEvery === 0) ||
-        step === options.steps
+        (options.sampleEvery > 0 && step % options.sampleEvery === 0) || last
       ) {
         await drawSamples();
       }
       if (
-        run.monitor &&
-        (step % run.monitor.every === 0 || step === options.steps)
+        run.monitor && (step % run.monitor.every === 0 || last)
       ) {
         await measure();
       }
-      if (stopping && step < options.steps) {
+      if (stopping && !last) {
         throw new TrainingInterrupted(step, checkpointPath);
       }
     }

@@ -286,6 +286,8 @@ Deno.test("parseTrainArgs() keeps the defaults and applies flags", () => {
   assert.deepEqual(command.overrides, { codeSize: 8, loss: "mse" });
   assert.deepEqual(command.engine, { backend: "cpu", threads: 1 });
   assert.equal(parseTrainArgs(["--help"]), "help");
+  const timed = parseTrainArgs(["--minutes", "0.5"]);
+  assert.ok(timed !== "help" && timed.minutes === 0.5);
 });
 
 Deno.test("parseTrainArgs() rejects bad values as usage errors naming the flag", () => {
@@ -301,6 +303,8 @@ Deno.test("parseTrainArgs() rejects bad values as usage errors naming the flag",
       [["--ema", "1"], "--ema"],
       [["--set", "novalue"], "--set"],
       [["--steps", "5", "--epochs", "1"], "--steps"],
+      [["--minutes", "0"], "--minutes"],
+      [["--minutes", "soon"], "--minutes"],
     ] as const
   ) {
     assert.throws(() => parseTrainArgs([...args]), (error: Error) => {

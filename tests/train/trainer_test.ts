@@ -111,10 +111,11 @@ Deno.test("train() writes checkpoint, metrics, loss and eval plots, sample grid;
     assert.deepEqual(measured, [3, 4], "monitor every 3 steps and at the end");
     const evals = Deno.readTextFileSync(join(dir, RUN_FILES.metrics)).trim()
       .split("\n").map((line) => JSON.parse(line)).filter((r) => r.eval);
-    assert.deepEqual(evals, [{ step: 3, eval: { score: 6 } }, {
-      step: 4,
-      eval: { score: 8 },
-    }]);
+    assert.deepEqual(
+      evals.map(({ step, eval: metrics }) => ({ step, eval: metrics })),
+      [{ step: 3, eval: { score: 6 } }, { step: 4, eval: { score: 8 } }],
+    );
+    for (const record of evals) assert.ok(record.elapsed_seconds > 0);
     for (const file of Object.values(RUN_FILES)) {
       assert.ok(Deno.statSync(join(dir, file)).size > 0, `${file} written`);
     }
@@ -136,6 +137,32 @@ Deno.test("train() writes checkpoint, metrics, loss and eval plots, sample grid;
         `adam m of ${name}`,
       );
     }
+    model.dispose();
+  });
+});
+
+Deno.test("train() with a used-up time limit ends after the step in flight as if it were the last", async () => {
+  await withTempDir(async (dir) => {
+    const model = tinyModel();
+    const measured: number[] = [];
+    const result = await train(model, data, options({ steps: 8 }), {
+      out: dir,
+      ...quiet,
+      timeLimitSeconds: 0,
+      monitor: {
+        every: 100,
+        measure: (step) => {
+          measured.push(step);
+          return Promise.resolve({ score: 1 });
+        },
+      },
+    });
+    assert.equal(result.step, 1);
+    assert.deepEqual(measured, [1], "the end-of-run metrics at step 1");
+    assert.equal((await loadCheckpoint(result.checkpoint)).step, 1);
+    const records = Deno.readTextFileSync(join(dir, RUN_FILES.metrics)).trim()
+      .split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(records.map((r) => r.step), [1, 1]);
     model.dispose();
   });
 });
