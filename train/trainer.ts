@@ -343,6 +343,8 @@ export async function train(
           steps_per_second: progress.rate(step),
           elapsed_seconds: elapsedSeconds(),
           tensors: tf.memory().numTensors,
+          // Resident memory (WASM heap included): flat over a healthy run.
+          rss_bytes: Deno.memoryUsage().rss,
         });
         sums.clear();
         intervalSteps = 0;

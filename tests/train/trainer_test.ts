@@ -163,6 +163,7 @@ Deno.test("train() with a used-up time limit ends after the step in flight as if
     const records = Deno.readTextFileSync(join(dir, RUN_FILES.metrics)).trim()
       .split("\n").map((line) => JSON.parse(line));
     assert.deepEqual(records.map((r) => r.step), [1, 1]);
+    assert.ok(records[0].rss_bytes > 0 && records[0].elapsed_seconds >= 0);
     model.dispose();
   });
 });
