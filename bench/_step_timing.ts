@@ -27,6 +27,27 @@ export const CANONICAL_MODELS = ["dcgan", "cgan", "vae", "flow", "ddpm"];
 export interface StepCounts {
   warmup: number;
   timed: number;
+  /**
+   * Run at least this many steps in all (untimed past warm-up + timed) and
+   * report resident memory from step {@link MEMORY_BASELINE_STEP} to the
+   * last; 0 or absent: no memory check.
+   */
+  memorySteps?: number;
+}
+
+/** The step whose resident memory the memory check compares the last step's to. */
+export const MEMORY_BASELINE_STEP = 100;
+
+/** Resident memory over a long run of steps (bytes). */
+export interface MemoryCheck {
+  /** Steps run. */
+  steps: number;
+  /** After step {@link MEMORY_BASELINE_STEP}. */
+  baseline: number;
+  /** After the last step. */
+  last: number;
+  /** Largest of the readings taken every 10 steps. */
+  peak: number;
 }
 
 /** What one model measured. */
@@ -43,6 +64,8 @@ export interface StepTiming {
   tensors: [number, number];
   /** Images per second of each sampler (`sample` kind or sampler name). */
   samplers: Record<string, number>;
+  /** With {@link StepCounts.memorySteps}: resident memory over the run. */
+  memory?: MemoryCheck;
 }
 
 /** Median of a non-empty list. */
@@ -129,7 +152,10 @@ export function timeModel(
     if (model.initialize) {
       tf.tidy(() => model.initialize!(batch, { step: 0, seed: () => 7 }));
     }
-    for (let step = 0; step < counts.warmup + counts.timed; step++) {
+    const timedEnd = counts.warmup + counts.timed;
+    const total = Math.max(timedEnd, counts.memorySteps ?? 0);
+    const memory = { steps: total, baseline: 0, last: 0, peak: 0 };
+    for (let step = 0; step < total; step++) {
       if (step === counts.warmup) tensorsAfterWarmup = tf.memory().numTensors;
       const started = performance.now();
       runner.step(
@@ -139,7 +165,14 @@ export function timeModel(
       );
       average?.update();
       const elapsed = performance.now() - started;
-      if (step >= counts.warmup) stepsMs.push(elapsed);
+      if (step >= counts.warmup && step < timedEnd) stepsMs.push(elapsed);
+      const done = step + 1;
+      if (counts.memorySteps && (done % 10 === 0 || done === total)) {
+        const rss = Deno.memoryUsage().rss;
+        memory.peak = Math.max(memory.peak, rss);
+        if (done === MEMORY_BASELINE_STEP) memory.baseline = rss;
+        if (done === total) memory.last = rss;
+      }
     }
     const tensorsAfter = tf.memory().numTensors;
     const rssBytes = Deno.memoryUsage().rss;
@@ -170,6 +203,9 @@ export function timeModel(
       rssBytes,
       tensors: [tensorsAfterWarmup, tensorsAfter],
       samplers,
+      ...(counts.memorySteps && total >= MEMORY_BASELINE_STEP
+        ? { memory }
+        : {}),
     };
   } finally {
     tf.dispose([batch.images, batch.labels]);

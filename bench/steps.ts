@@ -1,11 +1,13 @@
 /**
  * `deno task bench:steps [--json] [--models a,b] [--threads 1,2] [--timed N]
- * [--sampler-images N]`:
+ * [--sampler-images N] [--memory-steps N]`:
  * median wall time of one training step of each canonical model at batch
  * 64 (5 warm-up steps, then >= 20 timed), at 1 thread and at all threads,
  * plus images/s of each sampler. One subprocess per thread count (the
  * engine starts once per process); `--json` prints one object
- * `{model: {threads: ms_per_step}}` on stdout.
+ * `{model: {threads: ms_per_step}}` on stdout. `--memory-steps 1000` runs
+ * that many steps in all and adds resident memory after step 100 and after
+ * the last (the spec: less than 5% growth), and the peak.
  *
  * @module
  */
@@ -15,6 +17,8 @@ import { coreCount, initEngine, MAX_WASM_THREADS } from "../backends/mod.ts";
 import { presetNames } from "../models/registry.ts";
 import {
   CANONICAL_MODELS,
+  MEMORY_BASELINE_STEP,
+  type MemoryCheck,
   type StepTiming,
   timeModel,
 } from "./_step_timing.ts";
@@ -30,6 +34,8 @@ interface Options {
   timed: number;
   /** Images per sampler call; 0 skips the samplers (the 1000-step DDPM one is slow). */
   samplerImages: number;
+  /** Steps of the memory check (0: none). */
+  memorySteps: number;
 }
 
 function parseOptions(args: string[]): Options & { measure: boolean } {
@@ -42,6 +48,7 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
       warmup: { type: "string" },
       timed: { type: "string" },
       "sampler-images": { type: "string" },
+      "memory-steps": { type: "string" },
       measure: { type: "boolean" },
     },
   });
@@ -59,6 +66,10 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
   if (!(Number.isInteger(samplerImages) && samplerImages >= 0)) {
     throw new Error(`--sampler-images takes a whole number >= 0`);
   }
+  const memorySteps = Number(values["memory-steps"] ?? 0);
+  if (!(Number.isInteger(memorySteps) && memorySteps >= 0)) {
+    throw new Error(`--memory-steps takes a whole number >= 0, e.g. 1000`);
+  }
   if (!(Number.isInteger(timed) && timed >= 1 && Number.isInteger(warmup))) {
     throw new Error(`--warmup and --timed take whole numbers`);
   }
@@ -69,6 +80,7 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
     warmup,
     timed,
     samplerImages,
+    memorySteps,
     measure: values.measure ?? false,
   };
 }
@@ -87,6 +99,7 @@ async function measure(options: Options): Promise<void> {
       {
         warmup: options.warmup,
         timed: options.timed,
+        memorySteps: options.memorySteps,
       },
       64,
       options.samplerImages,
@@ -119,6 +132,8 @@ async function measureIn(
       String(options.timed),
       "--sampler-images",
       String(options.samplerImages),
+      "--memory-steps",
+      String(options.memorySteps),
     ],
     stdout: "piped",
     stderr: "inherit",
@@ -173,6 +188,7 @@ async function main(args: string[]): Promise<void> {
         ).join(", ")
         : "",
       last ? `${(last.rssBytes / 2 ** 20).toFixed(0)} MiB` : "",
+      ...(options.memorySteps ? [memoryCell(last?.memory)] : []),
     ];
   });
   console.log(
@@ -182,8 +198,25 @@ async function main(args: string[]): Promise<void> {
       ...options.threads.map((t) => `ms/step ${t}T`),
       `samplers (${options.threads.at(-1)}T)`,
       "RSS",
+      ...(options.memorySteps
+        ? [
+          `RSS step ${MEMORY_BASELINE_STEP} -> ${options.memorySteps} (peak), growth (${
+            options.threads.at(-1)
+          }T)`,
+        ]
+        : []),
     ], rows),
   );
+}
+
+/** "212 -> 214 MiB (220), +0.9%" for a memory check. */
+function memoryCell(memory: MemoryCheck | undefined): string {
+  if (!memory) return "";
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+  const growth = 100 * (memory.last / memory.baseline - 1);
+  return `${mib(memory.baseline)} -> ${mib(memory.last)} MiB (${
+    mib(memory.peak)
+  }), ${growth >= 0 ? "+" : ""}${growth.toFixed(1)}%`;
 }
 
 if (import.meta.main) {
