@@ -7,11 +7,68 @@
  * is a conv over x transposed to [Ci, H, W, N] (batch = Ci, channels = N)
  * with dy transposed to [OH, OW, N, Co] as the filter, dilated by the stride.
  *
+ * Filters with few rows of dW (1x1 kernels, or one input channel) are
+ * faster as one GEMM when the stride is 1: the kh*kw shifted copies of x,
+ * channels first, stacked as [kh*kw*Ci, N*OH*OW], times dy as
+ * [N*OH*OW, Co] (measured 2x for 1x1 64->64 at 14x14, 4x for 3x3 1->32 at
+ * 28x28; slower than the conv when Ci*kh*kw is large or Co is small).
+ *
  * @module
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { KernelScope } from "./_scope.ts";
+
+/** Whether {@link shiftedInputGemm} beats the convolution for this geometry. */
+function prefersGemm(conv: tf.backend_util.Conv2DInfo): boolean {
+  const taps = conv.filterHeight * conv.filterWidth;
+  return conv.strideHeight === 1 && conv.strideWidth === 1 &&
+    conv.dilationHeight === 1 && conv.dilationWidth === 1 &&
+    conv.outChannels >= 16 && (taps === 1 || taps * conv.inChannels <= 16);
+}
+
+/** dW as one GEMM of the shifted inputs (stride 1; see the module note). */
+function shiftedInputGemm(
+  scope: KernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  conv: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const [batch, outHeight, outWidth, outChannels] = dy.shape;
+  const { filterHeight: kh, filterWidth: kw, inChannels } = conv;
+  const { top, bottom, left, right } = conv.padInfo;
+  const padded = top || bottom || left || right
+    ? scope.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]])
+    : x;
+  const channelsFirst = scope.transpose(padded, [3, 0, 1, 2]);
+  const rows = batch * outHeight * outWidth;
+  const taps: TensorInfo[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const tap = kh * kw === 1 ? channelsFirst : scope.slice(
+        channelsFirst,
+        [0, 0, i, j],
+        [inChannels, batch, outHeight, outWidth],
+      );
+      taps.push(scope.reshape(tap, [inChannels, rows]));
+    }
+  }
+  const stacked = taps.length === 1 ? taps[0] : scope.run(
+    "Concat",
+    taps as unknown as Record<string, TensorInfo>,
+    { axis: 0 },
+  );
+  const product = scope.run(
+    "BatchMatMul",
+    {
+      a: scope.reshape(stacked, [1, kh * kw * inChannels, rows]),
+      b: scope.reshape(dy, [1, rows, outChannels]),
+    },
+    { transposeA: false, transposeB: false },
+    { stock: true },
+  );
+  return scope.reshape(product, [kh, kw, inChannels, outChannels]);
+}
 
 /** dW for NHWC `x` and `dy`, given the forward conv's geometry. */
 export function conv2dBackpropFilterInto(
@@ -28,6 +85,7 @@ export function conv2dBackpropFilterInto(
     strideHeight: sh,
     strideWidth: sw,
   } = conv;
+  if (prefersGemm(conv)) return shiftedInputGemm(scope, x, dy, conv);
   const { top: padTop, left: padLeft } = conv.padInfo;
   // Bottom/right padding that makes the output exactly kh x kw; negative means
   // the forward conv never read the last rows, so crop them instead.

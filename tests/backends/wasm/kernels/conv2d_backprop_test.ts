@@ -36,9 +36,12 @@ interface ConvCase extends Geometry {
 }
 
 const rng = new Rng(20240611);
-const cases: ConvCase[] = geometries(rng, 14).map((g) => {
-  const inChannels = rng.pick([1, 3, 5, 7]);
-  const outChannels = rng.pick([2, 3, 5, 6, 7]);
+
+function convCase(
+  g: Geometry,
+  inChannels: number,
+  outChannels: number,
+): ConvCase {
   const xShape: Shape4 = [g.batch, g.height, g.width, inChannels];
   const filterShape: Shape4 = [g.kh, g.kw, inChannels, outChannels];
   const yShape = tf.backend_util.computeConv2DInfo(
@@ -61,7 +64,15 @@ const cases: ConvCase[] = geometries(rng, 14).map((g) => {
     dx: rng.uniform(sizeOf(xShape)),
     name: `${geometryText(g)} ci${inChannels} co${outChannels}`,
   };
-});
+}
+
+const cases: ConvCase[] = geometries(rng, 14).map((g) =>
+  convCase(g, rng.pick([1, 3, 5, 7]), rng.pick([2, 3, 5, 6, 7]))
+);
+/** Stride 1 with a 1x1 kernel or one input channel, and >= 16 outputs: the filter gradient's GEMM path. */
+const gemmCases: ConvCase[] = geometries(rng, 12)
+  .filter((g) => g.sh === 1 && g.sw === 1)
+  .map((g) => convCase(g, g.kh === 1 ? 5 : 1, 17));
 
 Deno.test("Conv2DBackpropInput and Conv2DBackpropFilter are genwasm's kernels on wasm", () => {
   assertGenwasmKernel(wasmKernelConfigs, "Conv2DBackpropInput");
@@ -92,8 +103,8 @@ Deno.test("conv2DBackpropInput matches the cpu backend on random shapes", async 
   }
 });
 
-Deno.test("conv2DBackpropFilter matches the cpu backend on random shapes", async (t) => {
-  for (const c of cases) {
+Deno.test("conv2DBackpropFilter matches the cpu backend on random shapes (both of its paths)", async (t) => {
+  for (const c of [...cases, ...gemmCases]) {
     await t.step(c.name, async () => {
       await assertBackendsAgree(() => {
         const dy = tf.tensor4d(c.dy, c.yShape);
