@@ -14,6 +14,10 @@ import { depthwiseConv2dNativeBackpropInputConfig } from "./kernels/DepthwiseCon
 import { depthwiseConv2dNativeBackpropFilterConfig } from "./kernels/DepthwiseConv2dNativeBackpropFilter.ts";
 import { maxPoolGradConfig } from "./kernels/MaxPoolGrad.ts";
 import { oneHotConfig } from "./kernels/OneHot.ts";
+import { sliceConfig } from "./kernels/Slice.ts";
+import { splitVConfig } from "./kernels/SplitV.ts";
+import { concatConfig } from "./kernels/Concat.ts";
+import { sumConfig } from "./kernels/Sum.ts";
 
 /** Kernels registered for the `wasm` backend, replacing any stock kernel of the same name. */
 export const wasmKernelConfigs: tf.KernelConfig[] = [
@@ -25,6 +29,10 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   maxPoolGradConfig,
   oneHotConfig,
+  sliceConfig,
+  splitVConfig,
+  concatConfig,
+  sumConfig,
 ];
 
 let registered = false;

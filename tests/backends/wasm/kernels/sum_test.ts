@@ -1,0 +1,57 @@
+/**
+ * Sum on wasm against the tfjs cpu backend over random shapes and axis sets
+ * (outer, middle, mixed and innermost axes; keepDims; sides of 1), the
+ * gradients that reach it, and int32 (stock kernel).
+ */
+import { tf } from "../../../../backends/tf.ts";
+import { initEngine } from "../../../../backends/engine.ts";
+import { wasmKernelConfigs } from "../../../../backends/wasm/register_kernels.ts";
+import {
+  assertBackendsAgree,
+  assertGenwasmKernel,
+  quietCpuBackend,
+  Rng,
+  sizeOf,
+} from "../../../_helpers.ts";
+
+await initEngine({ threads: 2 });
+quietCpuBackend();
+
+const rng = new Rng(20261127);
+
+Deno.test("Sum is genwasm's kernel on wasm", () => {
+  assertGenwasmKernel(wasmKernelConfigs, "Sum");
+});
+
+Deno.test("sum matches the cpu backend over random axis sets", async (t) => {
+  for (let i = 0; i < 30; i++) {
+    const rank = 1 + (i % 5);
+    const shape = Array.from({ length: rank }, () => rng.int(1, 7));
+    const axes = shape.map((_, d) => d).filter(() => rng.next() < 0.5);
+    if (axes.length === 0) axes.push(rng.int(0, rank - 1));
+    const keepDims = rng.next() < 0.5;
+    const values = rng.uniform(sizeOf(shape));
+    await t.step(
+      `${shape} over ${axes}${keepDims ? " keepDims" : ""}`,
+      async () => {
+        await assertBackendsAgree(() => {
+          const x = tf.tensor(values, shape);
+          const y = tf.sum(x, axes, keepDims);
+          const dx = tf.grad((v) => tf.sum(tf.mul(tf.sum(v, axes), 2)))(x);
+          const ints = tf.sum(tf.cast(tf.mul(x, 10), "int32"), axes, keepDims);
+          return [y, dx, tf.cast(ints, "float32")];
+        }, ["sum", "gradient", "int32 sum"]);
+      },
+    );
+  }
+});
+
+Deno.test("sum over the batch and pixels of an NHWC tensor (a bias gradient) matches the cpu backend", async () => {
+  const shape = [16, 14, 14, 24];
+  const values = rng.uniform(sizeOf(shape));
+  await assertBackendsAgree(() => {
+    const x = tf.tensor(values, shape);
+    const grouped = tf.reshape(x, [16, 196, 4, 6]);
+    return [tf.sum(x, [0, 1, 2]), tf.sum(grouped, [1, 3], true)];
+  }, ["bias gradient", "group statistics"]);
+});
