@@ -11,6 +11,10 @@
  */
 import { tf } from "../backends/tf.ts";
 import type { Layer } from "./layers.ts";
+import {
+  GROUP_NORM,
+  GROUP_NORM_GRAD,
+} from "../backends/wasm/kernels/GroupNorm.ts";
 
 /** The epsilon added to the variance unless a caller says otherwise (PyTorch's). */
 export const GROUP_NORM_EPSILON = 1e-5;
@@ -57,6 +61,9 @@ export function groupNorm(
       `groupNorm: ${channels} channels do not split into ${groups} groups`,
     );
   }
+  if (tf.getBackend() === "wasm") {
+    return fusedGroupNorm(x, groups, scale, offset, epsilon);
+  }
   return tf.tidy(() => {
     const groupSize = channels / groups;
     const count = height * width * groupSize;
@@ -83,6 +90,45 @@ export function groupNorm(
 }
 
 /** Options for {@link GroupNorm}. */
+/**
+ * {@link groupNorm} as genwasm's two wasm kernels (one pass of statistics,
+ * one of output; the gradient likewise): the same numbers as the op-by-op
+ * version, ~15 fewer kernel calls each way.
+ */
+function fusedGroupNorm(
+  x: tf.Tensor4D,
+  groups: number,
+  scale: tf.Tensor1D,
+  offset: tf.Tensor1D,
+  epsilon: number,
+): tf.Tensor4D {
+  const attrs = { groups, epsilon } as unknown as tf.NamedAttrMap;
+  const normalize = tf.customGrad(
+    (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [input, gain, bias] = args as tf.Tensor[];
+      const save = args[3] as tf.GradSaveFunc;
+      const [y, mean, rstd] = tf.engine().runKernel(
+        GROUP_NORM,
+        { x: input, scale: gain, offset: bias },
+        attrs,
+      ) as tf.Tensor[];
+      save([input, gain, mean, rstd]);
+      return {
+        value: y,
+        gradFunc: (dy, [saved, savedScale, savedMean, savedRstd]) =>
+          tf.engine().runKernel(GROUP_NORM_GRAD, {
+            dy,
+            x: saved,
+            scale: savedScale,
+            mean: savedMean,
+            rstd: savedRstd,
+          }, attrs) as tf.Tensor[],
+      };
+    },
+  );
+  return normalize(x, scale, offset) as tf.Tensor4D;
+}
+
 export interface GroupNormOptions {
   channels: number;
   /** Number of channel groups; `channels` must be a multiple of it. */

@@ -18,6 +18,7 @@ import { sliceConfig } from "./kernels/Slice.ts";
 import { splitVConfig } from "./kernels/SplitV.ts";
 import { concatConfig } from "./kernels/Concat.ts";
 import { sumConfig } from "./kernels/Sum.ts";
+import { groupNormConfig, groupNormGradConfig } from "./kernels/GroupNorm.ts";
 
 /** Kernels registered for the `wasm` backend, replacing any stock kernel of the same name. */
 export const wasmKernelConfigs: tf.KernelConfig[] = [
@@ -33,6 +34,8 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   splitVConfig,
   concatConfig,
   sumConfig,
+  groupNormConfig,
+  groupNormGradConfig,
 ];
 
 let registered = false;

@@ -144,3 +144,39 @@ Deno.test("GroupNorm() starts as a plain normalisation with scale 1 and offset 0
     /dividing 10/,
   );
 });
+
+Deno.test("groupNorm() on wasm leaks no tensors, with or without a gradient tape", () => {
+  const x = tf.randomNormal([2, 4, 4, 8]) as tf.Tensor4D;
+  const scale = tf.ones([8]) as tf.Tensor1D,
+    offset = tf.zeros([8]) as tf.Tensor1D;
+  const before = tf.memory().numTensors;
+  tf.dispose(groupNorm(x, 4, scale, offset));
+  tf.dispose(
+    tf.grads((a, b, c) =>
+      groupNorm(a as tf.Tensor4D, 4, b as tf.Tensor1D, c as tf.Tensor1D)
+    )([x, scale, offset]),
+  );
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([x, scale, offset]);
+});
+
+Deno.test("groupNorm() keeps its precision for a large mean and a small spread", () => {
+  const rng = new Rng(12);
+  const shape = [2, 6, 6, 8];
+  const x = rng.uniform(2 * 6 * 6 * 8, 99.99, 100.01);
+  const scale = rng.uniform(8, 0.5, 2), offset = rng.uniform(8);
+  const actual = tf.tidy(() =>
+    groupNorm(
+      tf.tensor4d(x, shape as [number, number, number, number]),
+      2,
+      tf.tensor1d(scale),
+      tf.tensor1d(offset),
+    ).dataSync() as Float32Array
+  );
+  assertClose(
+    actual,
+    referenceGroupNorm(x, shape, 2, scale, offset),
+    1e-3,
+    "mean 100, spread 0.01",
+  );
+});
