@@ -49,7 +49,7 @@ export function formatValue(value: number): string {
 export interface PlotOptions {
   /** Picture width; default 640. */
   width?: number;
-  /** Height of one panel; default 360 for one series, 200 for more. */
+  /** Height of one panel; default 360 for one series, 200 for up to 6, else 120. */
   panelHeight?: number;
 }
 
@@ -72,7 +72,8 @@ export function plotSeries(
   const rows = Math.max(1, Math.ceil(series.length / columns));
   const panel = {
     width: Math.floor(width / columns),
-    height: panelHeight ?? (series.length > 1 ? 200 : 360),
+    height: panelHeight ??
+      (series.length === 1 ? 360 : series.length <= 6 ? 200 : 120),
   };
   const height = rows * panel.height;
   const picture: Picture = {

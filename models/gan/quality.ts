@@ -24,8 +24,10 @@ import type { Gan } from "./gan.ts";
  * so compare runs at the same count.
  * @returns `fid`, `inception_score`, `modes` (classes with at least 1% of
  * the samples), `largest_class` (the most frequent class's share: 0.1 is
- * even for ten classes, 1 is total collapse) and, when conditional,
- * `class_accuracy` (share of samples classified as their requested class).
+ * even for ten classes, 1 is total collapse), the class histogram as
+ * shares `class_0`, `class_1`, ... (so training logs and plots it) and,
+ * when conditional, `class_accuracy` (share of samples classified as their
+ * requested class).
  *
  * @example
  * ```ts ignore
@@ -56,6 +58,12 @@ export function ganSampleMetrics(
   return {
     ...sampleMetrics(scores),
     largest_class: Math.max(...scores.histogram) / scores.count,
+    ...Object.fromEntries(
+      Array.from(
+        scores.histogram,
+        (n, label) => [`class_${label}`, n / scores.count],
+      ),
+    ),
     ...(classes > 0 ? { class_accuracy: correct / count } : {}),
   };
 }

@@ -108,6 +108,16 @@ Deno.test("ganSampleMetrics() reports FID, modes, the largest class's share and,
     count,
   );
   assert.deepEqual(Object.keys(metrics).sort(), [
+    "class_0",
+    "class_1",
+    "class_2",
+    "class_3",
+    "class_4",
+    "class_5",
+    "class_6",
+    "class_7",
+    "class_8",
+    "class_9",
     "class_accuracy",
     "fid",
     "inception_score",
@@ -120,6 +130,9 @@ Deno.test("ganSampleMetrics() reports FID, modes, the largest class's share and,
   samples.dispose();
   const histogram = classHistogram(predictions, 10);
   assert.equal(metrics.largest_class, Math.max(...histogram) / count);
+  histogram.forEach((n, label) =>
+    assert.equal(metrics[`class_${label}`], n / count)
+  );
   const correct = predictions.filter((p, i) => p === i % 10).length;
   assert.ok(Math.abs(metrics.class_accuracy - correct / count) < 1e-9);
   assert.ok(Number.isFinite(metrics.fid) && metrics.fid >= 0);
