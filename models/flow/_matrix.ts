@@ -147,6 +147,31 @@ export function invertMatrix(
 }
 
 /**
+ * The product a b of two (n, n) row-major matrices, in float64.
+ *
+ * @example
+ * ```ts
+ * import { multiplyMatrices } from "./_matrix.ts";
+ * console.log(multiplyMatrices([0, 1, 1, 0], [1, 2, 3, 4], 2)); // [3, 4, 1, 2]
+ * ```
+ */
+export function multiplyMatrices(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  n: number,
+): Float64Array {
+  const product = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) {
+      for (let j = 0; j < n; j++) {
+        product[i * n + j] += a[i * n + k] * b[k * n + j];
+      }
+    }
+  }
+  return product;
+}
+
+/**
  * A random orthogonal matrix (|det| = 1): Gram-Schmidt on rows of standard
  * normal numbers, Glow's initialisation of the 1x1 convolution.
  *

@@ -17,7 +17,7 @@
  */
 import { tf } from "../../backends/tf.ts";
 import { type Float64FlowLayer, float64Of } from "./float64.ts";
-import { luFactor, randomRotation } from "./_matrix.ts";
+import { luFactor, multiplyMatrices, randomRotation } from "./_matrix.ts";
 import {
   applyChannelMatrix,
   assertInvertibleMatrix,
@@ -33,19 +33,6 @@ import {
   variableOf,
 } from "./flow_layer.ts";
 import type { InvertibleConvOptions } from "./invertible_conv.ts";
-
-/** a b for (n, n) row-major matrices, in float64. */
-function multiply(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  const product = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) {
-      for (let j = 0; j < n; j++) {
-        product[i * n + j] += a[i * n + k] * b[k * n + j];
-      }
-    }
-  }
-  return product;
-}
 
 /** (c, c) masks of the strict lower and upper triangles, and the identity. */
 function triangleMasks(n: number): {
@@ -181,7 +168,7 @@ export class LuInvertibleConv implements FlowLayer {
         ? sign[row] * Math.exp(logScale[row])
         : v * this.#masks.upper[i];
     });
-    const weight = multiply(permutation, multiply(l, u, n), n);
+    const weight = multiplyMatrices(permutation, multiplyMatrices(l, u, n), n);
     return float64ChannelMatrix(weight, this.label);
   }
 

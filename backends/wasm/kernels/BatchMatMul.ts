@@ -12,7 +12,7 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { KernelScope } from "./_scope.ts";
+import { type KernelArgs, KernelScope } from "./_scope.ts";
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -62,11 +62,7 @@ function batchedProduct(
 }
 
 function batchMatMul(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  },
+  args: KernelArgs,
 ): TensorInfo {
   const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = args

@@ -8,14 +8,10 @@
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { copyRun } from "./_copy_runs.ts";
-import { keepStockKernel, KernelScope } from "./_scope.ts";
+import { keepStockKernel, type KernelArgs, KernelScope } from "./_scope.ts";
 
 function concat(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  },
+  args: KernelArgs,
 ): TensorInfo {
   const inputs = args.inputs as unknown as TensorInfo[];
   const backend = args.backend as BackendWasm;

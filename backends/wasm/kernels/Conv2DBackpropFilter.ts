@@ -17,7 +17,7 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { KernelScope } from "./_scope.ts";
+import { type KernelArgs, KernelScope } from "./_scope.ts";
 
 /** Whether {@link shiftedInputGemm} beats the convolution for this geometry. */
 function prefersGemm(conv: tf.backend_util.Conv2DInfo): boolean {
@@ -112,11 +112,7 @@ export function conv2dBackpropFilterInto(
 }
 
 function conv2dBackpropFilter(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  },
+  args: KernelArgs,
 ): TensorInfo {
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args

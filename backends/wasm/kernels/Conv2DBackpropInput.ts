@@ -13,7 +13,7 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { KernelScope } from "./_scope.ts";
+import { type KernelArgs, KernelScope } from "./_scope.ts";
 
 /**
  * dx = conv2dBackpropInput(dy, filter) for NHWC `dy` [N, OH, OW, Co] and
@@ -70,11 +70,7 @@ export function conv2dBackpropInputInto(
 }
 
 function conv2dBackpropInput(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  },
+  args: KernelArgs,
 ): TensorInfo {
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args

@@ -6,16 +6,12 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { KernelScope } from "./_scope.ts";
+import { type KernelArgs, KernelScope } from "./_scope.ts";
 import { conv2dBackpropInputInto } from "./Conv2DBackpropInput.ts";
 import { denseFromDepthwise } from "./_depthwise.ts";
 
 function depthwiseBackpropInput(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  },
+  args: KernelArgs,
 ): TensorInfo {
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const { strides, dilations, pad, dimRoundingMode, inputShape } = args

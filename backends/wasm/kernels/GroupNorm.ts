@@ -23,6 +23,7 @@
  * @module
  */
 import { type TensorInfo, tf } from "../../tf.ts";
+import type { KernelArgs } from "./_scope.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
 /** Kernel name of the forward pass: inputs x, scale, offset; outputs y, mean, rstd. */
@@ -161,13 +162,7 @@ export function groupNormBackward(
   doffset.set(offsetTotals);
 }
 
-type Args = {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-};
-
-function forward({ inputs, backend, attrs }: Args): TensorInfo[] {
+function forward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const { x, scale, offset } = inputs as Record<string, TensorInfo>;
   const { groups, epsilon } = attrs as unknown as GroupNormAttrs;
   const wasm = backend as BackendWasm;
@@ -190,7 +185,7 @@ function forward({ inputs, backend, attrs }: Args): TensorInfo[] {
   return [y, mean, rstd];
 }
 
-function backward({ inputs, backend, attrs }: Args): TensorInfo[] {
+function backward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const { dy, x, scale, mean, rstd } = inputs as Record<string, TensorInfo>;
   const { groups } = attrs as unknown as GroupNormAttrs;
   const wasm = backend as BackendWasm;

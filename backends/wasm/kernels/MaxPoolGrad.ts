@@ -12,7 +12,7 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { KernelScope } from "./_scope.ts";
+import { type KernelArgs, KernelScope } from "./_scope.ts";
 
 /** [N, OH, OW, C] -> [N, OH*s, OW*s, C] with dy at (oh*s, ow*s), zeros between. */
 function spread(
@@ -30,11 +30,7 @@ function spread(
 }
 
 function maxPoolGrad(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  },
+  args: KernelArgs,
 ): TensorInfo {
   const { dy, input, output } = args.inputs as {
     dy: TensorInfo;

@@ -8,14 +8,10 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { KernelScope } from "./_scope.ts";
+import { type KernelArgs, KernelScope } from "./_scope.ts";
 
 function oneHot(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  },
+  args: KernelArgs,
 ): TensorInfo {
   const { indices } = args.inputs as { indices: TensorInfo };
   const { depth, onValue, offValue, dtype } = args

@@ -7,7 +7,7 @@
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { copyBlock } from "./_copy_runs.ts";
-import { keepStockKernel } from "./_scope.ts";
+import { keepStockKernel, type KernelArgs } from "./_scope.ts";
 
 /** A new tensor holding the block `begin`/`size` of `x` (numeric dtypes). */
 export function sliceNumbers(
@@ -27,11 +27,7 @@ export function sliceNumbers(
 }
 
 function slice(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  },
+  args: KernelArgs,
 ): TensorInfo {
   const { x } = args.inputs as { x: TensorInfo };
   const backend = args.backend as BackendWasm;

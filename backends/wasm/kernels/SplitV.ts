@@ -5,15 +5,12 @@
  * @module
  */
 import { type TensorInfo, tf } from "../../tf.ts";
+import type { KernelArgs } from "./_scope.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { sliceNumbers } from "./Slice.ts";
 
 function splitV(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  },
+  args: KernelArgs,
 ): TensorInfo[] {
   const { x } = args.inputs as { x: TensorInfo };
   const backend = args.backend as BackendWasm;

@@ -13,7 +13,7 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { keepStockKernel } from "./_scope.ts";
+import { keepStockKernel, type KernelArgs } from "./_scope.ts";
 
 /** Innermost summed runs shorter than this go to the stock kernel. */
 const SHORTEST_SUMMED_RUN = 8;
@@ -74,11 +74,7 @@ export function sumGroups(
 }
 
 function sum(
-  args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  },
+  args: KernelArgs,
 ): TensorInfo {
   const { x } = args.inputs as { x: TensorInfo };
   const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;

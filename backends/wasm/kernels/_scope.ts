@@ -10,6 +10,13 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
 type Attrs = Record<string, unknown>;
 
+/** What tfjs hands a kernel function. */
+export interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}
+
 /** Stock tfjs-backend-wasm kernels that a genwasm kernel replaces, by name. */
 const stockKernels = new Map<string, tf.KernelConfig>();
 

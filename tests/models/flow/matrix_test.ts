@@ -5,20 +5,9 @@ import {
   isSingular,
   logAbsDeterminant,
   luFactor,
+  multiplyMatrices,
   randomRotation,
 } from "../../../models/flow/_matrix.ts";
-
-function multiply(a: ArrayLike<number>, b: ArrayLike<number>, n: number) {
-  const product = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      for (let k = 0; k < n; k++) {
-        product[i * n + j] += a[i * n + k] * b[k * n + j];
-      }
-    }
-  }
-  return product;
-}
 
 function assertIdentity(matrix: Float64Array, n: number, tolerance: number) {
   for (let i = 0; i < n; i++) {
@@ -56,7 +45,7 @@ Deno.test("luFactor() rebuilds P A = L U with the sign of P", () => {
     }
     l[i * 3 + i] = 1;
   }
-  const product = multiply(l, u, 3);
+  const product = multiplyMatrices(l, u, 3);
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j < 3; j++) {
       assert.ok(Math.abs(product[i * 3 + j] - a[rows[i] * 3 + j]) < 1e-12);
@@ -70,7 +59,7 @@ Deno.test("invertMatrix() gives A^-1 A = I, and undefined for a singular matrix"
   const random = mulberry32(3);
   const n = 6;
   const a = Float64Array.from({ length: n * n }, () => 2 * random() - 1);
-  assertIdentity(multiply(invertMatrix(a, n)!, a, n), n, 1e-10);
+  assertIdentity(multiplyMatrices(invertMatrix(a, n)!, a, n), n, 1e-10);
   assert.equal(invertMatrix([1, 2, 2, 4], 2), undefined);
   assert.equal(invertMatrix([1, NaN, 0, 1], 2), undefined);
 });
@@ -94,7 +83,7 @@ Deno.test("randomRotation() is orthogonal (Q Q^T = I, log |det| = 0) and seeded"
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) transposed[j * n + i] = q[i * n + j];
   }
-  assertIdentity(multiply(q, transposed, n), n, 1e-12);
+  assertIdentity(multiplyMatrices(q, transposed, n), n, 1e-12);
   assert.ok(Math.abs(logAbsDeterminant(q, n)) < 1e-12);
   assert.deepEqual(randomRotation(n, mulberry32(5)), q);
   assert.notDeepEqual(randomRotation(n, mulberry32(6)), q);
