@@ -18,6 +18,7 @@ import { sliceConfig } from "./kernels/Slice.ts";
 import { splitVConfig } from "./kernels/SplitV.ts";
 import { concatConfig } from "./kernels/Concat.ts";
 import { sumConfig } from "./kernels/Sum.ts";
+import { tileConfig } from "./kernels/Tile.ts";
 import { groupNormConfig, groupNormGradConfig } from "./kernels/GroupNorm.ts";
 
 /** Kernels registered for the `wasm` backend, replacing any stock kernel of the same name. */
@@ -34,6 +35,7 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   splitVConfig,
   concatConfig,
   sumConfig,
+  tileConfig,
   groupNormConfig,
   groupNormGradConfig,
 ];

@@ -282,9 +282,7 @@ export class Discriminator {
         oneHot(requireLabels(labels), this.classes),
         [batch, 1, 1, this.classes],
       );
-      // A broadcast multiply, not tf.broadcastTo: the wasm Tile kernel that
-      // broadcastTo runs is ~25x slower (60 vs 2 ms at batch 64).
-      const planes = tf.mul(hot, tf.ones([1, height, width, 1]));
+      const planes = tf.broadcastTo(hot, [batch, height, width, this.classes]);
       input = tf.concat([images, planes], 3) as tf.Tensor4D;
     }
     const kernel = (name: "conv1" | "conv2" | "dense") =>
