@@ -366,17 +366,13 @@ export async function runTrain(
     } finally {
       stop.release();
     }
+    const perStep = `${(1000 * result.secondsPerStep).toFixed(1)} ms/step`;
     console.log(
       result.step < training.steps
-        ? `--minutes ${command.minutes} used up at step ${result.step} of ${training.steps} (${
-          (1000 * result.secondsPerStep).toFixed(1)
-        } ms/step)`
-        : `trained to step ${result.step} (${
-          (1000 * result.secondsPerStep).toFixed(1)
-        } ms/step, ` +
-          `${
-            formatDuration(result.secondsPerStep * training.steps)
-          } for the run)`,
+        ? `--minutes ${command.minutes} used up at step ${result.step} of ${training.steps} (${perStep})`
+        : `trained to step ${result.step} (${perStep}, ${
+          formatDuration(result.secondsPerStep * training.steps)
+        } for the run)`,
     );
     // Evaluate what sample and eval use: the EMA weights when the run keeps them.
     const averaged = training.emaDecay > 0
