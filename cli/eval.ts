@@ -64,6 +64,8 @@ export async function main(args: string[]): Promise<void> {
     : undefined;
   const run = await openRun(runDir, { useAverage: !values.raw });
   try {
+    // Checked before any data is loaded: a flag the model ignores is a usage error.
+    const sampling = sampleOptions(values, run.family.evaluationOptions ?? []);
     const data = await loadImageData(dataSpecOf(run.training));
     const classifier = run.family.name === "classifier"
       ? undefined
@@ -73,7 +75,6 @@ export async function main(args: string[]): Promise<void> {
         "no evaluation classifier (train one: deno task train --model classifier); skipping fid, inception_score, modes",
       );
     }
-    const sampling = sampleOptions(values, run.family.evaluationOptions ?? []);
     let metrics;
     try {
       metrics = await run.family.evaluate(run.model, {
