@@ -24,7 +24,9 @@ export type LabelledPredictor = (
 
 /**
  * The guided noise prediction, from one batched forward pass over the
- * images twice: first with their labels, then with `nullLabel`.
+ * images twice: first with their labels, then with `nullLabel`. Scales 1
+ * and 0 need only one of the two, so they take a single pass over the
+ * images (with their labels, or with `nullLabel`), half the work.
  *
  * @param predict The conditional model's noise prediction.
  * @param x (batch, h, w, c) x_t.
@@ -60,6 +62,10 @@ export function guidedEpsilon(
   }
   return tf.tidy(() => {
     const batch = x.shape[0];
+    if (scale === 1) return predict(x, t, labels);
+    if (scale === 0) {
+      return predict(x, t, tf.fill([batch], nullLabel, "int32") as tf.Tensor1D);
+    }
     const both = predict(
       tf.concat([x, x]),
       t,

@@ -42,12 +42,16 @@ function guided(scale: number) {
   return { values, batches };
 }
 
-Deno.test("guidedEpsilon() with scale 0 is the unconditional prediction", () => {
-  assertClose(guided(0).values, expectedFor(() => NULL_LABEL), 1e-6, "w = 0");
+Deno.test("guidedEpsilon() with scale 0 is the unconditional prediction, from one pass", () => {
+  const { values, batches } = guided(0);
+  assertClose(values, expectedFor(() => NULL_LABEL), 1e-6, "w = 0");
+  assert.deepEqual(batches, [[NULL_LABEL, NULL_LABEL, NULL_LABEL]]);
 });
 
-Deno.test("guidedEpsilon() with scale 1 is the conditional prediction", () => {
-  assertClose(guided(1).values, expectedFor((i) => LABELS[i]), 1e-6, "w = 1");
+Deno.test("guidedEpsilon() with scale 1 is the conditional prediction, from one pass", () => {
+  const { values, batches } = guided(1);
+  assertClose(values, expectedFor((i) => LABELS[i]), 1e-6, "w = 1");
+  assert.deepEqual(batches, [LABELS]);
 });
 
 Deno.test("guidedEpsilon() is eps_u + w (eps_c - eps_u) from one batched forward pass", () => {
