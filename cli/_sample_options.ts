@@ -1,6 +1,6 @@
 /**
  * The sampler flags (`--class`, `--temperature`, `--guidance`, `--sampler`,
- * `--sampler-steps`, `--eta`) that `sample` and `eval` share: their
+ * `--sampler-steps`, `--eta`, `--no-clip`) that `sample` and `eval` share: their
  * parseArgs definitions and their checked values.
  *
  * @module
@@ -16,6 +16,7 @@ export const SAMPLE_OPTION_FLAGS = {
   sampler: { type: "string" },
   "sampler-steps": { type: "string" },
   eta: { type: "string" },
+  "no-clip": { type: "boolean" },
 } as const;
 
 /** Flag of each optional request field. */
@@ -26,6 +27,7 @@ const OPTION_FLAGS: Record<SampleOption, string> = {
   sampler: "sampler",
   samplerSteps: "sampler-steps",
   eta: "eta",
+  clipSample: "no-clip",
 };
 
 /**
@@ -44,8 +46,8 @@ export function sampleOptions(
 ): Partial<SampleRequest> {
   const options: Partial<SampleRequest> = {};
   for (const [option, flag] of Object.entries(OPTION_FLAGS)) {
-    const text = values[flag];
-    if (typeof text !== "string") continue;
+    const given = values[flag];
+    if (given === undefined || given === false) continue;
     if (!honoured.includes(option as SampleOption)) {
       throw new UsageError(
         `--${flag} does not apply to this model` +
@@ -93,5 +95,6 @@ export function sampleOptions(
     }
     options.eta = eta;
   }
+  if (values["no-clip"] === true) options.clipSample = false;
   return options;
 }

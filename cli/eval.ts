@@ -34,8 +34,9 @@ evaluation classifier (runs/classifier, or --classifier DIR).
   --raw       use the raw weights even when the run kept an EMA
   --classifier DIR  evaluation classifier run (default runs/classifier if present)
   --samples N  samples drawn and scored (default 10000; ddpm 256)
-  --sampler NAME, --sampler-steps N, --eta X, --guidance W  how a ddpm draws
-               them (as in sample; default DDIM, 50 steps, eta 0, guidance 3);
+  --sampler NAME, --sampler-steps N, --eta X, --guidance W, --no-clip  how a
+               ddpm draws them (as in sample; default DDIM, 50 steps, eta 0,
+               guidance 3, x_0 clipped);
                sampling_seconds reports the time they took
 ${COMMON_HELP}`;
 

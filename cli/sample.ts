@@ -40,6 +40,8 @@ Usage: deno task sample --run DIR [--n 64] [--out FILE.png]
   --sampler NAME   ddpm (ancestral) or ddim (diffusion; default ddim)
   --sampler-steps N  denoising steps (diffusion; default 1000 for ddpm, 50 for ddim)
   --eta X          DDIM noise: 0 deterministic .. 1 (diffusion; default 0)
+  --no-clip        keep each step's predicted x_0 unclipped (diffusion; by
+                   default it is clipped to [-1, 1], as diffusers does)
   --raw            use the raw weights even when the run kept an EMA
   --out FILE.png   where to write (default DIR/sample-KIND-SEED.png)
 ${COMMON_HELP}`;

@@ -38,6 +38,8 @@ export interface SampleRequest {
   samplerSteps?: number;
   /** `--eta X`: DDIM's noise scale, 0 = deterministic (diffusion). */
   eta?: number;
+  /** `--no-clip` sets false: keep the predicted x_0 unclipped (diffusion). */
+  clipSample?: boolean;
 }
 
 /** The optional fields of {@link SampleRequest}, as `sample` flags name them. */
@@ -47,7 +49,8 @@ export type SampleOption =
   | "guidance"
   | "sampler"
   | "samplerSteps"
-  | "eta";
+  | "eta"
+  | "clipSample";
 
 /** Data an evaluation may use. */
 export interface EvaluationData {

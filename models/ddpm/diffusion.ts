@@ -48,6 +48,8 @@ export interface DdpmSampleOptions {
   eta?: number;
   /** Ancestral step variance; default the config's `ancestralVariance`. */
   variance?: "posterior" | "beta";
+  /** Clip each step's predicted x_0 to [-1, 1]; default true. */
+  clipSample?: boolean;
   /**
    * One class per image (conditional models): sampled with classifier-free
    * guidance. Without labels a conditional model samples unconditionally.
@@ -194,6 +196,9 @@ class DdpmModel implements Ddpm {
     const sampler = createSampler(options.sampler ?? "ddim", this.schedule, {
       ...(options.steps !== undefined ? { steps: options.steps } : {}),
       ...(options.eta !== undefined ? { eta: options.eta } : {}),
+      ...(options.clipSample !== undefined
+        ? { clipSample: options.clipSample }
+        : {}),
       variance: options.variance ?? this.config.ancestralVariance,
     });
     const record = columns !== undefined

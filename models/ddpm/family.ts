@@ -52,7 +52,8 @@ function samplerSettings(
   ddpm: Ddpm,
   request: Partial<Pick<SampleRequest, SampleOption>>,
 ): Omit<DdpmSampleOptions, "count" | "seed"> {
-  const { classLabel, guidance, sampler, samplerSteps, eta } = request;
+  const { classLabel, guidance, sampler, samplerSteps, eta, clipSample } =
+    request;
   if (!ddpm.config.conditional) {
     if (classLabel !== undefined || guidance !== undefined) {
       throw new Error(
@@ -69,6 +70,7 @@ function samplerSettings(
     ...(sampler !== undefined ? { sampler: sampler as SamplerName } : {}),
     ...(samplerSteps !== undefined ? { steps: samplerSteps } : {}),
     ...(eta !== undefined ? { eta } : {}),
+    ...(clipSample !== undefined ? { clipSample } : {}),
     ...(guidance !== undefined ? { guidance } : {}),
     progress: Deno.stdout.isTerminal(),
   };
@@ -90,8 +92,21 @@ export const ddpmFamily: ModelFamily = {
   presets: Object.keys(DDPM_PRESETS),
   training: { learningRate: 2e-4, batchSize: 64, emaDecay: 0.999 },
   sampleKinds: ["samples", "chain"],
-  sampleOptions: ["sampler", "samplerSteps", "eta", "classLabel", "guidance"],
-  evaluationOptions: ["sampler", "samplerSteps", "eta", "guidance"],
+  sampleOptions: [
+    "sampler",
+    "samplerSteps",
+    "eta",
+    "clipSample",
+    "classLabel",
+    "guidance",
+  ],
+  evaluationOptions: [
+    "sampler",
+    "samplerSteps",
+    "eta",
+    "clipSample",
+    "guidance",
+  ],
   // The model keeps its learning rate and class count in its config (and
   // so in checkpoints); a checkpoint's config, passed as overrides, wins.
   create: (preset, overrides, seed, recipe = {}) =>

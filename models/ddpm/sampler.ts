@@ -19,6 +19,17 @@
  *   x' = sqrt(a') x_0 + sqrt(1 - a' - sigma^2) eps + sigma z; eta = 0 is
  *   deterministic, eta = 1 is ancestral sampling with betaTilde.
  *
+ * Both clip the predicted x_0 to the data range [-1, 1] by default, as
+ * diffusers' schedulers (`clip_sample`) and lucidrains' DDPM do: far from
+ * the data, x_0 = (x_t - sqrt(1 - a) eps) / sqrt(a) divides by sqrt(a) ~
+ * 0.006, so an undertrained network's small noise errors become pixels of
+ * +-50 and, with guidance, saturated images. The ancestral step then takes
+ * the posterior mean from the clipped x_0,
+ * mean = sqrt(a') beta / (1 - a) x_0 + sqrt(alpha) (1 - a') / (1 - a) x_t,
+ * and DDIM the noise that goes with the clipped x_0,
+ * (x_t - sqrt(a) x_0) / sqrt(1 - a) (as lucidrains' DDIM does); both equal
+ * the unclipped steps whenever nothing was clipped.
+ *
  * @module
  */
 import { tf } from "../../backends/tf.ts";
@@ -83,12 +94,25 @@ export function samplingTimesteps(timesteps: number, count: number): number[] {
   return grid;
 }
 
+/** Options both samplers take. */
+export interface ClipOption {
+  /** Clip the predicted x_0 to [-1, 1] (see the module note); default true. */
+  clipSample?: boolean;
+}
+
 /** The grid and its bookkeeping, shared by both samplers. */
 abstract class GridSampler implements Sampler {
   timesteps: readonly number[] = [];
   #previous = new Map<number, number>();
+  /** Whether the predicted x_0 is clipped to [-1, 1]. */
+  readonly clipSample: boolean;
 
-  constructor(readonly schedule: NoiseSchedule) {}
+  constructor(
+    readonly schedule: NoiseSchedule,
+    { clipSample = true }: ClipOption = {},
+  ) {
+    this.clipSample = clipSample;
+  }
 
   setTimesteps(count: number): void {
     this.timesteps = samplingTimesteps(this.schedule.timesteps, count);
@@ -123,6 +147,16 @@ abstract class GridSampler implements Sampler {
     sample: tf.Tensor4D,
     noise?: tf.Tensor4D,
   ): SamplerStep;
+
+  /** x_0 predicted from x_t and eps, clipped when {@link clipSample}. */
+  protected predictOriginal(
+    epsilon: tf.Tensor4D,
+    sample: tf.Tensor4D,
+    t: number,
+  ): tf.Tensor4D {
+    const x0 = originalFromEpsilon(this.schedule, epsilon, sample, t);
+    return this.clipSample ? tf.clipByValue(x0, -1, 1) : x0;
+  }
 
   /** mean + sigma z, checking that z came when needed. */
   protected addNoise(
@@ -159,9 +193,11 @@ export class AncestralSampler extends GridSampler {
 
   constructor(
     schedule: NoiseSchedule,
-    { variance = "posterior" }: { variance?: "posterior" | "beta" } = {},
+    { variance = "posterior", ...clip }:
+      & { variance?: "posterior" | "beta" }
+      & ClipOption = {},
   ) {
-    super(schedule);
+    super(schedule, clip);
     if (variance !== "posterior" && variance !== "beta") {
       throw new Error(`variance must be posterior or beta, got "${variance}"`);
     }
@@ -187,20 +223,22 @@ export class AncestralSampler extends GridSampler {
     const alpha = a / previous, beta = 1 - alpha;
     const sigma = this.sigma(t);
     return tf.tidy(() => {
-      // 1. The mean of p(x' | x_t): (x_t - beta / sqrt(1 - a) eps) / sqrt(alpha).
-      const mean = tf.div(
-        tf.sub(sample, tf.mul(epsilon, beta / Math.sqrt(1 - a))),
-        Math.sqrt(alpha),
-      ) as tf.Tensor4D;
+      const x0 = this.predictOriginal(epsilon, sample, t);
+      // 1. The mean of p(x' | x_t): (x_t - beta / sqrt(1 - a) eps) / sqrt(alpha),
+      // or from the clipped x_0, the posterior mean c1 x_0 + c2 x_t.
+      const mean = this.clipSample
+        ? tf.add(
+          tf.mul(x0, Math.sqrt(previous) * beta / (1 - a)),
+          tf.mul(sample, Math.sqrt(alpha) * (1 - previous) / (1 - a)),
+        ) as tf.Tensor4D
+        : tf.div(
+          tf.sub(sample, tf.mul(epsilon, beta / Math.sqrt(1 - a))),
+          Math.sqrt(alpha),
+        ) as tf.Tensor4D;
+      // 2. Plus sigma z (not after the last step).
       return {
-        // 2. Plus sigma z (not after the last step).
         previousSample: this.addNoise(mean, sigma, noise),
-        predictedOriginal: originalFromEpsilon(
-          this.schedule,
-          epsilon,
-          sample,
-          t,
-        ),
+        predictedOriginal: x0,
       };
     });
   }
@@ -221,8 +259,11 @@ export class AncestralSampler extends GridSampler {
 export class DdimSampler extends GridSampler {
   readonly eta: number;
 
-  constructor(schedule: NoiseSchedule, { eta = 0 }: { eta?: number } = {}) {
-    super(schedule);
+  constructor(
+    schedule: NoiseSchedule,
+    { eta = 0, ...clip }: { eta?: number } & ClipOption = {},
+  ) {
+    super(schedule, clip);
     if (!(eta >= 0 && eta <= 1)) {
       throw new Error(`eta must be a number from 0 to 1, got ${eta}`);
     }
@@ -241,14 +282,19 @@ export class DdimSampler extends GridSampler {
     sample: tf.Tensor4D,
     noise?: tf.Tensor4D,
   ): SamplerStep {
-    const [, previous] = this.alphaBars(t);
+    const [a, previous] = this.alphaBars(t);
     const sigma = this.sigma(t);
     return tf.tidy(() => {
-      // 1. Predicted x_0 from x_t and eps.
-      const x0 = originalFromEpsilon(this.schedule, epsilon, sample, t);
+      // 1. Predicted x_0 from x_t and eps (clipped unless asked not to);
+      // a clipped x_0 gets the eps that goes with it,
+      // (x_t - sqrt(a) x_0) / sqrt(1 - a), so eta = 1 stays ancestral.
+      const x0 = this.predictOriginal(epsilon, sample, t);
+      const noise0 = this.clipSample
+        ? tf.div(tf.sub(sample, tf.mul(x0, Math.sqrt(a))), Math.sqrt(1 - a))
+        : epsilon;
       // 2. Direction pointing to x_t: sqrt(1 - a' - sigma^2) eps.
       const direction = tf.mul(
-        epsilon,
+        noise0,
         Math.sqrt(Math.max(0, 1 - previous - sigma * sigma)),
       );
       // 3. x' = sqrt(a') x_0 + direction + sigma z.
@@ -265,7 +311,7 @@ export class DdimSampler extends GridSampler {
 export type SamplerName = "ddpm" | "ddim";
 
 /** Options of {@link createSampler}. */
-export interface SamplerOptions {
+export interface SamplerOptions extends ClipOption {
   /** Grid size; default T for "ddpm", 50 (at most T) for "ddim". */
   steps?: number;
   /** DDIM's noise scale; default 0. "ddim" only. */
@@ -294,16 +340,16 @@ export const DEFAULT_DDIM_STEPS = 50;
 export function createSampler(
   name: string,
   schedule: NoiseSchedule,
-  { steps, eta, variance }: SamplerOptions = {},
+  { steps, eta, variance, clipSample }: SamplerOptions = {},
 ): Sampler {
   let sampler: Sampler;
   if (name === "ddim") {
-    sampler = new DdimSampler(schedule, { eta });
+    sampler = new DdimSampler(schedule, { eta, clipSample });
   } else if (name === "ddpm") {
     if (eta !== undefined) {
       throw new Error("eta applies to the ddim sampler, not ddpm");
     }
-    sampler = new AncestralSampler(schedule, { variance });
+    sampler = new AncestralSampler(schedule, { variance, clipSample });
   } else {
     throw new Error(`unknown sampler "${name}": use ddpm or ddim`);
   }

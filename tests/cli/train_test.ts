@@ -77,6 +77,7 @@ Deno.test("train, resume, sample and eval work end to end on a small VAE", async
       const [flags, message] of [
         [["--guidance", "3"], /--guidance does not apply to this model/],
         [["--class", "1"], /--class does not apply to this model/],
+        [["--no-clip"], /--no-clip does not apply to this model/],
         [["--kind", "chain"], /--kind must be one of samples/],
       ] as const
     ) {

@@ -33,7 +33,7 @@ Deno.test("ddpmFamily trains with Adam 2e-4 and an EMA of 0.999, and offers the 
   assert.deepEqual(ddpmFamily.sampleKinds, ["samples", "chain"]);
   assert.deepEqual(
     [...ddpmFamily.sampleOptions!].sort(),
-    ["classLabel", "eta", "guidance", "sampler", "samplerSteps"],
+    ["classLabel", "clipSample", "eta", "guidance", "sampler", "samplerSteps"],
   );
 });
 
@@ -194,8 +194,25 @@ Deno.test("ddpmFamily.evaluate() draws --samples with eval's sampler flags and r
     "sampler",
     "samplerSteps",
     "eta",
+    "clipSample",
     "guidance",
   ]);
+  // --no-clip reaches the sampler: the same draw unclipped scores differently.
+  const unclipped = await ddpmFamily.evaluate(model, {
+    train: TEST,
+    test: TEST,
+    classifier: evaluation,
+    samples: 6,
+    sampling: { ...sampling, clipSample: false },
+  });
+  assert.equal(
+    unclipped.fid,
+    sampleScores(model, evaluation, {
+      count: 6,
+      sampling: { sampler: "ddpm", steps: 3, clipSample: false },
+    }).fid,
+  );
+  assert.notEqual(unclipped.fid, metrics.fid);
   model.dispose();
   classifier.dispose();
 });

@@ -55,7 +55,10 @@ Deno.test("samplingTimesteps() spaces the grid evenly, descending, ending at 0",
 
 Deno.test("AncestralSampler.step() is 1/sqrt(alpha_t) (x_t - beta_t/sqrt(1 - alphaBar_t) eps) + sigma_t z", () => {
   for (const variance of ["posterior", "beta"] as const) {
-    const sampler = new AncestralSampler(schedule, { variance });
+    const sampler = new AncestralSampler(schedule, {
+      variance,
+      clipSample: false,
+    });
     sampler.setTimesteps(1000);
     for (const t of [500, 1, 999]) {
       const alpha = schedule.alphas[t], beta = schedule.betas[t];
@@ -101,7 +104,7 @@ Deno.test("AncestralSampler.step() on the full grid is the posterior mean c1 x_0
 
 Deno.test("DdimSampler.step() matches Song et al.'s eq. 12 for eta 0 and 0.5", () => {
   for (const eta of [0, 0.5]) {
-    const sampler = new DdimSampler(schedule, { eta });
+    const sampler = new DdimSampler(schedule, { eta, clipSample: false });
     sampler.setTimesteps(10); // 900, 800, ..., 0
     const t = 600, previousT = 500;
     const a = schedule.alphasCumprod[t],
@@ -120,18 +123,75 @@ Deno.test("DdimSampler.step() matches Song et al.'s eq. 12 for eta 0 and 0.5", (
 });
 
 Deno.test("DdimSampler with eta 1 takes the same step as ancestral sampling with betaTilde", () => {
-  const ddim = new DdimSampler(schedule, { eta: 1 });
-  const ancestral = new AncestralSampler(schedule);
-  ddim.setTimesteps(20);
-  ancestral.setTimesteps(20);
-  for (const t of [950, 500, 50]) {
-    assertClose(
-      stepValues(ddim, t, true).previous,
-      stepValues(ancestral, t, true).previous,
-      1e-5,
-      `t=${t}`,
-    );
+  for (const clipSample of [false, true]) {
+    const ddim = new DdimSampler(schedule, { eta: 1, clipSample });
+    const ancestral = new AncestralSampler(schedule, { clipSample });
+    ddim.setTimesteps(20);
+    ancestral.setTimesteps(20);
+    for (const t of [950, 500, 50]) {
+      assertClose(
+        stepValues(ddim, t, true).previous,
+        stepValues(ancestral, t, true).previous,
+        1e-5,
+        `t=${t}, clipSample ${clipSample}`,
+      );
+    }
   }
+});
+
+Deno.test("samplers clip the predicted x_0 to [-1, 1] by default and step from the clipped x_0", () => {
+  const t = 600, previousT = 500;
+  const a = schedule.alphasCumprod[t];
+  const aPrevious = schedule.alphasCumprod[previousT];
+  const x0 = X.map((x, i) => (x - Math.sqrt(1 - a) * EPS[i]) / Math.sqrt(a));
+  const clipped = x0.map((v) => Math.min(1, Math.max(-1, v)));
+  // The inputs reach both sides of the range, and some stay inside.
+  assert.ok(x0.some((v) => v > 1) && x0.some((v) => v < -1));
+  assert.ok(x0.some((v) => Math.abs(v) < 1));
+
+  const ddim = new DdimSampler(schedule);
+  ddim.setTimesteps(10); // 900, 800, ..., 0
+  const ddimStep = stepValues(ddim, t, false);
+  assertClose(ddimStep.original, clipped, 1e-5, "DDIM's x_0");
+  assertClose(
+    ddimStep.previous,
+    X.map((x, i) => {
+      const noise = (x - Math.sqrt(a) * clipped[i]) / Math.sqrt(1 - a);
+      return Math.sqrt(aPrevious) * clipped[i] +
+        Math.sqrt(1 - aPrevious) * noise;
+    }),
+    1e-5,
+    "DDIM step from the clipped x_0",
+  );
+
+  const ancestral = new AncestralSampler(schedule);
+  ancestral.setTimesteps(1000);
+  const ancestralStep = stepValues(ancestral, t, true);
+  assertClose(ancestralStep.original, clipped, 1e-5, "ancestral x_0");
+  assertClose(
+    ancestralStep.previous,
+    X.map((x, i) =>
+      schedule.posteriorMeanCoefficient1[t] * clipped[i] +
+      schedule.posteriorMeanCoefficient2[t] * x +
+      Math.sqrt(schedule.posteriorVariance[t]) * Z[i]
+    ),
+    1e-5,
+    "ancestral step from the clipped x_0",
+  );
+  // Where no x_0 leaves the range, clipping changes nothing.
+  const inside = new AncestralSampler(schedule, { clipSample: false });
+  inside.setTimesteps(1000);
+  const scaled = (values: Float32Array) => values.map((v) => v * 0.01);
+  const small = (sampler: AncestralSampler) =>
+    tf.tidy(() =>
+      sampler.step(
+        tf.tensor4d(scaled(EPS), SHAPE),
+        10,
+        tf.tensor4d(scaled(X), SHAPE),
+        tf.tensor4d(Z, SHAPE),
+      ).previousSample.dataSync() as Float32Array
+    );
+  assertClose(small(ancestral), small(inside), 1e-6, "nothing clipped");
 });
 
 Deno.test("denoise() with DDIM eta 0 is deterministic: other seeds give the same images", () => {
@@ -208,7 +268,8 @@ Deno.test("chainSteps() spreads the columns evenly from the noise to the result"
   assert.throws(() => chainSteps(10, 1), /at least 2 columns/);
 });
 
-// Data x_0 ~ N(mu, s^2): x_t ~ N(sqrt(a) mu, v_t) with v_t = a s^2 + 1 - a,
+// Data x_0 ~ N(mu, s^2) (not confined to [-1, 1], so unclipped samplers):
+// x_t ~ N(sqrt(a) mu, v_t) with v_t = a s^2 + 1 - a,
 // so the optimal predictor is E[eps | x_t] = sqrt(1 - a) (x_t - sqrt(a) mu) / v_t.
 const MU = 0.3, S = 0.5, COUNT = 4000;
 const SMALL_SCHEDULE = noiseSchedule("linear", 100);
@@ -287,22 +348,29 @@ Deno.test("denoise() with the exact noise prediction for Gaussian data gives the
   const cases = [
     [
       "ddpm posterior",
-      createSampler("ddpm", SMALL_SCHEDULE),
+      createSampler("ddpm", SMALL_SCHEDULE, { clipSample: false }),
       ancestralCoefficients("posterior"),
     ],
     [
       "ddpm beta",
-      createSampler("ddpm", SMALL_SCHEDULE, { variance: "beta" }),
+      createSampler("ddpm", SMALL_SCHEDULE, {
+        variance: "beta",
+        clipSample: false,
+      }),
       ancestralCoefficients("beta"),
     ],
     [
       "ddim eta 0",
-      createSampler("ddim", SMALL_SCHEDULE, { steps: 25 }),
+      createSampler("ddim", SMALL_SCHEDULE, { steps: 25, clipSample: false }),
       ddimCoefficients(0),
     ],
     [
       "ddim eta 1",
-      createSampler("ddim", SMALL_SCHEDULE, { steps: 50, eta: 1 }),
+      createSampler("ddim", SMALL_SCHEDULE, {
+        steps: 50,
+        eta: 1,
+        clipSample: false,
+      }),
       ddimCoefficients(1),
     ],
   ] as const;
