@@ -196,9 +196,7 @@ class DdpmModel implements Ddpm {
     const sampler = createSampler(options.sampler ?? "ddim", this.schedule, {
       ...(options.steps !== undefined ? { steps: options.steps } : {}),
       ...(options.eta !== undefined ? { eta: options.eta } : {}),
-      ...(options.clipSample !== undefined
-        ? { clipSample: options.clipSample }
-        : {}),
+      clipSample: options.clipSample,
       variance: options.variance ?? this.config.ancestralVariance,
     });
     const record = columns !== undefined
