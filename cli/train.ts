@@ -20,6 +20,7 @@ import { type ScheduleName, SCHEDULES } from "../train/schedule.ts";
 import {
   train,
   TRAINING_DEFAULTS,
+  TrainingInterrupted,
   type TrainingOptions,
 } from "../train/trainer.ts";
 import { formatDuration } from "../train/progress.ts";
@@ -360,6 +361,16 @@ export async function runTrain(
           }
           : {}),
       });
+      // A Ctrl-C during the last step's checkpoint, samples or monitor reaches
+      // its listener only now; honour it before the (long) final evaluation.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (stop.signal.aborted) {
+        throw new TrainingInterrupted(
+          result.step,
+          result.checkpoint,
+          `the final evaluation skipped: deno task eval --run ${command.out}`,
+        );
+      }
     } catch (error) {
       await release();
       throw error;
@@ -416,7 +427,9 @@ export async function main(args: string[]): Promise<void> {
 
 /**
  * Ctrl-C (SIGINT) or SIGTERM asks the trainer to stop after the step in
- * flight and save a checkpoint; a second Ctrl-C exits at once (130).
+ * flight and save a checkpoint; a second Ctrl-C exits at once (130). Once
+ * released (the final evaluation), Ctrl-C ends the process as usual: the
+ * checkpoint is already written.
  */
 function stopOnInterrupt(): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();

@@ -130,10 +130,16 @@ export { DivergenceError } from "./step.ts";
 
 /** The run was asked to stop ({@link RunOptions.signal}); its checkpoint is saved. */
 export class TrainingInterrupted extends Error {
-  constructor(readonly step: number, readonly checkpoint: string) {
-    super(
-      `interrupted at step ${step}; saved ${checkpoint} (continue with --resume)`,
-    );
+  /**
+   * @param next What the user can do with the saved run, shown in
+   * parentheses; by default, continue it.
+   */
+  constructor(
+    readonly step: number,
+    readonly checkpoint: string,
+    next = "continue with --resume",
+  ) {
+    super(`interrupted at step ${step}; saved ${checkpoint} (${next})`);
     this.name = "TrainingInterrupted";
   }
 }
