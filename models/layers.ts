@@ -164,15 +164,24 @@ export class Conv2D implements Layer {
     };
   }
 
-  apply(input: tf.Tensor): tf.Tensor4D {
+  /**
+   * The convolution plus bias, and `activation` after it, as one fused call
+   * (XNNPACK adds the bias in the GEMM's output stage; tfjs fuses the ReLU
+   * only where no gradient is recorded, and unfuses it otherwise).
+   */
+  apply(
+    input: tf.Tensor,
+    activation: "linear" | "relu" = "linear",
+  ): tf.Tensor4D {
     const { kernel, bias } = this.variables;
-    const output = tf.conv2d(
-      input as tf.Tensor4D,
-      kernel as tf.Tensor4D,
-      this.strides,
-      this.padding,
-    );
-    return tf.add(output, bias);
+    return tf.fused.conv2d({
+      x: input as tf.Tensor4D,
+      filter: kernel as tf.Tensor4D,
+      strides: this.strides,
+      pad: this.padding,
+      bias,
+      activation,
+    });
   }
 
   dispose(): void {

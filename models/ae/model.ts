@@ -120,7 +120,7 @@ export class ConvAutoencoder {
   /** (batch, size, size, channels) images in [0, 1] -> (batch, codeSize) codes. */
   encode(images: tf.Tensor4D): tf.Tensor2D {
     const { encoder1, encoder2, toCode } = this.layers;
-    const hidden = tf.relu(encoder2.apply(tf.relu(encoder1.apply(images))));
+    const hidden = encoder2.apply(encoder1.apply(images, "relu"), "relu");
     const flat = tf.reshape(hidden, [hidden.shape[0], -1]);
     return toCode.apply(flat);
   }

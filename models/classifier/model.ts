@@ -106,7 +106,7 @@ export class ClassifierNetwork {
       const { conv1, conv2, conv3, conv4, features, logits } = this.layers;
       let hidden: tf.Tensor4D = images;
       for (const conv of [conv1, conv2, conv3, conv4]) {
-        hidden = tf.relu(conv.apply(hidden));
+        hidden = conv.apply(hidden, "relu");
       }
       const flat = tf.reshape(hidden, [hidden.shape[0], -1]);
       const featureValues = tf.relu(features.apply(flat));

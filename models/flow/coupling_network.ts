@@ -88,7 +88,7 @@ export class CouplingNetwork implements Layer {
   apply(x: tf.Tensor): tf.Tensor4D {
     return tf.tidy(() => {
       const { conv1, conv2, conv3 } = this.layers;
-      return conv3.apply(tf.relu(conv2.apply(tf.relu(conv1.apply(x)))));
+      return conv3.apply(conv2.apply(conv1.apply(x, "relu"), "relu"));
     });
   }
 

@@ -113,7 +113,7 @@ export class VaeEncoder {
   /** (batch, size, size, channels) pixels in [0, 1] -> q(z | x). */
   apply(images: tf.Tensor4D): Posterior {
     const { conv1, conv2, dense } = this.layers;
-    const hidden = tf.relu(conv2.apply(tf.relu(conv1.apply(images))));
+    const hidden = conv2.apply(conv1.apply(images, "relu"), "relu");
     const flat = tf.reshape(hidden, [hidden.shape[0], -1]);
     // (batch, 2 * latentSize): the first half is the mean.
     const [mean, logVariance] = tf.split(dense.apply(flat), 2, 1);

@@ -121,3 +121,78 @@ Deno.test("Layer.dispose() frees its variables", () => {
   conv.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+/** Largest |a - b| over largest |b|. */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let worst = 0, scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return worst / scale;
+}
+
+for (const activation of ["linear", "relu"] as const) {
+  Deno.test(`Conv2D.apply(x, "${activation}") equals conv2d + bias${activation === "relu" ? " -> ReLU" : ""}, values and gradients`, () => {
+    const conv = new Conv2D({
+      inputChannels: 3,
+      outputChannels: 8,
+      kernelSize: 3,
+      strides: 2,
+      random: mulberry32(3),
+    });
+    const { kernel, bias } = conv.variables;
+    // A non-zero bias, so that a dropped or doubled bias shows.
+    bias.assign(tf.linspace(-0.5, 0.5, 8));
+    const input = tf.randomNormal([2, 9, 9, 3], 0, 1, "float32", 4);
+    const unfused = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
+      const y = tf.add(
+        tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, "same"),
+        b,
+      );
+      return activation === "relu" ? tf.relu(y) : y;
+    };
+    tf.tidy(() => {
+      // Forward without gradients: tfjs fuses the ReLU too.
+      const expected = unfused(input, kernel, bias);
+      assert.ok(
+        relativeError(
+          conv.apply(input, activation).dataSync() as Float32Array,
+          expected.dataSync() as Float32Array,
+        ) < 1e-5,
+      );
+      const weights = tf.randomNormal(expected.shape, 0, 1, "float32", 5);
+      const loss = (y: tf.Tensor) => tf.sum(tf.mul(y, weights)) as tf.Scalar;
+      const fusedGrads = tf.grads((x: tf.Tensor) =>
+        loss(conv.apply(x, activation))
+      )([input]);
+      const fusedWeightGrads = tf.variableGrads(
+        () => loss(conv.apply(input, activation)),
+        [kernel, bias],
+      );
+      const plainGrads = tf.grads((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+        loss(unfused(x, w, b))
+      )([input, kernel, bias]);
+      assert.ok(
+        relativeError(
+          fusedGrads[0].dataSync() as Float32Array,
+          plainGrads[0].dataSync() as Float32Array,
+        ) < 1e-5,
+      );
+      assert.ok(
+        relativeError(
+          fusedWeightGrads.grads[kernel.name].dataSync() as Float32Array,
+          plainGrads[1].dataSync() as Float32Array,
+        ) < 1e-5,
+      );
+      assert.ok(
+        relativeError(
+          fusedWeightGrads.grads[bias.name].dataSync() as Float32Array,
+          plainGrads[2].dataSync() as Float32Array,
+        ) < 1e-5,
+      );
+    });
+    input.dispose();
+    conv.dispose();
+  });
+}
