@@ -368,7 +368,7 @@ export async function runTrain(
         throw new TrainingInterrupted(
           result.step,
           result.checkpoint,
-          `the final evaluation skipped: deno task eval --run ${command.out}`,
+          `final evaluation skipped; run deno task eval --run ${command.out}`,
         );
       }
     } catch (error) {

@@ -117,7 +117,7 @@ Deno.test("SIGINT after the last step skips the final evaluation and exits 130",
     assert.equal(code, 130, stderr);
     assert.match(
       stderr,
-      /interrupted at step 2; saved .* \(the final evaluation skipped: deno task eval --run /,
+      /interrupted at step 2; saved .* \(final evaluation skipped; run deno task eval --run /,
     );
     assert.doesNotMatch(stderr, /\btest\b.*bits_per_dim/);
     assert.equal(
