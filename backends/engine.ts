@@ -17,6 +17,10 @@ import {
   workerCount,
 } from "./wasm/_loader.ts";
 import { registerWasmKernels } from "./wasm/register_kernels.ts";
+import {
+  buildFilterGradientKernels,
+  useFilterGradientKernels,
+} from "./wasm/simd/filter_gradient.ts";
 
 /** Which engine to run on. */
 export type BackendName = "wasm" | "cpu";
@@ -47,6 +51,12 @@ export interface EngineInfo {
   cores: number;
   /** Pthread workers alive (the threaded build spawns 8 whatever `threads`). */
   workers: number;
+  /**
+   * Whether genwasm's own SIMD kernels (the conv filter gradient) run with
+   * relaxed-SIMD fused multiply-adds; false where the engine lacks relaxed
+   * SIMD (they multiply and add separately) or runs without SIMD.
+   */
+  fma: boolean;
   /** tfjs version. */
   tfjs: string;
   /** One line per WASM build that was tried and failed, with its reason. */
@@ -181,6 +191,7 @@ export async function initEngine(
       threads: 1,
       cores,
       workers: 0,
+      fma: false,
       tfjs: tf.version.tfjs,
       fallbacks: [],
     };
@@ -197,6 +208,14 @@ export async function initEngine(
     try {
       currentModule = await startWasm(variant, threads, cacheDir);
       const running = currentModule.tfjs.getThreadsCount() as number;
+      const kernels = variant === "plain"
+        ? undefined
+        : await buildFilterGradientKernels(
+          currentModule.genwasmMemory,
+          running,
+          cacheDir,
+        );
+      useFilterGradientKernels(kernels);
       current = {
         backend,
         variant,
@@ -204,6 +223,7 @@ export async function initEngine(
         threads: variant === "threaded-simd" ? running : 1,
         cores,
         workers: workerCount(currentModule),
+        fma: kernels?.fused ?? false,
         tfjs: tf.version.tfjs,
         fallbacks,
       };

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import initWabt from "wabt";
+import { compileWat, multiplyAdd } from "../backends/wasm/simd/wat.ts";
 
 /** The exports of {@link assembleGemm}'s module. */
 export interface GemmKernels {
@@ -29,12 +29,8 @@ export interface GemmKernels {
 export function gemmWat(rows: number, fused: boolean): string {
   const blocks: string[] = [];
   for (let r = 0; r < rows; r++) blocks.push(`$c${r}_0`, `$c${r}_1`);
-  const update = (r: number, half: number) => {
-    const acc = `$c${r}_${half}`;
-    return fused
-      ? `local.get $av local.get $b${half} local.get ${acc} f32x4.relaxed_madd local.set ${acc}`
-      : `local.get $av local.get $b${half} f32x4.mul local.get ${acc} f32x4.add local.set ${acc}`;
-  };
+  const update = (r: number, half: number) =>
+    multiplyAdd(fused, "$av", `$b${half}`, `$c${r}_${half}`);
   const lines = [
     `(func (export "gemm") (param $a i32) (param $bp i32) (param $c i32) (param $m i32) (param $n i32) (param $k i32)`,
     `(local $i i32) (local $j i32) (local $kk i32) (local $pa i32) (local $pb i32) (local $row i32)`,
@@ -94,23 +90,12 @@ export async function assembleGemm(
   fused: boolean,
   pages: number,
 ): Promise<GemmKernels | undefined> {
-  const wabt = await initWabt();
-  const text = `(module (memory (export "memory") ${pages})\n${
-    gemmWat(rows, fused)
-  })`;
-  const parsed = wabt.parseWat("gemm.wat", text, {
-    simd: true,
-    relaxed_simd: fused,
-  });
-  try {
-    parsed.validate();
-    const binary = new Uint8Array(parsed.toBinary({}).buffer);
-    if (!WebAssembly.validate(binary)) return undefined;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary));
-    return instance.exports as unknown as GemmKernels;
-  } finally {
-    parsed.destroy();
-  }
+  const module = await compileWat(
+    `(module (memory (export "memory") ${pages})\n${gemmWat(rows, fused)})`,
+    fused,
+  );
+  return module &&
+    new WebAssembly.Instance(module).exports as unknown as GemmKernels;
 }
 
 /** B (K x N, row-major) packed into the 8-column panels the kernel reads. */

@@ -34,7 +34,7 @@ ${COMMON_HELP}`;
  * import { formatEngineInfo } from "./info.ts";
  * console.log(formatEngineInfo({
  *   backend: "wasm", variant: "threaded-simd", simd: true, threads: 2,
- *   cores: 2, workers: 8, tfjs: "4.22.0", fallbacks: [],
+ *   cores: 2, workers: 8, fma: true, tfjs: "4.22.0", fallbacks: [],
  * }));
  * ```
  */
@@ -46,6 +46,9 @@ export function formatEngineInfo(info: EngineInfo): string {
     describeEngine(info),
     `backend    ${info.backend} (${build})`,
     `simd       ${info.simd ? "yes" : "no"}`,
+    `fma        ${
+      info.fma ? "yes (relaxed SIMD, in genwasm's conv filter gradient)" : "no"
+    }`,
     `threads    ${info.threads} of ${info.cores} cores, ${info.workers} workers`,
     `tfjs       ${info.tfjs}`,
     `fallbacks  ${info.fallbacks.length ? "" : "none"}`,

@@ -75,11 +75,7 @@ function fnv1a(text: string): string {
   return (hash >>> 0).toString(16).padStart(8, "0");
 }
 
-/**
- * Writes the pthread worker script as a real CommonJS file and returns its
- * path. The name carries a hash of the contents, so concurrent processes and
- * upgrades never see a half-written or stale file (write to temp, rename).
- */
+/** Writes the pthread worker script as a real CommonJS file; returns its path. */
 function writeWorkerScript(cacheDir: string): string {
   const { wasmWorkerContents } = require(
     wasmOutPath("tfjs-backend-wasm-threaded-simd.worker.js"),
@@ -90,7 +86,21 @@ function writeWorkerScript(cacheDir: string): string {
   const source =
     "Object.defineProperty(globalThis,'location',{value:undefined,writable:true,configurable:true});\n" +
     wasmWorkerContents.replace(/\n/g, "\\n");
-  const path = join(cacheDir, `tfjs-wasm-worker-${fnv1a(source)}.cjs`);
+  return writeCachedScript(cacheDir, "tfjs-wasm-worker", source);
+}
+
+/**
+ * Writes `source` to `<cacheDir>/<stem>-<hash>.cjs` unless there already,
+ * and returns the path. The name carries a hash of the contents, so
+ * concurrent processes and upgrades never see a half-written or stale file
+ * (write to temp, rename).
+ */
+export function writeCachedScript(
+  cacheDir: string,
+  stem: string,
+  source: string,
+): string {
+  const path = join(cacheDir, `${stem}-${fnv1a(source)}.cjs`);
   try {
     if (Deno.statSync(path).size === new TextEncoder().encode(source).length) {
       return path;
@@ -114,7 +124,8 @@ export interface LoadOptions {
 
 /**
  * Instantiates one tfjs-backend-wasm binary and wires the `tfjs` bridge that
- * `BackendWasm` calls. Resolves to the emscripten module.
+ * `BackendWasm` calls. Resolves to the emscripten module, its heap (the
+ * WebAssembly.Memory) as `genwasmMemory`.
  */
 export async function loadWasmModule(
   { variant, threads, cacheDir }: LoadOptions,
@@ -128,6 +139,7 @@ export async function loadWasmModule(
     ? writeWorkerScript(cacheDir)
     : undefined;
   let aborted: string | undefined;
+  let memory: WebAssembly.Memory | undefined;
   const config: Record<string, unknown> = {
     locateFile: (path: string, prefix: string) =>
       path.endsWith(".worker.js") && workerPath ? workerPath : prefix + path,
@@ -145,6 +157,10 @@ export async function loadWasmModule(
         module,
         imports as WebAssembly.Imports,
       );
+      // The heap: imported by the threaded build, exported by the others.
+      memory = (imports.env.memory ?? instance.exports.memory) as
+        | WebAssembly.Memory
+        | undefined;
       receive(instance, module);
       return instance.exports;
     },
@@ -157,6 +173,7 @@ export async function loadWasmModule(
   if (workerPath) config.mainScriptUrlOrBlob = gluePath;
   const module = await factory(config);
   if (aborted) throw new Error(`wasm module aborted: ${aborted}`);
+  module.genwasmMemory = memory;
   module.tfjs = {
     init: module.cwrap("init", null, []),
     initWithThreadsCount: module.cwrap("init_with_threads_count", null, [

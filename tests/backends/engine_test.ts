@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { tf } from "../../backends/tf.ts";
+import { activeFilterGradientKernels } from "../../backends/wasm/simd/filter_gradient.ts";
 import {
   describeEngine,
   type EngineInfo,
@@ -144,6 +145,10 @@ Deno.test("initEngine with threads 2 starts the threaded SIMD build", () => {
   assert.equal(info.cores, navigator.hardwareConcurrency);
   assert.ok(info.workers > 0, `workers: ${info.workers}`);
   assert.deepEqual(info.fallbacks, []);
+  // Deno's V8 has relaxed SIMD: genwasm's kernels are built with FMA, and
+  // their pool has a thread per engine thread.
+  assert.equal(info.fma, true);
+  assert.equal(activeFilterGradientKernels()?.pool.threads, 2);
   assert.equal(info.tfjs, tf.version.tfjs);
   assert.equal(tf.getBackend(), "wasm");
   assert.deepEqual(engineInfo(), info);
@@ -207,6 +212,7 @@ Deno.test("initEngine with variants [plain] runs WASM without SIMD", async () =>
   const report = started(await engineIn({ variants: ["plain"] }));
   assert.equal(report.info.variant, "plain");
   assert.equal(report.info.simd, false);
+  assert.equal(report.info.fma, false);
   assert.equal(report.info.threads, 1);
   assert.equal(report.info.workers, 0);
   assert.deepEqual(report.info.fallbacks, []);
@@ -244,17 +250,21 @@ Deno.test("initEngine rejects a bad thread count or backend", async () => {
   }
 });
 
-Deno.test("the threaded build writes its worker script to GENWASM_CACHE_DIR", async () => {
+Deno.test("the threaded build writes its worker scripts (tfjs's and genwasm's kernel pool's) to GENWASM_CACHE_DIR", async () => {
   const dir = await Deno.makeTempDir({ prefix: "genwasm-test-" });
   try {
     const report = started(await engineIn({ threads: 2 }, dir));
     assert.equal(report.info.variant, "threaded-simd");
-    const files = [...Deno.readDirSync(dir)].map((entry) => entry.name);
-    assert.equal(files.length, 1, `files: ${files.join(", ")}`);
-    assert.match(files[0], /^tfjs-wasm-worker-[0-9a-f]{8}\.cjs$/);
+    const files = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+    assert.equal(files.length, 2, `files: ${files.join(", ")}`);
+    assert.match(files[0], /^genwasm-kernel-worker-[0-9a-f]{8}\.cjs$/);
+    assert.match(files[1], /^tfjs-wasm-worker-[0-9a-f]{8}\.cjs$/);
     // A second start reuses the file.
     started(await engineIn({ threads: 2 }, dir));
-    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), files);
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      files,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -13,11 +13,84 @@
  * [N*OH*OW, Co] (measured 2x for 1x1 64->64 at 14x14, 4x for 3x3 1->32 at
  * 28x28; slower than the conv when Ci*kh*kw is large or Co is small).
  *
+ * Both are fallbacks: where the engine built genwasm's SIMD microkernels
+ * (../simd/filter_gradient.ts) and Co is a multiple of 4, they compute dW
+ * in place on the heap, 1.3-4.9x faster than either path at one thread.
+ *
  * @module
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type KernelArgs, KernelScope } from "./_scope.ts";
+import {
+  activeFilterGradientKernels,
+  filterGradient,
+} from "../simd/filter_gradient.ts";
+
+/** Which way {@link conv2dBackpropFilterInto} computes dW for `conv`. */
+export function filterGradientPath(
+  conv: tf.backend_util.Conv2DInfo,
+): "simd" | "gemm" | "conv" {
+  if (
+    activeFilterGradientKernels() && conv.outChannels % 4 === 0 &&
+    conv.dilationHeight === 1 && conv.dilationWidth === 1
+  ) {
+    return "simd";
+  }
+  return prefersGemm(conv) ? "gemm" : "conv";
+}
+
+/** dW by the SIMD microkernels, on x zero-padded so every tap reads inside it. */
+function simdFilterGradient(
+  scope: KernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  conv: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const [batch, height, width, inChannels] = x.shape;
+  const [, outHeight, outWidth, outChannels] = dy.shape;
+  const {
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padInfo: { top, left },
+  } = conv;
+  const bottom = Math.max(
+    0,
+    (outHeight - 1) * strideHeight + filterHeight - height - top,
+  );
+  const right = Math.max(
+    0,
+    (outWidth - 1) * strideWidth + filterWidth - width - left,
+  );
+  const padded = scope.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  const dw = scope.make([filterHeight, filterWidth, inChannels, outChannels]);
+  // Views only after the last allocation: a growing heap moves.
+  const address = (info: TensorInfo) =>
+    (scope.backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
+  (scope.backend.typedArrayFromHeap(dw) as Float32Array).fill(0);
+  filterGradient(
+    activeFilterGradientKernels()!,
+    address(padded),
+    address(dy),
+    address(dw),
+    {
+      batch,
+      paddedHeight: padded.shape[1],
+      paddedWidth: padded.shape[2],
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      filterHeight,
+      filterWidth,
+      strideHeight,
+      strideWidth,
+    },
+  );
+  return dw;
+}
 
 /** Whether {@link shiftedInputGemm} beats the convolution for this geometry. */
 function prefersGemm(conv: tf.backend_util.Conv2DInfo): boolean {
@@ -85,7 +158,9 @@ export function conv2dBackpropFilterInto(
     strideHeight: sh,
     strideWidth: sw,
   } = conv;
-  if (prefersGemm(conv)) return shiftedInputGemm(scope, x, dy, conv);
+  const path = filterGradientPath(conv);
+  if (path === "simd") return simdFilterGradient(scope, x, dy, conv);
+  if (path === "gemm") return shiftedInputGemm(scope, x, dy, conv);
   const { top: padTop, left: padLeft } = conv.padInfo;
   // Bottom/right padding that makes the output exactly kh x kw; negative means
   // the forward conv never read the last rows, so crop them instead.

@@ -59,6 +59,13 @@ export class KernelScope {
     return out;
   }
 
+  /** A new float32 tensor, uninitialised, freed with the scope unless kept. */
+  make(shape: number[]): TensorInfo {
+    const out = this.backend.makeOutput(shape, "float32");
+    this.#made.push(out);
+    return out;
+  }
+
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
     return this.run("Reshape", { x }, { shape });
   }

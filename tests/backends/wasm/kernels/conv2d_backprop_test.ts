@@ -3,7 +3,10 @@
  * backend, reached the way models reach them: tf.conv2dTranspose, and the
  * input / filter gradients of tf.conv2d and tf.conv2dTranspose.
  */
+import assert from "node:assert/strict";
 import { tf } from "../../../../backends/tf.ts";
+import { activeFilterGradientKernels } from "../../../../backends/wasm/simd/filter_gradient.ts";
+import { filterGradientPath } from "../../../../backends/wasm/kernels/Conv2DBackpropFilter.ts";
 import { initEngine } from "../../../../backends/engine.ts";
 import { wasmKernelConfigs } from "../../../../backends/wasm/register_kernels.ts";
 import {
@@ -74,6 +77,34 @@ const gemmCases: ConvCase[] = geometries(rng, 12)
   .filter((g) => g.sh === 1 && g.sw === 1)
   .map((g) => convCase(g, g.kh === 1 ? 5 : 1, 17));
 
+/** Output channels in 4s: the filter gradient's SIMD path (genwasm's microkernels). */
+const simdCases: ConvCase[] = geometries(rng, 14).map((g) =>
+  convCase(g, rng.pick([1, 2, 3, 7, 13]), rng.pick([4, 8, 12, 20]))
+);
+
+/** The forward conv's geometry, as the filter-gradient kernel sees it. */
+const convInfo = (c: ConvCase) =>
+  tf.backend_util.computeConv2DInfo(
+    c.xShape,
+    c.filterShape,
+    [c.sh, c.sw],
+    1,
+    c.pad,
+  );
+
+Deno.test("conv2DBackpropFilter takes the SIMD path for output channels in 4s, its other paths otherwise", () => {
+  assert.ok(activeFilterGradientKernels(), "the engine built the kernels");
+  for (const c of simdCases) {
+    assert.equal(filterGradientPath(convInfo(c)), "simd", c.name);
+  }
+  for (const c of gemmCases) {
+    assert.equal(filterGradientPath(convInfo(c)), "gemm", c.name);
+  }
+  for (const c of cases) {
+    assert.notEqual(filterGradientPath(convInfo(c)), "simd", c.name);
+  }
+});
+
 Deno.test("Conv2DBackpropInput and Conv2DBackpropFilter are genwasm's kernels on wasm", () => {
   assertGenwasmKernel(wasmKernelConfigs, "Conv2DBackpropInput");
   assertGenwasmKernel(wasmKernelConfigs, "Conv2DBackpropFilter");
@@ -103,8 +134,8 @@ Deno.test("conv2DBackpropInput matches the cpu backend on random shapes", async 
   }
 });
 
-Deno.test("conv2DBackpropFilter matches the cpu backend on random shapes (both of its paths)", async (t) => {
-  for (const c of [...cases, ...gemmCases]) {
+Deno.test("conv2DBackpropFilter matches the cpu backend on random shapes (all three of its paths)", async (t) => {
+  for (const c of [...cases, ...gemmCases, ...simdCases]) {
     await t.step(c.name, async () => {
       await assertBackendsAgree(() => {
         const dy = tf.tensor4d(c.dy, c.yShape);
@@ -119,7 +150,7 @@ Deno.test("conv2DBackpropFilter matches the cpu backend on random shapes (both o
 });
 
 Deno.test("conv2dTranspose gradients (input and filter) match the cpu backend on random shapes", async (t) => {
-  for (const c of cases) {
+  for (const c of [...cases, ...simdCases]) {
     await t.step(c.name, async () => {
       await assertBackendsAgree(() => {
         const dy = tf.tensor4d(c.dy, c.yShape);
