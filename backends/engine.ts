@@ -17,10 +17,7 @@ import {
   workerCount,
 } from "./wasm/_loader.ts";
 import { registerWasmKernels } from "./wasm/register_kernels.ts";
-import {
-  buildFilterGradientKernels,
-  useFilterGradientKernels,
-} from "./wasm/simd/filter_gradient.ts";
+import { buildSimdKernels, useSimdKernels } from "./wasm/simd/kernels.ts";
 
 /** Which engine to run on. */
 export type BackendName = "wasm" | "cpu";
@@ -208,14 +205,12 @@ export async function initEngine(
     try {
       currentModule = await startWasm(variant, threads, cacheDir);
       const running = currentModule.tfjs.getThreadsCount() as number;
-      const kernels = variant === "plain"
-        ? undefined
-        : await buildFilterGradientKernels(
-          currentModule.genwasmMemory,
-          running,
-          cacheDir,
-        );
-      useFilterGradientKernels(kernels);
+      const kernels = variant === "plain" ? undefined : await buildSimdKernels(
+        currentModule.genwasmMemory,
+        running,
+        cacheDir,
+      );
+      useSimdKernels(kernels);
       current = {
         backend,
         variant,

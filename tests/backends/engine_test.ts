@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { tf } from "../../backends/tf.ts";
-import { activeFilterGradientKernels } from "../../backends/wasm/simd/filter_gradient.ts";
+import { activeSimdKernels } from "../../backends/wasm/simd/kernels.ts";
 import {
   describeEngine,
   type EngineInfo,
@@ -148,7 +148,7 @@ Deno.test("initEngine with threads 2 starts the threaded SIMD build", () => {
   // Deno's V8 has relaxed SIMD: genwasm's kernels are built with FMA, and
   // their pool has a thread per engine thread.
   assert.equal(info.fma, true);
-  assert.equal(activeFilterGradientKernels()?.pool.threads, 2);
+  assert.equal(activeSimdKernels()?.pool.threads, 2);
   assert.equal(info.tfjs, tf.version.tfjs);
   assert.equal(tf.getBackend(), "wasm");
   assert.deepEqual(engineInfo(), info);

@@ -22,17 +22,16 @@
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type KernelArgs, KernelScope } from "./_scope.ts";
-import {
-  activeFilterGradientKernels,
-  filterGradient,
-} from "../simd/filter_gradient.ts";
+import { filterGradient } from "../simd/filter_gradient.ts";
+import { activeSimdKernels } from "../simd/kernels.ts";
+import { heapAddress, padForTaps } from "./_padded.ts";
 
 /** Which way {@link conv2dBackpropFilterInto} computes dW for `conv`. */
 export function filterGradientPath(
   conv: tf.backend_util.Conv2DInfo,
 ): "simd" | "gemm" | "conv" {
   if (
-    activeFilterGradientKernels() && conv.outChannels % 4 === 0 &&
+    activeSimdKernels() && conv.outChannels % 4 === 0 &&
     conv.dilationHeight === 1 && conv.dilationWidth === 1
   ) {
     return "simd";
@@ -47,47 +46,16 @@ function simdFilterGradient(
   dy: TensorInfo,
   conv: tf.backend_util.Conv2DInfo,
 ): TensorInfo {
-  const [batch, height, width, inChannels] = x.shape;
-  const [, outHeight, outWidth, outChannels] = dy.shape;
-  const {
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    padInfo: { top, left },
-  } = conv;
-  const bottom = Math.max(
-    0,
-    (outHeight - 1) * strideHeight + filterHeight - height - top,
-  );
-  const right = Math.max(
-    0,
-    (outWidth - 1) * strideWidth + filterWidth - width - left,
-  );
-  const padded = scope.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
-  const dw = scope.make([filterHeight, filterWidth, inChannels, outChannels]);
-  // Views only after the last allocation: a growing heap moves.
-  const address = (info: TensorInfo) =>
-    (scope.backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
+  const { padded, shape } = padForTaps(scope, x, conv);
+  const dw = scope.make(conv.filterShape);
+  const address = (info: TensorInfo) => heapAddress(scope.backend, info);
   (scope.backend.typedArrayFromHeap(dw) as Float32Array).fill(0);
   filterGradient(
-    activeFilterGradientKernels()!,
+    activeSimdKernels()!.pool,
     address(padded),
     address(dy),
     address(dw),
-    {
-      batch,
-      paddedHeight: padded.shape[1],
-      paddedWidth: padded.shape[2],
-      inChannels,
-      outHeight,
-      outWidth,
-      outChannels,
-      filterHeight,
-      filterWidth,
-      strideHeight,
-      strideWidth,
-    },
+    shape,
   );
   return dw;
 }

@@ -17,13 +17,14 @@
  * whole image (Conv2DBackpropFilter.ts), which ran at 2-5 GMAC/s on one
  * core; its forward convolutions at ~8.
  *
- * The module imports the tfjs-backend-wasm heap, so it reads and writes
- * tensors in place.
+ * The module (simd/kernels.ts) imports the tfjs-backend-wasm heap, so the
+ * kernels read and write tensors in place.
  *
  * @module
  */
-import { compileWat, multiplyAdd } from "./wat.ts";
-import { KernelPool } from "./pool.ts";
+import { multiplyAdd } from "./wat.ts";
+import type { KernelPool } from "./pool.ts";
+import type { PaddedConvShape } from "./shape.ts";
 
 /** Input channels one microkernel call covers at most (6 x 8 lanes = 12 accumulators). */
 export const MAX_ROWS = 6;
@@ -99,100 +100,19 @@ export function microkernelWat(
   return lines.join("\n");
 }
 
-/** The whole module: every rows x lanes microkernel, on the imported heap. */
-export function filterGradientModuleWat(
-  fused: boolean,
-  sharedMemory: boolean,
-): string {
+/** Every rows x lanes microkernel of the filter gradient, as WAT functions. */
+export function filterGradientWat(fused: boolean): string {
   const kernels: string[] = [];
   for (let rows = 1; rows <= MAX_ROWS; rows++) {
     for (const lanes of [4, 8] as const) {
       kernels.push(microkernelWat(rows, lanes, fused));
     }
   }
-  // A shared memory must declare its maximum (any up to 4 GiB links); a
-  // plain one links only if the import declares none.
-  const memory = sharedMemory ? "(memory 1 65536 shared)" : "(memory 1)";
-  return `(module (import "env" "memory" ${memory})\n${kernels.join("\n")})`;
+  return kernels.join("\n");
 }
 
-/** The built microkernels and the threads that run them. */
-export interface FilterGradientKernels {
-  /** Whether they use relaxed-SIMD fused multiply-adds. */
-  fused: boolean;
-  pool: KernelPool;
-}
-
-/**
- * Builds the microkernels on `memory` (the tfjs-backend-wasm heap) and a
- * pool of `threads` to run them: fused where the engine validates relaxed
- * SIMD, else with a separate multiply and add; `undefined` where even plain
- * SIMD fails.
- */
-export async function buildFilterGradientKernels(
-  memory: WebAssembly.Memory | undefined,
-  threads: number,
-  cacheDir: string,
-): Promise<FilterGradientKernels | undefined> {
-  if (!memory) return undefined;
-  const shared = memory.buffer instanceof SharedArrayBuffer;
-  for (const fused of [true, false]) {
-    let wasm: WebAssembly.Module | undefined;
-    try {
-      wasm = await compileWat(filterGradientModuleWat(fused, shared), fused);
-    } catch {
-      // An engine without relaxed SIMD may throw instead of failing validation.
-    }
-    if (!wasm) continue;
-    const pool = await KernelPool.start(
-      wasm,
-      memory,
-      filterGradientTask,
-      shared ? threads : 1,
-      cacheDir,
-    );
-    return { fused, pool };
-  }
-  return undefined;
-}
-
-let active: FilterGradientKernels | undefined;
-
-/**
- * Makes `kernels` (built on the running engine's heap) the ones
- * Conv2DBackpropFilter uses, closing the pool of the ones before;
- * `undefined` turns the SIMD path off.
- */
-export function useFilterGradientKernels(
-  kernels: FilterGradientKernels | undefined,
-): void {
-  if (active && active !== kernels) active.pool.close();
-  active = kernels;
-}
-
-/** The kernels in use, if any (see {@link useFilterGradientKernels}). */
-export function activeFilterGradientKernels():
-  | FilterGradientKernels
-  | undefined {
-  return active;
-}
-
-/** Shapes of one filter gradient, all in elements. */
-export interface FilterGradientShape {
-  batch: number;
-  /** xp's height and width (x padded). */
-  paddedHeight: number;
-  paddedWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  /** A multiple of 4. */
-  outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-}
+/** The filter gradient's index among the pool's tasks (simd/kernels.ts). */
+export const FILTER_GRADIENT_TASK = 0;
 
 /**
  * One thread's share of a filter gradient: the blocks (tap, input channels,
@@ -271,21 +191,21 @@ export function filterGradientTask(
 
 /**
  * dW (zeroed first) from xp and dy, all given as byte addresses on the heap
- * the kernels were built on, on all the pool's threads.
+ * the pool's kernels run on, on all its threads.
  */
 export function filterGradient(
-  kernels: FilterGradientKernels,
+  pool: KernelPool,
   xp: number,
   dy: number,
   dw: number,
-  shape: FilterGradientShape,
+  shape: PaddedConvShape,
 ): void {
   if (shape.outChannels % 4 !== 0) {
     throw new Error(
       `filterGradient needs output channels in 4s, got ${shape.outChannels}`,
     );
   }
-  kernels.pool.run([
+  pool.run(FILTER_GRADIENT_TASK, [
     xp,
     dy,
     dw,

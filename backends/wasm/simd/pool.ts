@@ -4,11 +4,12 @@
  * genwasm's own SIMD kernels (XNNPACK's pthreads pool is not reachable
  * from JavaScript).
  *
- * A job is a list of integers (heap addresses and sizes) written to a
- * shared control block; the calling thread takes part 0 and each worker one
- * part more, given by a task function that every thread runs as
- * `task(exports, job, part, parts)`. The task travels to the workers as
- * source text, so it must not refer to anything outside itself.
+ * A job is a list of integers written to a shared control block: the
+ * index of its task, then the task's arguments (heap addresses and sizes).
+ * The calling thread takes part 0 and each worker one part more: every
+ * thread runs `task(exports, job, part, parts)` with `job` the arguments.
+ * Tasks travel to the workers as source text, so each must not refer to
+ * anything outside itself.
  *
  * Workers are node:worker_threads started from a script written to the
  * cache folder, the way the tfjs pthreads are (backends/wasm/_loader.ts):
@@ -31,17 +32,19 @@ export type PoolTask = (
 
 /** Control block: sequence number, finished workers, failure flag, then the job. */
 const SEQUENCE = 0, FINISHED = 1, FAILED = 2, JOB = 3;
-/** The longest job, in integers. */
+/** The longest job, in integers (its task's index included). */
 export const MAX_JOB = 29;
+/** Bytes after the job for the first failing worker's message. */
+const MESSAGE_BYTES = 256;
 
-function workerSource(task: PoolTask): string {
+function workerSource(tasks: PoolTask[]): string {
   return `"use strict";
 const { parentPort, workerData } = require("node:worker_threads");
 const { wasm, memory, control, part, parts } = workerData;
 const kernels = new WebAssembly.Instance(wasm, { env: { memory } }).exports;
-const task = ${task.toString()};
+const tasks = [${tasks.map((task) => task.toString()).join(",\n")}];
 const state = new Int32Array(control);
-const job = state.subarray(${JOB});
+const job = state.subarray(${JOB + 1});
 parentPort.postMessage("ready");
 let seen = 0;
 for (;;) {
@@ -49,9 +52,14 @@ for (;;) {
   seen = Atomics.load(state, ${SEQUENCE});
   if (seen < 0) break;
   try {
-    task(kernels, job, part, parts);
+    tasks[state[${JOB}]](kernels, job, part, parts);
   } catch (error) {
-    Atomics.store(state, ${FAILED}, 1);
+    if (Atomics.compareExchange(state, ${FAILED}, 0, 1) === 0) {
+      new TextEncoder().encodeInto(
+        String(error).slice(0, ${MESSAGE_BYTES / 4}),
+        new Uint8Array(control, ${4 * (JOB + MAX_JOB)}, ${MESSAGE_BYTES}),
+      );
+    }
   }
   Atomics.add(state, ${FINISHED}, 1);
   Atomics.notify(state, ${FINISHED});
@@ -59,14 +67,14 @@ for (;;) {
 `;
 }
 
-/** Threads that run `task` on their parts of each job. */
+/** Threads that run tasks on their parts of each job. */
 export class KernelPool {
   readonly #state: Int32Array;
   readonly #workers: Worker[];
 
   private constructor(
     readonly exports: WebAssembly.Exports,
-    readonly task: PoolTask,
+    readonly tasks: PoolTask[],
     state: Int32Array,
     workers: Worker[],
   ) {
@@ -81,19 +89,21 @@ export class KernelPool {
   static async start(
     wasm: WebAssembly.Module,
     memory: WebAssembly.Memory,
-    task: PoolTask,
+    tasks: PoolTask[],
     threads: number,
     cacheDir: string,
   ): Promise<KernelPool> {
     const exports = new WebAssembly.Instance(wasm, { env: { memory } })
       .exports;
-    const control = new SharedArrayBuffer(4 * (JOB + MAX_JOB));
+    const control = new SharedArrayBuffer(
+      4 * (JOB + MAX_JOB) + MESSAGE_BYTES,
+    );
     const workers: Worker[] = [];
     if (threads > 1) {
       const script = writeCachedScript(
         cacheDir,
         "genwasm-kernel-worker",
-        workerSource(task),
+        workerSource(tasks),
       );
       try {
         for (let part = 1; part < threads; part++) {
@@ -112,7 +122,7 @@ export class KernelPool {
         throw error;
       }
     }
-    return new KernelPool(exports, task, new Int32Array(control), workers);
+    return new KernelPool(exports, tasks, new Int32Array(control), workers);
   }
 
   /** Threads that share a job (the caller included). */
@@ -120,14 +130,18 @@ export class KernelPool {
     return this.#workers.length + 1;
   }
 
-  /** Runs `job` on every thread and returns when all parts are done. */
-  run(job: readonly number[]): void {
-    if (job.length > MAX_JOB) {
-      throw new Error(`job of ${job.length} > ${MAX_JOB}`);
+  /**
+   * Runs task `task` (an index into the pool's tasks) with arguments `job`
+   * on every thread, and returns when all parts are done.
+   */
+  run(task: number, job: readonly number[]): void {
+    if (job.length + 1 > MAX_JOB) {
+      throw new Error(`job of ${job.length} > ${MAX_JOB - 1} integers`);
     }
     const state = this.#state;
     const parts = this.threads;
-    state.set(job, JOB);
+    state[JOB] = task;
+    state.set(job, JOB + 1);
     Atomics.store(state, FINISHED, 0);
     Atomics.store(state, FAILED, 0);
     if (parts > 1) {
@@ -136,7 +150,7 @@ export class KernelPool {
     }
     let failure: unknown;
     try {
-      this.task(this.exports, state.subarray(JOB), 0, parts);
+      this.tasks[task](this.exports, state.subarray(JOB + 1), 0, parts);
     } catch (error) {
       failure = error;
     }
@@ -149,7 +163,18 @@ export class KernelPool {
     }
     if (failure) throw failure;
     if (Atomics.load(state, FAILED)) {
-      throw new Error("a kernel worker failed on its part of the job");
+      const shared = new Uint8Array(
+        state.buffer,
+        4 * (JOB + MAX_JOB),
+        MESSAGE_BYTES,
+      );
+      // Decoded from a copy: TextDecoder refuses shared memory.
+      const message = new TextDecoder().decode(shared.slice())
+        .replace(/\0+$/, "");
+      shared.fill(0);
+      throw new Error(
+        `a kernel worker failed on its part of the job: ${message}`,
+      );
     }
   }
 

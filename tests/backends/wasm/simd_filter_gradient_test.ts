@@ -5,17 +5,16 @@
  * memory), and shared with two pool workers (shared memory).
  */
 import assert from "node:assert/strict";
-import {
-  buildFilterGradientKernels,
-  filterGradient,
-  type FilterGradientShape,
-} from "../../../backends/wasm/simd/filter_gradient.ts";
+import { filterGradient } from "../../../backends/wasm/simd/filter_gradient.ts";
+import type { PaddedConvShape } from "../../../backends/wasm/simd/shape.ts";
+import { buildSimdKernels } from "../../../backends/wasm/simd/kernels.ts";
+import { defaultCacheDir } from "../../../backends/wasm/_loader.ts";
 import { Rng } from "../../_helpers.ts";
 
 function reference(
   xp: Float32Array,
   dy: Float32Array,
-  s: FilterGradientShape,
+  s: PaddedConvShape,
 ): Float64Array {
   const dw = new Float64Array(
     s.filterHeight * s.filterWidth * s.inChannels * s.outChannels,
@@ -50,7 +49,7 @@ function reference(
   return dw;
 }
 
-const CASES: [string, FilterGradientShape][] = [
+const CASES: [string, PaddedConvShape][] = [
   ["3x3 stride 1, 7 -> 12 channels", {
     batch: 2,
     paddedHeight: 7,
@@ -92,7 +91,8 @@ const CASES: [string, FilterGradientShape][] = [
   }],
 ];
 
-const cacheDir = await Deno.makeTempDir({ prefix: "genwasm_pool_" });
+// Where the engine writes its worker scripts too.
+const cacheDir = defaultCacheDir();
 
 for (const threads of [1, 3]) {
   for (const [name, shape] of CASES) {
@@ -102,7 +102,7 @@ for (const threads of [1, 3]) {
           ? { initial: 1, maximum: 16, shared: true }
           : { initial: 1 },
       );
-      const kernels = await buildFilterGradientKernels(
+      const kernels = await buildSimdKernels(
         memory,
         threads,
         cacheDir,
@@ -124,7 +124,7 @@ for (const threads of [1, 3]) {
       const dwAt = xpSize + dySize;
       heap.fill(0, dwAt, dwAt + dwSize);
       try {
-        filterGradient(kernels, 0, 4 * xpSize, 4 * dwAt, shape);
+        filterGradient(kernels.pool, 0, 4 * xpSize, 4 * dwAt, shape);
       } finally {
         kernels.pool.close();
       }

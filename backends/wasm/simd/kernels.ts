@@ -1,0 +1,94 @@
+/**
+ * genwasm's own SIMD kernels: one WebAssembly module with every microkernel
+ * (the conv filter gradient's and the convolution's), built at engine start
+ * on the tfjs-backend-wasm heap, and the pool of threads that runs them.
+ *
+ * @module
+ */
+import { compileWat } from "./wat.ts";
+import { KernelPool, type PoolTask } from "./pool.ts";
+import {
+  FILTER_GRADIENT_TASK,
+  filterGradientTask,
+  filterGradientWat,
+} from "./filter_gradient.ts";
+import {
+  CONVOLUTION_TASK,
+  convolutionTask,
+  convolutionWat,
+} from "./convolution.ts";
+
+/** The built kernels and the threads that run them. */
+export interface SimdKernels {
+  /** Whether they use relaxed-SIMD fused multiply-adds. */
+  fused: boolean;
+  pool: KernelPool;
+}
+
+/** The pool's tasks, at the indices their modules name. */
+function tasks(): PoolTask[] {
+  const list: PoolTask[] = [];
+  list[FILTER_GRADIENT_TASK] = filterGradientTask;
+  list[CONVOLUTION_TASK] = convolutionTask;
+  return list;
+}
+
+/** The module's text, importing the heap (shared or not). */
+export function kernelModuleWat(fused: boolean, sharedMemory: boolean): string {
+  // A shared memory must declare its maximum (any up to 4 GiB links); a
+  // plain one links only if the import declares none.
+  const memory = sharedMemory ? "(memory 1 65536 shared)" : "(memory 1)";
+  return `(module (import "env" "memory" ${memory})
+${filterGradientWat(fused)}
+${convolutionWat(fused)})`;
+}
+
+/**
+ * Builds the kernels on `memory` (the tfjs-backend-wasm heap) and a pool of
+ * `threads` to run them: fused where the engine validates relaxed SIMD,
+ * else with a separate multiply and add; `undefined` where even plain SIMD
+ * fails. A plain (unshared) heap gets no workers.
+ */
+export async function buildSimdKernels(
+  memory: WebAssembly.Memory | undefined,
+  threads: number,
+  cacheDir: string,
+): Promise<SimdKernels | undefined> {
+  if (!memory) return undefined;
+  const shared = memory.buffer instanceof SharedArrayBuffer;
+  for (const fused of [true, false]) {
+    let wasm: WebAssembly.Module | undefined;
+    try {
+      wasm = await compileWat(kernelModuleWat(fused, shared), fused);
+    } catch {
+      // An engine without relaxed SIMD may throw instead of failing validation.
+    }
+    if (!wasm) continue;
+    const pool = await KernelPool.start(
+      wasm,
+      memory,
+      tasks(),
+      shared ? threads : 1,
+      cacheDir,
+    );
+    return { fused, pool };
+  }
+  return undefined;
+}
+
+let active: SimdKernels | undefined;
+
+/**
+ * Makes `kernels` (built on the running engine's heap) the ones genwasm's
+ * wasm kernels use, closing the pool of the ones before; `undefined` turns
+ * the SIMD paths off.
+ */
+export function useSimdKernels(kernels: SimdKernels | undefined): void {
+  if (active && active !== kernels) active.pool.close();
+  active = kernels;
+}
+
+/** The kernels in use, if any (see {@link useSimdKernels}). */
+export function activeSimdKernels(): SimdKernels | undefined {
+  return active;
+}
