@@ -6,7 +6,6 @@
  */
 import { tf } from "../tf.ts";
 import { keepStockKernel } from "./kernels/_scope.ts";
-import { conv2DConfig, fusedConv2DConfig } from "./kernels/Conv2D.ts";
 import { conv2DBackpropInputConfig } from "./kernels/Conv2DBackpropInput.ts";
 import { conv2DBackpropFilterConfig } from "./kernels/Conv2DBackpropFilter.ts";
 import { batchMatMulConfig } from "./kernels/BatchMatMul.ts";
@@ -24,8 +23,6 @@ import { groupNormConfig, groupNormGradConfig } from "./kernels/GroupNorm.ts";
 
 /** Kernels registered for the `wasm` backend, replacing any stock kernel of the same name. */
 export const wasmKernelConfigs: tf.KernelConfig[] = [
-  conv2DConfig,
-  fusedConv2DConfig,
   conv2DBackpropInputConfig,
   conv2DBackpropFilterConfig,
   batchMatMulConfig,

@@ -1,6 +1,6 @@
 /**
- * What the kernels on genwasm's SIMD convolutions (Conv2D, FusedConv2D,
- * Conv2DBackpropFilter) share: x zero-padded so that every tap of every
+ * What a kernel on genwasm's SIMD convolution microkernels
+ * (Conv2DBackpropFilter) needs: x zero-padded so that every tap of every
  * output position reads inside it, and heap addresses to hand the kernels.
  *
  * @module

@@ -1,7 +1,11 @@
 /**
  * genwasm's own SIMD kernels: one WebAssembly module with every microkernel
- * (the conv filter gradient's and the convolution's), built at engine start
- * on the tfjs-backend-wasm heap, and the pool of threads that runs them.
+ * (so far the conv filter gradient's), built at engine start on the
+ * tfjs-backend-wasm heap, and the pool of threads that runs them.
+ *
+ * A forward convolution built the same way (an indirect GEMM with packed
+ * filter panels, commit a00af7b) ran only at parity with XNNPACK's at two
+ * threads (13-18 GMAC/s both) and slowed the GAN steps, so it is not here.
  *
  * @module
  */
@@ -12,11 +16,6 @@ import {
   filterGradientTask,
   filterGradientWat,
 } from "./filter_gradient.ts";
-import {
-  CONVOLUTION_TASK,
-  convolutionTask,
-  convolutionWat,
-} from "./convolution.ts";
 
 /** The built kernels and the threads that run them. */
 export interface SimdKernels {
@@ -29,7 +28,6 @@ export interface SimdKernels {
 function tasks(): PoolTask[] {
   const list: PoolTask[] = [];
   list[FILTER_GRADIENT_TASK] = filterGradientTask;
-  list[CONVOLUTION_TASK] = convolutionTask;
   return list;
 }
 
@@ -39,8 +37,7 @@ export function kernelModuleWat(fused: boolean, sharedMemory: boolean): string {
   // plain one links only if the import declares none.
   const memory = sharedMemory ? "(memory 1 65536 shared)" : "(memory 1)";
   return `(module (import "env" "memory" ${memory})
-${filterGradientWat(fused)}
-${convolutionWat(fused)})`;
+${filterGradientWat(fused)})`;
 }
 
 /**
