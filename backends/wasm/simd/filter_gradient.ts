@@ -24,7 +24,6 @@
  */
 import { multiplyAdd } from "./wat.ts";
 import type { KernelPool } from "./pool.ts";
-import type { PaddedConvShape } from "./shape.ts";
 
 /** Input channels one microkernel call covers at most (6 x 8 lanes = 12 accumulators). */
 export const MAX_ROWS = 6;
@@ -109,6 +108,26 @@ export function filterGradientWat(fused: boolean): string {
     }
   }
   return kernels.join("\n");
+}
+
+/**
+ * One filter gradient over x zero-padded to xp, all in elements (the
+ * forward conv's geometry).
+ */
+export interface FilterGradientShape {
+  batch: number;
+  /** xp's height and width (x padded so that every tap reads inside it). */
+  paddedHeight: number;
+  paddedWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  /** A multiple of 4. */
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
 }
 
 /** The filter gradient's index among the pool's tasks (simd/kernels.ts). */
@@ -198,7 +217,7 @@ export function filterGradient(
   xp: number,
   dy: number,
   dw: number,
-  shape: PaddedConvShape,
+  shape: FilterGradientShape,
 ): void {
   if (shape.outChannels % 4 !== 0) {
     throw new Error(

@@ -5,8 +5,10 @@
  * memory), and shared with two pool workers (shared memory).
  */
 import assert from "node:assert/strict";
-import { filterGradient } from "../../../backends/wasm/simd/filter_gradient.ts";
-import type { PaddedConvShape } from "../../../backends/wasm/simd/shape.ts";
+import {
+  filterGradient,
+  type FilterGradientShape,
+} from "../../../backends/wasm/simd/filter_gradient.ts";
 import { buildSimdKernels } from "../../../backends/wasm/simd/kernels.ts";
 import { defaultCacheDir } from "../../../backends/wasm/_loader.ts";
 import { Rng } from "../../_helpers.ts";
@@ -14,7 +16,7 @@ import { Rng } from "../../_helpers.ts";
 function reference(
   xp: Float32Array,
   dy: Float32Array,
-  s: PaddedConvShape,
+  s: FilterGradientShape,
 ): Float64Array {
   const dw = new Float64Array(
     s.filterHeight * s.filterWidth * s.inChannels * s.outChannels,
@@ -49,7 +51,7 @@ function reference(
   return dw;
 }
 
-const CASES: [string, PaddedConvShape][] = [
+const CASES: [string, FilterGradientShape][] = [
   ["3x3 stride 1, 7 -> 12 channels", {
     batch: 2,
     paddedHeight: 7,
