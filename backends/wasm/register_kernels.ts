@@ -6,6 +6,7 @@
  */
 import { tf } from "../tf.ts";
 import { keepStockKernel } from "./kernels/_scope.ts";
+import { conv2DConfig, fusedConv2DConfig } from "./kernels/Conv2D.ts";
 import { conv2DBackpropInputConfig } from "./kernels/Conv2DBackpropInput.ts";
 import { conv2DBackpropFilterConfig } from "./kernels/Conv2DBackpropFilter.ts";
 import { batchMatMulConfig } from "./kernels/BatchMatMul.ts";
@@ -13,6 +14,7 @@ import { unsortedSegmentSumConfig } from "./kernels/UnsortedSegmentSum.ts";
 import { depthwiseConv2dNativeBackpropInputConfig } from "./kernels/DepthwiseConv2dNativeBackpropInput.ts";
 import { depthwiseConv2dNativeBackpropFilterConfig } from "./kernels/DepthwiseConv2dNativeBackpropFilter.ts";
 import { maxPoolGradConfig } from "./kernels/MaxPoolGrad.ts";
+import { identityConfig } from "./kernels/Identity.ts";
 import { oneHotConfig } from "./kernels/OneHot.ts";
 import { sliceConfig } from "./kernels/Slice.ts";
 import { splitVConfig } from "./kernels/SplitV.ts";
@@ -23,6 +25,8 @@ import { groupNormConfig, groupNormGradConfig } from "./kernels/GroupNorm.ts";
 
 /** Kernels registered for the `wasm` backend, replacing any stock kernel of the same name. */
 export const wasmKernelConfigs: tf.KernelConfig[] = [
+  conv2DConfig,
+  fusedConv2DConfig,
   conv2DBackpropInputConfig,
   conv2DBackpropFilterConfig,
   batchMatMulConfig,
@@ -31,6 +35,7 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   maxPoolGradConfig,
   oneHotConfig,
+  identityConfig,
   sliceConfig,
   splitVConfig,
   concatConfig,

@@ -24,6 +24,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type KernelArgs, KernelScope } from "./_scope.ts";
 import { filterGradient } from "../simd/filter_gradient.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
+import { heapAddress, padForTaps } from "./_padded.ts";
 
 /** Which way {@link conv2dBackpropFilterInto} computes dW for `conv`. */
 export function filterGradientPath(
@@ -45,49 +46,16 @@ function simdFilterGradient(
   dy: TensorInfo,
   conv: tf.backend_util.Conv2DInfo,
 ): TensorInfo {
-  const [batch, height, width, inChannels] = x.shape;
-  const [, outHeight, outWidth, outChannels] = dy.shape;
-  const {
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    padInfo: { top, left },
-  } = conv;
-  // Rows and columns past the end that the last taps read (none if the
-  // forward conv leaves some unread).
-  const bottom = Math.max(
-    0,
-    (outHeight - 1) * strideHeight + filterHeight - height - top,
-  );
-  const right = Math.max(
-    0,
-    (outWidth - 1) * strideWidth + filterWidth - width - left,
-  );
-  const padded = scope.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  const { padded, shape } = padForTaps(scope, x, conv);
   const dw = scope.make(conv.filterShape);
-  // Views only after the last allocation: a growing heap moves.
-  const heap = (info: TensorInfo) =>
-    scope.backend.typedArrayFromHeap(info) as Float32Array;
-  heap(dw).fill(0);
+  const address = (info: TensorInfo) => heapAddress(scope.backend, info);
+  (scope.backend.typedArrayFromHeap(dw) as Float32Array).fill(0);
   filterGradient(
     activeSimdKernels()!.pool,
-    heap(padded).byteOffset,
-    heap(dy).byteOffset,
-    heap(dw).byteOffset,
-    {
-      batch,
-      paddedHeight: padded.shape[1],
-      paddedWidth: padded.shape[2],
-      inChannels,
-      outHeight,
-      outWidth,
-      outChannels,
-      filterHeight,
-      filterWidth,
-      strideHeight,
-      strideWidth,
-    },
+    address(padded),
+    address(dy),
+    address(dw),
+    shape,
   );
   return dw;
 }

@@ -48,6 +48,17 @@ export function conv2dBackpropInputInto(
   f = scope.reshape(f, [jh * jw, sh * sw * inChannels, outChannels]);
   f = scope.transpose(f, [0, 2, 1]);
   f = scope.reshape(f, [jh, jw, outChannels, sh * sw * inChannels]);
+  const { bottom, right } = conv.padInfo;
+  if (
+    sh === 1 && sw === 1 && Math.max(padTop, bottom) < kh &&
+    Math.max(padLeft, right) < kw
+  ) {
+    // One phase: dy padded so that the conv's output is exactly dx.
+    return scope.conv2d(dy, f, [[kh - 1 - padTop, kh - 1 - bottom], [
+      kw - 1 - padLeft,
+      kw - 1 - right,
+    ]]);
+  }
   // Phase rows q cover input rows q*s + r - padTop; enough q for all of them.
   const rowsNeeded = Math.floor((padTop + height - 1) / sh) + 1;
   const colsNeeded = Math.floor((padLeft + width - 1) / sw) + 1;

@@ -24,6 +24,7 @@
  */
 import { multiplyAdd } from "./wat.ts";
 import type { KernelPool } from "./pool.ts";
+import type { PaddedConvShape } from "./shape.ts";
 
 /** Input channels one microkernel call covers at most (6 x 8 lanes = 12 accumulators). */
 export const MAX_ROWS = 6;
@@ -110,26 +111,6 @@ export function filterGradientWat(fused: boolean): string {
   return kernels.join("\n");
 }
 
-/**
- * One filter gradient over x zero-padded to xp, all in elements (the
- * forward conv's geometry).
- */
-export interface FilterGradientShape {
-  batch: number;
-  /** xp's height and width (x padded so that every tap reads inside it). */
-  paddedHeight: number;
-  paddedWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  /** A multiple of 4. */
-  outChannels: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-}
-
 /** The filter gradient's index among the pool's tasks (simd/kernels.ts). */
 export const FILTER_GRADIENT_TASK = 0;
 
@@ -210,14 +191,14 @@ export function filterGradientTask(
 
 /**
  * dW (zeroed first) from xp and dy, all given as byte addresses on the heap
- * the pool's kernels run on, on all its threads.
+ * the pool's kernels run on, on all its threads; output channels in 4s.
  */
 export function filterGradient(
   pool: KernelPool,
   xp: number,
   dy: number,
   dw: number,
-  shape: FilterGradientShape,
+  shape: PaddedConvShape,
 ): void {
   if (shape.outChannels % 4 !== 0) {
     throw new Error(

@@ -1,11 +1,13 @@
 /**
  * genwasm's own SIMD kernels: one WebAssembly module with every microkernel
- * (so far the conv filter gradient's), built at engine start on the
- * tfjs-backend-wasm heap, and the pool of threads that runs them.
+ * (the conv filter gradient's, and the convolution with few output
+ * channels), built at engine start on the tfjs-backend-wasm heap, and the
+ * pool of threads that runs them.
  *
- * A forward convolution built the same way (an indirect GEMM with packed
- * filter panels, commit a00af7b) ran only at parity with XNNPACK's at two
- * threads (13-18 GMAC/s both) and slowed the GAN steps, so it is not here.
+ * A general forward convolution built the same way (an indirect GEMM with
+ * packed filter panels, commit a00af7b) ran only at parity with XNNPACK's
+ * at two threads (13-18 GMAC/s both) and slowed the GAN steps, so it is
+ * not here; XNNPACK falls short only where output channels are few.
  *
  * @module
  */
@@ -16,6 +18,11 @@ import {
   filterGradientTask,
   filterGradientWat,
 } from "./filter_gradient.ts";
+import {
+  NARROW_CONVOLUTION_TASK,
+  narrowConvolutionTask,
+  narrowConvolutionWat,
+} from "./narrow_convolution.ts";
 
 /** The built kernels and the threads that run them. */
 export interface SimdKernels {
@@ -28,6 +35,7 @@ export interface SimdKernels {
 function tasks(): PoolTask[] {
   const list: PoolTask[] = [];
   list[FILTER_GRADIENT_TASK] = filterGradientTask;
+  list[NARROW_CONVOLUTION_TASK] = narrowConvolutionTask;
   return list;
 }
 
@@ -37,7 +45,8 @@ export function kernelModuleWat(fused: boolean, sharedMemory: boolean): string {
   // plain one links only if the import declares none.
   const memory = sharedMemory ? "(memory 1 65536 shared)" : "(memory 1)";
   return `(module (import "env" "memory" ${memory})
-${filterGradientWat(fused)})`;
+${filterGradientWat(fused)}
+${narrowConvolutionWat(fused)})`;
 }
 
 /**

@@ -5,10 +5,8 @@
  * memory), and shared with two pool workers (shared memory).
  */
 import assert from "node:assert/strict";
-import {
-  filterGradient,
-  type FilterGradientShape,
-} from "../../../backends/wasm/simd/filter_gradient.ts";
+import { filterGradient } from "../../../backends/wasm/simd/filter_gradient.ts";
+import type { PaddedConvShape } from "../../../backends/wasm/simd/shape.ts";
 import { buildSimdKernels } from "../../../backends/wasm/simd/kernels.ts";
 import { defaultCacheDir } from "../../../backends/wasm/_loader.ts";
 import { Rng } from "../../_helpers.ts";
@@ -16,7 +14,7 @@ import { Rng } from "../../_helpers.ts";
 function reference(
   xp: Float32Array,
   dy: Float32Array,
-  s: FilterGradientShape,
+  s: PaddedConvShape,
 ): Float64Array {
   const dw = new Float64Array(
     s.filterHeight * s.filterWidth * s.inChannels * s.outChannels,
@@ -51,7 +49,7 @@ function reference(
   return dw;
 }
 
-const CASES: [string, FilterGradientShape][] = [
+const CASES: [string, PaddedConvShape][] = [
   ["3x3 stride 1, 7 -> 12 channels", {
     batch: 2,
     paddedHeight: 7,

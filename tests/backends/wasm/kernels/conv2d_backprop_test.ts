@@ -82,6 +82,15 @@ const simdCases: ConvCase[] = geometries(rng, 14).map((g) =>
   convCase(g, rng.pick([1, 2, 3, 7, 13]), rng.pick([4, 8, 12, 20]))
 );
 
+/**
+ * Few input channels and 16+ outputs in 4s: the input gradient is a
+ * convolution with few output channels, genwasm's narrow SIMD path
+ * (kernels/Conv2D.ts) at stride 1.
+ */
+const narrowCases: ConvCase[] = geometries(rng, 12).map((g) =>
+  convCase(g, rng.pick([1, 2, 4, 8]), rng.pick([16, 20, 64]))
+);
+
 /** The forward conv's geometry, as the filter-gradient kernel sees it. */
 const convInfo = (c: ConvCase) =>
   tf.backend_util.computeConv2DInfo(
@@ -110,8 +119,8 @@ Deno.test("Conv2DBackpropInput and Conv2DBackpropFilter are genwasm's kernels on
   assertGenwasmKernel(wasmKernelConfigs, "Conv2DBackpropFilter");
 });
 
-Deno.test("conv2DBackpropInput matches the cpu backend on random shapes", async (t) => {
-  for (const c of cases) {
+Deno.test("conv2DBackpropInput matches the cpu backend on random shapes (few input channels: the narrow path)", async (t) => {
+  for (const c of [...cases, ...narrowCases]) {
     await t.step(c.name, async () => {
       await assertBackendsAgree(() => {
         const dy = tf.tensor4d(c.dy, c.yShape);

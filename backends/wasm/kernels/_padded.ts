@@ -1,0 +1,65 @@
+/**
+ * What the kernels on genwasm's SIMD convolutions (Conv2D, FusedConv2D,
+ * Conv2DBackpropFilter) share: x zero-padded so that every tap of every
+ * output position reads inside it, and heap addresses to hand the kernels.
+ *
+ * @module
+ */
+import type { TensorInfo, tf } from "../../tf.ts";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import type { KernelScope } from "./_scope.ts";
+import type { PaddedConvShape } from "../simd/shape.ts";
+
+/** x padded for `conv` (made in `scope`), and the shape the SIMD kernels take. */
+export function padForTaps(
+  scope: KernelScope,
+  x: TensorInfo,
+  conv: tf.backend_util.Conv2DInfo,
+): { padded: TensorInfo; shape: PaddedConvShape } {
+  const [batch, height, width, inChannels] = x.shape;
+  const {
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padInfo: { top, left },
+  } = conv;
+  // Rows and columns past the end that the last taps read (none if the
+  // forward conv leaves some unread).
+  const bottom = Math.max(
+    0,
+    (outHeight - 1) * strideHeight + filterHeight - height - top,
+  );
+  const right = Math.max(
+    0,
+    (outWidth - 1) * strideWidth + filterWidth - width - left,
+  );
+  const padded = scope.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  return {
+    padded,
+    shape: {
+      batch,
+      paddedHeight: padded.shape[1],
+      paddedWidth: padded.shape[2],
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      filterHeight,
+      filterWidth,
+      strideHeight,
+      strideWidth,
+    },
+  };
+}
+
+/**
+ * The byte address of `info`'s data on the heap; take it after the last
+ * allocation of the kernel, since a growing heap moves.
+ */
+export function heapAddress(backend: BackendWasm, info: TensorInfo): number {
+  return (backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
+}
