@@ -17,27 +17,20 @@ export function padForTaps(
   conv: tf.backend_util.Conv2DInfo,
 ): { padded: TensorInfo; shape: PaddedConvShape } {
   const [batch, height, width, inChannels] = x.shape;
-  const {
-    outHeight,
-    outWidth,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    padInfo: { top, left },
-  } = conv;
+  const { top, left } = conv.padInfo;
   // Rows and columns past the end that the last taps read (none if the
   // forward conv leaves some unread).
   const bottom = Math.max(
     0,
-    (outHeight - 1) * strideHeight + filterHeight - height - top,
+    (conv.outHeight - 1) * conv.strideHeight + conv.filterHeight - height -
+      top,
   );
   const right = Math.max(
     0,
-    (outWidth - 1) * strideWidth + filterWidth - width - left,
+    (conv.outWidth - 1) * conv.strideWidth + conv.filterWidth - width - left,
   );
   const padded = scope.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  const { outHeight, outWidth, outChannels, filterHeight, filterWidth } = conv;
   return {
     padded,
     shape: {
@@ -50,8 +43,8 @@ export function padForTaps(
       outChannels,
       filterHeight,
       filterWidth,
-      strideHeight,
-      strideWidth,
+      strideHeight: conv.strideHeight,
+      strideWidth: conv.strideWidth,
     },
   };
 }

@@ -24,7 +24,7 @@
  */
 import { multiplyAdd } from "./wat.ts";
 import type { KernelPool } from "./pool.ts";
-import type { PaddedConvShape } from "./shape.ts";
+import { type PaddedConvShape, shapeJob } from "./shape.ts";
 
 /** Input channels one microkernel call covers at most (6 x 8 lanes = 12 accumulators). */
 export const MAX_ROWS = 6;
@@ -209,17 +209,7 @@ export function filterGradient(
     xp,
     dy,
     dw,
-    shape.batch,
-    shape.paddedHeight,
-    shape.paddedWidth,
-    shape.inChannels,
-    shape.outHeight,
-    shape.outWidth,
-    shape.outChannels,
-    shape.filterHeight,
-    shape.filterWidth,
-    shape.strideHeight,
-    shape.strideWidth,
+    ...shapeJob(shape),
     MAX_ROWS,
   ]);
 }

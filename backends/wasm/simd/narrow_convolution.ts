@@ -21,7 +21,7 @@
  */
 import { multiplyAdd } from "./wat.ts";
 import type { KernelPool } from "./pool.ts";
-import type { PaddedConvShape } from "./shape.ts";
+import { type PaddedConvShape, shapeJob } from "./shape.ts";
 
 /** Output channels one microkernel call covers at most. */
 export const MAX_CHANNELS = 4;
@@ -252,17 +252,7 @@ export function narrowConvolution(
     bias,
     y,
     relu ? 1 : 0,
-    shape.batch,
-    shape.paddedHeight,
-    shape.paddedWidth,
-    shape.inChannels,
-    shape.outHeight,
-    shape.outWidth,
-    shape.outChannels,
-    shape.filterHeight,
-    shape.filterWidth,
-    shape.strideHeight,
-    shape.strideWidth,
+    ...shapeJob(shape),
     MAX_CHANNELS,
     ...POSITIONS_FOR_CHANNELS,
   ]);
