@@ -7,7 +7,7 @@
 import { normal, type Random } from "../data/random.ts";
 
 /** How a layer's kernel is initialised. */
-export type InitializerName = "glorot" | "he";
+export type InitializerName = "glorot" | "he" | "torch";
 
 /** Fills `count` values for a kernel with `fanIn` inputs and `fanOut` outputs per unit. */
 export type Initializer = (
@@ -57,11 +57,49 @@ export const heNormal: Initializer = (count, fanIn, _fanOut, random) => {
   return values;
 };
 
+/**
+ * PyTorch's default for Conv2d and Linear (kaiming_uniform with a = sqrt(5)):
+ * U(-1/sqrt(fanIn), 1/sqrt(fanIn)), for the bias too (see
+ * {@link initialBias}). A third of He's variance: Adam's fixed-size steps
+ * change such weights faster, relatively, early in training.
+ *
+ * @example
+ * ```ts
+ * import { torchUniform } from "./initializers.ts";
+ * import { mulberry32 } from "../data/random.ts";
+ * console.log(torchUniform(4, 16, 8, mulberry32(0))); // values within ±0.25
+ * ```
+ */
+export const torchUniform: Initializer = (count, fanIn, _fanOut, random) => {
+  const limit = 1 / Math.sqrt(fanIn);
+  const values = new Float32Array(count);
+  for (let index = 0; index < count; index++) {
+    values[index] = (2 * random() - 1) * limit;
+  }
+  return values;
+};
+
 /** Initialisers by name. */
 export const INITIALIZERS: Record<InitializerName, Initializer> = {
   glorot: glorotUniform,
   he: heNormal,
+  torch: torchUniform,
 };
+
+/**
+ * A layer's initial bias: drawn like the kernel for "torch" (after it, from
+ * the same stream), zeros for the others.
+ */
+export function initialBias(
+  name: InitializerName,
+  count: number,
+  fanIn: number,
+  random: Random,
+): Float32Array {
+  return name === "torch"
+    ? torchUniform(count, fanIn, count, random)
+    : new Float32Array(count);
+}
 
 /**
  * Looks an initialiser up by name.

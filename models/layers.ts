@@ -8,7 +8,11 @@
  */
 import { tf } from "../backends/tf.ts";
 import type { Random } from "../data/random.ts";
-import { initializer, type InitializerName } from "./initializers.ts";
+import {
+  initialBias,
+  initializer,
+  type InitializerName,
+} from "./initializers.ts";
 
 /** A layer: a function of its input and its variables. */
 export interface Layer {
@@ -24,7 +28,7 @@ export interface Layer {
 export interface InitOptions {
   /** Source of the initial weights; consumed in construction order. */
   random: Random;
-  /** Kernel initialiser; default "glorot". Biases start at zero. */
+  /** Kernel initialiser; default "glorot". Biases start at zero, except for "torch". */
   init?: InitializerName;
 }
 
@@ -81,7 +85,10 @@ export class Dense implements Layer {
     );
     this.variables = {
       kernel: makeVariable(kernel, [inputSize, outputSize]),
-      bias: makeVariable(new Float32Array(outputSize), [outputSize]),
+      bias: makeVariable(
+        initialBias(init, outputSize, inputSize, random),
+        [outputSize],
+      ),
     };
   }
 
@@ -160,7 +167,10 @@ export class Conv2D implements Layer {
         inputChannels,
         outputChannels,
       ]),
-      bias: makeVariable(new Float32Array(outputChannels), [outputChannels]),
+      bias: makeVariable(
+        initialBias(init, outputChannels, area * inputChannels, random),
+        [outputChannels],
+      ),
     };
   }
 
@@ -247,7 +257,10 @@ export class Conv2DTranspose implements Layer {
         outputChannels,
         inputChannels,
       ]),
-      bias: makeVariable(new Float32Array(outputChannels), [outputChannels]),
+      bias: makeVariable(
+        initialBias(init, outputChannels, area * inputChannels, random),
+        [outputChannels],
+      ),
     };
   }
 

@@ -28,10 +28,12 @@ MNIST_FILES = [
 ]
 
 
-def load_mnist(count: int):
-    """The first `count` MNIST test images as (count, 1, 28, 28) in [0, 1]
-    and their labels, or None when the idx files are missing."""
-    for path in MNIST_FILES:
+def load_mnist(count: int, split: str = "t10k"):
+    """The first `count` MNIST images of `split` ("t10k": test, "train") as
+    (count, 1, 28, 28) in [0, 1] and their labels, or None when the idx
+    files are missing."""
+    for test_path in MNIST_FILES:
+        path = test_path.replace("t10k-", f"{split}-")
         labels_path = path.replace("images-idx3", "labels-idx1")
         if not (os.path.exists(path) and os.path.exists(labels_path)):
             continue
