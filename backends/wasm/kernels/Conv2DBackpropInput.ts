@@ -1,12 +1,14 @@
 /**
  * Conv2DBackpropInput (the input gradient of conv2d, and the forward pass of
- * conv2dTranspose) as ONE XNNPACK convolution, threaded, with no wasted work.
+ * conv2dTranspose) as ONE threaded convolution (XNNPACK's, or genwasm's
+ * narrow one where the input has few channels: ./Conv2D.ts).
  *
  * Sub-pixel decomposition: with stride s, input row h = q*s + r - padTop gets
  * dy rows q - j through filter rows r + j*s. For each phase r that is a
  * stride-1 correlation over dy with a flipped, sub-sampled filter; stacking
  * the s*s phases as output channels gives one conv whose output is
- * rearranged (depth-to-space) and cropped. The stock kernel is a
+ * rearranged (depth-to-space) and cropped; at stride 1 (one phase) dy is
+ * padded so that the output needs no crop. The stock kernel is a
  * single-threaded scalar loop, ~20x slower than this.
  *
  * @module
