@@ -172,6 +172,74 @@ export function convTransposeCase(conv: ConvGeometry): BenchCase {
   };
 }
 
+/**
+ * The canonical flow's coupling convolutions with few channels on one side
+ * (batch 64, 3x3, stride 1, same): the output layer at each level (64 -> 4
+ * at 14x14, 64 -> 8 at 7x7), forward, and the input gradient of level 1's
+ * first layer (2 -> 64), all genwasm's narrow SIMD convolution on wasm.
+ */
+export const NARROW_CONV_SHAPES: readonly ConvGeometry[] = [
+  {
+    batch: 64,
+    inHeight: 14,
+    inWidth: 14,
+    inChannels: 64,
+    outHeight: 14,
+    outWidth: 14,
+    outChannels: 4,
+    kernel: 3,
+    stride: 1,
+  },
+  {
+    batch: 64,
+    inHeight: 7,
+    inWidth: 7,
+    inChannels: 64,
+    outHeight: 7,
+    outWidth: 7,
+    outChannels: 8,
+    kernel: 3,
+    stride: 1,
+  },
+];
+
+/** The flow's first coupling conv at level 1, whose input gradient is narrow. */
+export const NARROW_INPUT_GRADIENT_SHAPE: ConvGeometry = {
+  batch: 64,
+  inHeight: 14,
+  inWidth: 14,
+  inChannels: 2,
+  outHeight: 14,
+  outWidth: 14,
+  outChannels: 64,
+  kernel: 3,
+  stride: 1,
+};
+
+/** The forward case of one {@link NARROW_CONV_SHAPES} geometry. */
+export function narrowConvCase(conv: ConvGeometry): BenchCase {
+  const shape =
+    `x ${conv.batch}x${conv.inHeight}x${conv.inWidth}x${conv.inChannels}, ` +
+    `filter ${conv.kernel}x${conv.kernel}x${conv.inChannels}x${conv.outChannels}, stride 1, same`;
+  return {
+    name: `conv2d forward ${conv.inChannels}->${conv.outChannels} ` +
+      `at ${conv.inHeight}x${conv.inWidth} (flow)`,
+    family: "conv",
+    shape,
+    flops: convFlops(conv),
+    onCpu: true,
+  };
+}
+
+/** The input-gradient case of {@link NARROW_INPUT_GRADIENT_SHAPE}. */
+export const narrowInputGradientCase: BenchCase = {
+  name: "conv2d backward-input 2->64 at 14x14 (flow)",
+  family: "conv",
+  shape: "x 64x14x14x2, filter 3x3x2x64, stride 1, same; dy 64x14x14x64",
+  flops: convFlops(NARROW_INPUT_GRADIENT_SHAPE),
+  onCpu: true,
+};
+
 /** The activation shape of the group-norm and elementwise suites (NHWC). */
 export const ACTIVATION_SHAPE = [64, 28, 28, 32] as const;
 
@@ -225,6 +293,8 @@ export function allCases(): BenchCase[] {
     convForwardCase,
     convBackwardInputCase,
     convBackwardFilterCase,
+    ...NARROW_CONV_SHAPES.map(narrowConvCase),
+    narrowInputGradientCase,
     ...CONV_TRANSPOSE_SHAPES.map(convTransposeCase),
     groupNormCase,
     ...ELEMENTWISE_OPS.map(elementwiseCase),

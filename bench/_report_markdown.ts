@@ -313,10 +313,11 @@ const familyHeadings: [BenchFamily, string, string][] = [
   ],
   [
     "conv",
-    "Conv target shape: forward and backprops",
+    "Conv target shape: forward and backprops; the flow's narrow convolutions",
     "`tf.conv2d`, `tf.conv2dTranspose` (the Conv2DBackpropInput kernel) and the " +
-    "Conv2DBackpropFilter kernel called directly. FLOPs: " +
-    "2 * N * OH * OW * Co * KH * KW * Ci for all three.",
+    'Conv2DBackpropFilter kernel called directly; the "(flow)" rows are the ' +
+    "canonical flow's convolutions with few channels on one side. FLOPs: " +
+    "2 * N * OH * OW * Co * KH * KW * Ci for all.",
   ],
   [
     "conv-transpose",
