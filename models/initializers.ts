@@ -17,6 +17,19 @@ export type Initializer = (
   random: Random,
 ) => Float32Array;
 
+/** `count` draws from U(-limit, limit). */
+function uniformWithin(
+  count: number,
+  limit: number,
+  random: Random,
+): Float32Array {
+  const values = new Float32Array(count);
+  for (let index = 0; index < count; index++) {
+    values[index] = (2 * random() - 1) * limit;
+  }
+  return values;
+}
+
 /**
  * Glorot (Xavier) uniform, Glorot & Bengio 2010: U(-limit, limit) with
  * limit = sqrt(6 / (fanIn + fanOut)). Suits linear, sigmoid and tanh layers.
@@ -28,14 +41,8 @@ export type Initializer = (
  * console.log(glorotUniform(4, 2, 2, mulberry32(0))); // values within ±1.22
  * ```
  */
-export const glorotUniform: Initializer = (count, fanIn, fanOut, random) => {
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
-  const values = new Float32Array(count);
-  for (let index = 0; index < count; index++) {
-    values[index] = (2 * random() - 1) * limit;
-  }
-  return values;
-};
+export const glorotUniform: Initializer = (count, fanIn, fanOut, random) =>
+  uniformWithin(count, Math.sqrt(6 / (fanIn + fanOut)), random);
 
 /**
  * He (Kaiming) normal, He et al. 2015: N(0, 2 / fanIn). Suits layers
@@ -70,14 +77,8 @@ export const heNormal: Initializer = (count, fanIn, _fanOut, random) => {
  * console.log(torchUniform(4, 16, 8, mulberry32(0))); // values within ±0.25
  * ```
  */
-export const torchUniform: Initializer = (count, fanIn, _fanOut, random) => {
-  const limit = 1 / Math.sqrt(fanIn);
-  const values = new Float32Array(count);
-  for (let index = 0; index < count; index++) {
-    values[index] = (2 * random() - 1) * limit;
-  }
-  return values;
-};
+export const torchUniform: Initializer = (count, fanIn, _fanOut, random) =>
+  uniformWithin(count, 1 / Math.sqrt(fanIn), random);
 
 /** Initialisers by name. */
 export const INITIALIZERS: Record<InitializerName, Initializer> = {
