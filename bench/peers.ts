@@ -5,7 +5,11 @@
  * ours/PyTorch at each thread count.
  *
  * Installs Debian's python3-torch with apt-get when /usr/bin/python3
- * cannot import torch (PyPI is not reachable here). Each model, side and
+ * cannot import torch (PyPI is not reachable here), with OpenBLAS, and
+ * OpenBLAS alone where torch loads another BLAS. Before timing anything it
+ * measures the peer's BLAS (`bench/peers/blas.py`) and refuses, leaving
+ * PEERS.md as it was, below 30 GFLOPS (`MIN_PEER_GFLOPS`): Debian's torch
+ * on netlib's reference BLAS is no fair peer. Each model, side and
  * thread count runs in a fresh process (the engine and PyTorch's thread
  * pools start once per process), ours then PyTorch, so both see the same
  * load. Our side is the measuring child of `deno task bench:steps`
@@ -21,6 +25,15 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { CANONICAL_MODELS } from "./_step_timing.ts";
 import { describeMachine, loadAverage } from "./_machine.ts";
+import {
+  blasLibrary,
+  blasRefusal,
+  formatGflops,
+  OPENBLAS_PACKAGE,
+  parsePeerBlas,
+  type PeerBlas,
+  usesOpenBlas,
+} from "./peers/_blas.ts";
 import {
   type PeerCell,
   type PeerReport,
@@ -128,28 +141,37 @@ async function torchVersion(): Promise<string | undefined> {
     : version;
 }
 
+/** How to install `packages` by hand, for the error messages. */
+function manualInstall(packages: string[]): string {
+  return `install ${
+    packages.length > 1 ? "them" : "it"
+  } yourself (as root: apt-get install -y ${
+    packages.join(" ")
+  }) and run bench:peers again`;
+}
+
 /**
- * Makes sure /usr/bin/python3 imports torch, installing Debian's
- * python3-torch with apt-get (as root) when it does not.
+ * Installs Debian packages with apt-get (as root), refreshing the package
+ * lists and trying once more where the first install fails.
  *
+ * @param why what is wrong without them, to start the messages with
  * @throws Error saying what to do where apt-get cannot be used or fails.
  */
-async function ensureTorch(): Promise<string> {
-  const found = await torchVersion();
-  if (found) return found;
-  const manual =
-    "install it yourself (as root: apt-get install -y python3-torch) and run bench:peers again";
+async function aptInstall(packages: string[], why: string): Promise<void> {
+  const manual = manualInstall(packages);
   if (Deno.uid() !== 0) {
     throw new Error(
-      `${PYTHON} cannot import torch and this is not root, so apt-get cannot install it: ${manual}`,
+      `${why} and this is not root, so apt-get cannot install ${
+        packages.join(" ")
+      }: ${manual}`,
     );
   }
   const apt = (args: string[]) => {
     console.error(`bench:peers: running apt-get ${args.join(" ")} ...`);
     return run("apt-get", args, { DEBIAN_FRONTEND: "noninteractive" });
   };
-  console.error(`bench:peers: ${PYTHON} cannot import torch; installing it`);
-  let result = await apt(["install", "-y", "python3-torch"]);
+  console.error(`bench:peers: ${why}; installing ${packages.join(" ")}`);
+  let result = await apt(["install", "-y", ...packages]);
   if (result.code === -1) {
     throw new Error(`apt-get could not be run (${result.stderr}): ${manual}`);
   }
@@ -157,20 +179,84 @@ async function ensureTorch(): Promise<string> {
     // Stale package lists are the usual cause; refresh them and try again.
     console.error(`bench:peers: apt-get failed: ${tail(result.stderr)}`);
     await apt(["update"]);
-    result = await apt(["install", "-y", "python3-torch"]);
+    result = await apt(["install", "-y", ...packages]);
   }
   if (result.code !== 0) {
     throw new Error(
-      `apt-get install python3-torch failed: ${tail(result.stderr)}; ${manual}`,
+      `apt-get install ${packages.join(" ")} failed: ${
+        tail(result.stderr)
+      }; ${manual}`,
     );
   }
+}
+
+/**
+ * Makes sure /usr/bin/python3 imports torch, installing Debian's
+ * python3-torch with apt-get (as root) when it does not, with OpenBLAS:
+ * the BLAS Debian's torch would otherwise get is netlib's (bench/peers/_blas.ts).
+ *
+ * @throws Error saying what to do where apt-get cannot be used or fails.
+ */
+async function ensureTorch(): Promise<string> {
+  const found = await torchVersion();
+  if (found) return found;
+  const packages = ["python3-torch", OPENBLAS_PACKAGE];
+  await aptInstall(packages, `${PYTHON} cannot import torch`);
   const version = await torchVersion();
   if (!version) {
     throw new Error(
-      `python3-torch installed but ${PYTHON} still cannot import torch: ${manual}`,
+      `python3-torch installed but ${PYTHON} still cannot import torch: ${
+        manualInstall(packages)
+      }`,
     );
   }
   return version;
+}
+
+/**
+ * The BLAS PyTorch runs on and its GFLOPS, from bench/peers/blas.py.
+ *
+ * @throws Error where the probe fails or prints no JSON.
+ */
+async function probeBlas(): Promise<PeerBlas> {
+  const result = await run(PYTHON, [`${benchDir}peers/blas.py`]);
+  if (result.code !== 0) {
+    throw new Error(
+      `bench/peers/blas.py failed (exit ${result.code}): ${
+        tail(result.stderr)
+      }`,
+    );
+  }
+  return parsePeerBlas(jsonLines(result.stdout).at(-1));
+}
+
+/**
+ * The peer's BLAS, installing OpenBLAS first (as root) where torch loads
+ * another one, such as netlib's reference BLAS.
+ *
+ * @throws Error where the probe fails, or where OpenBLAS cannot be
+ * installed in place of a BLAS too slow for a fair comparison.
+ */
+async function ensureOpenBlas(): Promise<PeerBlas> {
+  const blas = await probeBlas();
+  if (usesOpenBlas(blas)) return blas;
+  try {
+    await aptInstall(
+      [OPENBLAS_PACKAGE],
+      `PyTorch loads ${blasLibrary(blas)} (${
+        formatGflops(blas.gflops)
+      }), not OpenBLAS`,
+    );
+  } catch (error) {
+    // Another fast BLAS (BLIS, MKL) still makes a fair peer; only a slow
+    // one has to be replaced.
+    if (blasRefusal(blas)) throw error;
+    console.error(
+      `bench:peers: ${(error as Error).message}; going on with the BLAS it has`,
+    );
+    return blas;
+  }
+  return await probeBlas();
 }
 
 /** The JSON lines a measuring process printed. */
@@ -265,6 +351,13 @@ function describe(side: SideResult): string {
 export async function writePeers(options: Options): Promise<string> {
   const version = await ensureTorch();
   console.error(`bench:peers: PyTorch ${version}`);
+  const blas = await ensureOpenBlas();
+  // Before any measurement: a slow BLAS would make every peer time unfair.
+  const refusal = blasRefusal(blas);
+  if (refusal) throw new Error(refusal);
+  console.error(
+    `bench:peers: BLAS ${blasLibrary(blas)}, ${formatGflops(blas.gflops)}`,
+  );
   const date = new Date();
   const loadBefore = loadAverage();
   const results: Record<string, Record<number, PeerCell>> = {};
@@ -292,6 +385,7 @@ export async function writePeers(options: Options): Promise<string> {
     machine: describeMachine(cpu),
     date,
     torchVersion: version,
+    blas,
     warmup: options.warmup,
     timed: options.timed,
     threads: options.threads,

@@ -1,6 +1,7 @@
 /**
  * Turns the runs of `deno task bench:peers` into bench/PEERS.md: how to run
- * it, the machine, a loud warning where parameter counts differ, ms per
+ * it, the machine, the BLAS the peer ran on, a loud warning where parameter
+ * counts differ, ms per
  * training step of ours and PyTorch side by side with the ratio
  * ours/PyTorch at each thread count, what the peer does, and every step
  * time.
@@ -8,6 +9,12 @@
  * @module
  */
 import type { Machine } from "../_machine.ts";
+import {
+  blasLibrary,
+  formatGflops,
+  MIN_PEER_GFLOPS,
+  type PeerBlas,
+} from "./_blas.ts";
 import {
   formatNumber,
   formatRatio,
@@ -41,6 +48,8 @@ export interface PeerReport {
   date: Date;
   /** e.g. "1.13.1"; undefined where no PyTorch run gave it. */
   torchVersion?: string;
+  /** The BLAS PyTorch ran on, probed before any step was timed. */
+  blas: PeerBlas;
   warmup: number;
   timed: number;
   threads: number[];
@@ -116,7 +125,15 @@ function howToRun(): string {
     "and in PyTorch (`bench/peers/steps.py`, Debian's `python3-torch`, which",
     "the task installs with apt-get when `/usr/bin/python3` cannot import it),",
     "one fresh process per model, side and thread count, interleaved, and",
-    "writes this file. Options: `--threads 1,2` (default), `--models dcgan,vae`",
+    "writes this file.",
+    "The peer runs on OpenBLAS (`libopenblas0-pthread`, installed with",
+    "python3-torch, or on its own where torch loads another BLAS): Debian's",
+    "torch calls the system `libblas.so.3`, which without OpenBLAS is netlib's",
+    "reference BLAS, some 20 times slower on a matrix product, so the peer's",
+    "matrix products would be slowed by the library rather than by PyTorch.",
+    "`bench/peers/blas.py` measures the BLAS before anything is timed, and the",
+    `task refuses to write this file below ${MIN_PEER_GFLOPS} GFLOPS (see Peer BLAS).`,
+    "Options: `--threads 1,2` (default), `--models dcgan,vae`",
     "(default all five), `--warmup 5`, `--timed 20` (the spec's minimum).",
     "`/usr/bin/python3 bench/peers/check.py` checks the PyTorch models: shapes,",
     "parameter counts against the spec, and a falling loss over 50 MNIST steps.",
@@ -137,11 +154,33 @@ function machineSection(report: PeerReport): string {
     `- Deno ${machine.deno} (V8 ${machine.v8}); PyTorch ${
       report.torchVersion ?? MISSING
     }`,
+    `- PyTorch's BLAS: ${blasLibrary(report.blas)}, ${
+      formatGflops(report.blas.gflops)
+    } (${report.blas.size}² GEMM, ${report.blas.threads} thread)`,
     `- Date: ${report.date.toISOString()}`,
     `- 1-minute load average: ${load(report.loadBefore)} before, ${
       load(report.loadAfter)
     } after`,
     `- Steps: ${report.warmup} warm-up, then ${report.timed} timed; batch 64; median`,
+  ].join("\n");
+}
+
+/** The BLAS the peer ran on and how fast, as bench/peers/blas.py measured it. */
+export function blasSection(blas: PeerBlas): string {
+  const code = (text: string) => `\`${text}\``;
+  return [
+    "## Peer BLAS",
+    "",
+    "Measured by `bench/peers/blas.py` before any step was timed, in a process",
+    "with the peer's 1-thread settings.",
+    "",
+    `- Libraries loaded: ${
+      blas.libraries.length ? blas.libraries.map(code).join(", ") : MISSING
+    }`,
+    `- torch's BLAS_INFO: ${blas.blasInfo ?? MISSING}`,
+    `- ${blas.size}² float32 matrix product at ${blas.threads} thread: ${
+      formatGflops(blas.gflops)
+    } (median); the comparison needs at least ${MIN_PEER_GFLOPS}`,
   ].join("\n");
 }
 
@@ -303,6 +342,8 @@ export function renderPeers(report: PeerReport): string {
     howToRun(),
     "",
     machineSection(report),
+    "",
+    blasSection(report.blas),
     "",
     "## Parameters",
     "",
