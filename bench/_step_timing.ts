@@ -117,20 +117,36 @@ const SAMPLERS: Record<string, Record<string, Record<string, unknown>>> = {
 };
 
 /**
- * Times `model`'s training step at batch `batchSize` and its samplers.
+ * A model set up to train on one fixed random batch, as the trainer would:
+ * what {@link timeModel} times and `bench:steps --profile` profiles.
+ */
+export interface StepBench {
+  family: ReturnType<typeof familyOf>;
+  model: TrainableModel;
+  /** Every trainable weight, by name. */
+  weights: Map<string, tf.Variable>;
+  /** The generator the batch came from; it seeds each step. */
+  random: Mulberry32;
+  /** Runs training step `step`: every phase and the EMA update, if any. */
+  step(step: number): void;
+  /** Frees the batch, the optimizer state, the EMA and the model. */
+  dispose(): void;
+}
+
+/**
+ * Builds `preset` with its recipe's optimizer (and EMA where the recipe
+ * keeps one) and a random batch of `batchSize`, and runs the model's
+ * data-dependent initialisation on that batch.
  *
  * @example
  * ```ts ignore
  * await initEngine({ threads: 2 });
- * console.log(timeModel("vae", { warmup: 5, timed: 20 }).medianMs);
+ * const bench = prepareSteps("vae", 64);
+ * for (let step = 0; step < 5; step++) bench.step(step);
+ * bench.dispose();
  * ```
  */
-export function timeModel(
-  preset: string,
-  counts: StepCounts,
-  batchSize = 64,
-  samplerImages = 64,
-): StepTiming {
+export function prepareSteps(preset: string, batchSize = 64): StepBench {
   const family = familyOf(preset);
   const model = family.create(preset, {}, 0, { classes: 10 });
   const recipe = { ...TRAINING_DEFAULTS, ...family.training };
@@ -146,24 +162,69 @@ export function timeModel(
     : undefined;
   const random = new Mulberry32(1);
   const batch = randomBatch(model, batchSize, random);
-  const stepsMs: number[] = [];
-  let tensorsAfterWarmup = 0;
+  const dispose = () => {
+    tf.dispose([batch.images, batch.labels]);
+    runner.dispose();
+    average?.dispose();
+    model.dispose();
+  };
   try {
     if (model.initialize) {
       tf.tidy(() => model.initialize!(batch, { step: 0, seed: () => 7 }));
     }
-    const timedEnd = counts.warmup + counts.timed;
-    const total = Math.max(timedEnd, counts.memorySteps ?? 0);
-    const memory = { steps: total, baseline: 0, last: 0, peak: 0 };
-    for (let step = 0; step < total; step++) {
-      if (step === counts.warmup) tensorsAfterWarmup = tf.memory().numTensors;
-      const started = performance.now();
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+  return {
+    family,
+    model,
+    weights,
+    random,
+    step(step: number) {
       runner.step(
         batch,
         { step, seed: () => random.nextSeed() },
         recipe.learningRate,
       );
       average?.update();
+    },
+    dispose,
+  };
+}
+
+/** Parameters of a set-up model: the elements of all its weights. */
+export function parameterCount(bench: StepBench): number {
+  return [...bench.weights.values()].reduce((n, v) => n + v.size, 0);
+}
+
+/**
+ * Times `model`'s training step at batch `batchSize` and its samplers.
+ *
+ * @example
+ * ```ts ignore
+ * await initEngine({ threads: 2 });
+ * console.log(timeModel("vae", { warmup: 5, timed: 20 }).medianMs);
+ * ```
+ */
+export function timeModel(
+  preset: string,
+  counts: StepCounts,
+  batchSize = 64,
+  samplerImages = 64,
+): StepTiming {
+  const bench = prepareSteps(preset, batchSize);
+  const { family, model, random } = bench;
+  const stepsMs: number[] = [];
+  let tensorsAfterWarmup = 0;
+  try {
+    const timedEnd = counts.warmup + counts.timed;
+    const total = Math.max(timedEnd, counts.memorySteps ?? 0);
+    const memory = { steps: total, baseline: 0, last: 0, peak: 0 };
+    for (let step = 0; step < total; step++) {
+      if (step === counts.warmup) tensorsAfterWarmup = tf.memory().numTensors;
+      const started = performance.now();
+      bench.step(step);
       const elapsed = performance.now() - started;
       if (step >= counts.warmup && step < timedEnd) stepsMs.push(elapsed);
       const done = step + 1;
@@ -197,7 +258,7 @@ export function timeModel(
     }
     return {
       model: preset,
-      parameters: [...weights.values()].reduce((n, v) => n + v.size, 0),
+      parameters: parameterCount(bench),
       medianMs: median(stepsMs),
       stepsMs,
       rssBytes,
@@ -208,9 +269,6 @@ export function timeModel(
         : {}),
     };
   } finally {
-    tf.dispose([batch.images, batch.labels]);
-    runner.dispose();
-    average?.dispose();
-    model.dispose();
+    bench.dispose();
   }
 }

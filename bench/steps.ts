@@ -1,6 +1,6 @@
 /**
  * `deno task bench:steps [--json] [--models a,b] [--threads 1,2] [--timed N]
- * [--sampler-images N] [--memory-steps N]`:
+ * [--sampler-images N] [--memory-steps N] [--profile [--profiled N]]`:
  * median wall time of one training step of each canonical model at batch
  * 64 (5 warm-up steps, then >= 20 timed), at 1 thread and at all threads,
  * plus images/s of each sampler. One subprocess per thread count (the
@@ -9,10 +9,21 @@
  * that many steps in all and adds resident memory after step 100 and after
  * the last (the spec: less than 5% growth), and the peak.
  *
+ * `--profile` profiles the step instead (bench/_kernel_profile.ts): per
+ * model and thread count, the time and calls of each kernel per step
+ * (the mean of `--profiled` steps, 5 by default, spread among `--timed`
+ * unprofiled ones, 10 by default), GFLOP and GFLOPS of the convolutions
+ * and matrix products, the time outside kernels (median unprofiled wall
+ * minus the kernel sum), the slowest shapes, and the f32x4 multiply-add
+ * ceiling of this machine (bench/_ceiling.ts); it prints
+ * bench/PROFILE.md's text and writes that file (`--json`: the report as
+ * JSON on stdout instead).
+ *
  * @module
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { cpus } from "node:os";
 import { coreCount, initEngine, MAX_WASM_THREADS } from "../backends/mod.ts";
 import { presetNames } from "../models/registry.ts";
 import {
@@ -23,8 +34,20 @@ import {
   timeModel,
 } from "./_step_timing.ts";
 import { table } from "./_markdown.ts";
+import { profileModel } from "./_kernel_profile.ts";
+import { measureCeilings } from "./_ceiling.ts";
+import { describeMachine, loadAverage } from "./_machine.ts";
+import {
+  type ProfileCell,
+  type ProfileReport,
+  renderProfile,
+} from "./_profile_markdown.ts";
 
 const WORKER_FLAG = "--measure";
+/** Images per training batch, as the trainer's default. */
+const BATCH_SIZE = 64;
+/** Where `--profile` writes its report. */
+const PROFILE_PATH = fileURLToPath(new URL("PROFILE.md", import.meta.url));
 
 interface Options {
   json: boolean;
@@ -36,6 +59,10 @@ interface Options {
   samplerImages: number;
   /** Steps of the memory check (0: none). */
   memorySteps: number;
+  /** Profile the steps (`--profile`) rather than time them. */
+  profile: boolean;
+  /** Steps under the profiler, with `profile`. */
+  profiled: number;
 }
 
 function parseOptions(args: string[]): Options & { measure: boolean } {
@@ -49,6 +76,8 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
       timed: { type: "string" },
       "sampler-images": { type: "string" },
       "memory-steps": { type: "string" },
+      profile: { type: "boolean" },
+      profiled: { type: "string" },
       measure: { type: "boolean" },
     },
   });
@@ -61,7 +90,14 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
   if (threads.some((t) => !Number.isInteger(t) || t < 1)) {
     throw new Error(`--threads takes whole numbers >= 1, e.g. 1,2`);
   }
-  const warmup = Number(values.warmup ?? 5), timed = Number(values.timed ?? 20);
+  const profile = values.profile ?? false;
+  // Profiled runs time fewer steps: the profiled ones come on top.
+  const warmup = Number(values.warmup ?? 5);
+  const timed = Number(values.timed ?? (profile ? 10 : 20));
+  const profiled = Number(values.profiled ?? 5);
+  if (!(Number.isInteger(profiled) && profiled >= 1)) {
+    throw new Error(`--profiled takes a whole number >= 1`);
+  }
   const samplerImages = Number(values["sampler-images"] ?? 64);
   if (!(Number.isInteger(samplerImages) && samplerImages >= 0)) {
     throw new Error(`--sampler-images takes a whole number >= 0`);
@@ -81,6 +117,8 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
     timed,
     samplerImages,
     memorySteps,
+    profile,
+    profiled,
     measure: values.measure ?? false,
   };
 }
@@ -94,6 +132,10 @@ async function measure(options: Options): Promise<void> {
       console.log(JSON.stringify({ model, missing: true }));
       continue;
     }
+    if (options.profile) {
+      console.log(JSON.stringify(await profileIn(model, options)));
+      continue;
+    }
     const timing = timeModel(
       model,
       {
@@ -101,18 +143,40 @@ async function measure(options: Options): Promise<void> {
         timed: options.timed,
         memorySteps: options.memorySteps,
       },
-      64,
+      BATCH_SIZE,
       options.samplerImages,
     );
     console.log(JSON.stringify(timing));
   }
 }
 
+/** One model's profile, or why it failed (the other models still run). */
+async function profileIn(
+  model: string,
+  options: Options,
+): Promise<ProfileCell> {
+  try {
+    return await profileModel(
+      model,
+      {
+        warmup: options.warmup,
+        timed: options.timed,
+        profiled: options.profiled,
+      },
+      options.threads[0],
+      BATCH_SIZE,
+    );
+  } catch (error) {
+    console.error(`bench:steps: ${model}: ${(error as Error).stack}`);
+    return { model, failed: (error as Error).message };
+  }
+}
+
 /** Runs one measuring child and parses its lines. */
-async function measureIn(
+async function measureIn<Line extends { model: string }>(
   threads: number,
   options: Options,
-): Promise<(StepTiming | { model: string; missing: true })[]> {
+): Promise<Line[]> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -138,6 +202,9 @@ async function measureIn(
       String(options.samplerImages),
       "--memory-steps",
       String(options.memorySteps),
+      ...(options.profile
+        ? ["--profile", "--profiled", String(options.profiled)]
+        : []),
     ],
     stdout: "piped",
     stderr: "inherit",
@@ -150,13 +217,59 @@ async function measureIn(
     .map((line) => JSON.parse(line));
 }
 
+/**
+ * Measures the multiply-add ceiling, profiles every model in a child per
+ * thread count, prints PROFILE.md's text (or the report as JSON) and
+ * writes bench/PROFILE.md.
+ */
+async function profileAll(options: Options): Promise<void> {
+  const date = new Date();
+  const loadBefore = loadAverage();
+  console.error("bench:steps: multiply-add ceiling ...");
+  const ceilings = await measureCeilings(options.threads);
+  const results: ProfileReport["results"] = {};
+  for (const threads of options.threads) {
+    console.error(`bench:steps: profiling at ${threads} thread(s) ...`);
+    for (const cell of await measureIn<ProfileCell>(threads, options)) {
+      (results[cell.model] ??= {})[threads] = cell;
+    }
+  }
+  const report: ProfileReport = {
+    machine: describeMachine(cpus()[0]?.model),
+    date,
+    loadBefore,
+    loadAfter: loadAverage(),
+    counts: {
+      warmup: options.warmup,
+      timed: options.timed,
+      profiled: options.profiled,
+    },
+    batchSize: BATCH_SIZE,
+    ceilings,
+    models: options.models,
+    threads: options.threads,
+    results,
+  };
+  const text = renderProfile(report);
+  console.log(options.json ? JSON.stringify(report) : text);
+  await Deno.writeTextFile(PROFILE_PATH, text);
+  // Pads the tables as `deno fmt` would, so `deno fmt --check bench/` stays clean.
+  await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", PROFILE_PATH],
+  }).output();
+  console.error(`bench:steps: wrote ${PROFILE_PATH}`);
+}
+
 async function main(args: string[]): Promise<void> {
   const options = parseOptions(args);
   if (options.measure) return await measure(options);
+  if (options.profile) return await profileAll(options);
   const results = new Map<number, Map<string, StepTiming | undefined>>();
   for (const threads of options.threads) {
     if (!options.json) console.error(`bench:steps: ${threads} thread(s) ...`);
-    const timings = await measureIn(threads, options);
+    const timings = await measureIn<
+      StepTiming | { model: string; missing: true }
+    >(threads, options);
     results.set(
       threads,
       new Map(
