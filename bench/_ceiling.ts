@@ -179,31 +179,34 @@ export interface Ceiling {
   gflops: number;
 }
 
-/** How long each timed call of {@link measureCeiling} runs, about. */
-const CALL_MS = 100;
+/**
+ * How long each timed call of {@link timeCeiling} runs, about: short, so
+ * that on a busy machine some calls still run without being preempted.
+ */
+export const CEILING_CALL_MS = 20;
 /** Timed calls; the best counts (a ceiling: the slower ones were interrupted). */
-const CALLS = 5;
+export const CEILING_CALLS = 15;
 
-/** Loop iterations that take about {@link CALL_MS} on one thread. */
+/** Loop iterations that take about {@link CEILING_CALL_MS} on one thread. */
 function calibrate(runner: CeilingRunner): number {
   let iterations = 1 << 16;
   for (;;) {
     const started = performance.now();
     runner.run(iterations);
     const ms = performance.now() - started;
-    if (ms >= CALL_MS / 4 || iterations >= 2 ** 30) {
-      return Math.min(2 ** 30, Math.ceil(iterations * CALL_MS / ms));
+    if (ms >= CEILING_CALL_MS / 4 || iterations >= 2 ** 30) {
+      return Math.min(2 ** 30, Math.ceil(iterations * CEILING_CALL_MS / ms));
     }
     iterations *= 4;
   }
 }
 
-/** GFLOPS of the best of {@link CALLS} calls of `runner`. */
+/** GFLOPS of the best of {@link CEILING_CALLS} calls of `runner`. */
 export function timeCeiling(runner: CeilingRunner): number {
   const iterations = calibrate(runner);
   const flops = runner.threads * ceilingFlops(iterations);
   let best = Infinity;
-  for (let call = 0; call < CALLS; call++) {
+  for (let call = 0; call < CEILING_CALLS; call++) {
     const started = performance.now();
     runner.run(iterations);
     best = Math.min(best, performance.now() - started);

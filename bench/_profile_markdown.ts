@@ -9,7 +9,13 @@
  */
 import type { Machine } from "./_machine.ts";
 import type { ModelProfile, ProfileCounts } from "./_kernel_profile.ts";
-import { type Ceiling, idealCeiling } from "./_ceiling.ts";
+import {
+  type Ceiling,
+  CEILING_CALL_MS,
+  CEILING_CALLS,
+  CEILING_CHAINS,
+  idealCeiling,
+} from "./_ceiling.ts";
 import { formatNumber, MISSING, table } from "./_markdown.ts";
 
 /** What a model's run at one thread count gave. */
@@ -98,10 +104,11 @@ function method(report: ProfileReport): string {
     "counted. **GFLOPS**: per kernel at its own time; per step at the wall " +
     "time.",
     "- **Ceiling**: bench/_ceiling.ts (also `deno bench bench/ceiling_bench.ts`): " +
-    "a WebAssembly loop of 12 independent `c = c * m + k` chains on " +
+    `a WebAssembly loop of ${CEILING_CHAINS} independent \`c = c * m + k\` chains on ` +
     "128-bit vectors held in registers, no memory traffic, as one " +
     "`f32x4.relaxed_madd` or as `f32x4.mul` + `f32x4.add` (8 FLOPs " +
-    "each); best of 5 calls of about 100 ms. At several threads it runs " +
+    `each); best of ${CEILING_CALLS} calls of about ${CEILING_CALL_MS} ms. ` +
+    "At several threads it runs " +
     "on genwasm's kernel pool; the ideal is one thread's ceiling times the " +
     "threads, and the **% of ceiling** columns are against that ideal for " +
     "relaxed_madd.",

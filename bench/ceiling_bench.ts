@@ -4,7 +4,8 @@
  * `f32x4.add`, at one thread and on every core through genwasm's kernel
  * pool. Each call does a fixed number of multiply-adds, named in the bench,
  * so GFLOPS = GFLOP per call / seconds per call; `deno task bench:steps
- * --profile` prints the same ceiling as GFLOPS (best of 5 calls).
+ * --profile` prints the same ceiling as GFLOPS (the best of
+ * several short calls).
  *
  * The loop uses no tfjs, so the suite ignores GENWASM_BACKEND and
  * GENWASM_THREADS: "all threads" is every core. Where the runtime lacks
