@@ -1,13 +1,18 @@
 /**
- * Conv2D and FusedConv2D with few output channels on genwasm's SIMD
- * narrow convolution (../simd/narrow_convolution.ts: sums vectorised over
- * input channels, bias and ReLU folded in, threads from genwasm's pool);
- * every other convolution goes to the stock XNNPACK kernels, which are as
- * fast as genwasm's own where output channels fill their 8-wide lanes.
+ * Conv2D and FusedConv2D on genwasm's SIMD kernels where they beat
+ * XNNPACK's, with bias and ReLU folded in and threads from genwasm's pool:
+ * - stride-1 3x3 convolutions with input channels in 4s and output channels
+ *   in 8s by Winograd's F(2x2, 3x3) (../simd/winograd.ts: 2.25x fewer
+ *   multiplications than the direct convolution XNNPACK runs);
+ * - few output channels on the narrow convolution
+ *   (../simd/narrow_convolution.ts: sums vectorised over input channels).
+ * Every other convolution goes to the stock XNNPACK kernels, which are as
+ * fast as genwasm's own direct convolutions where output channels fill
+ * their 8-wide lanes.
  *
- * Conv2DBackpropInput is a stride-1 Conv2D, so the input gradients of
- * convolutions with few input channels (the flow coupling networks' first
- * layers) take this path too.
+ * Conv2DBackpropInput is a stride-1 Conv2D, so the input gradients of 3x3
+ * stride-1 convolutions, and of convolutions with few input channels (the
+ * flow coupling networks' first layers), take these paths too.
  *
  * @module
  */
@@ -20,6 +25,12 @@ import {
 } from "../simd/narrow_convolution.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import { heapAddress, padForTaps } from "./_padded.ts";
+import {
+  packWinogradFilter,
+  winogradConvolution,
+  winogradScratchBytes,
+} from "../simd/winograd.ts";
+import { isWinogradConvolution, padForWinograd } from "./_winograd.ts";
 
 /** The most output channels a convolution may have to take the narrow path. */
 export const NARROW_OUT_CHANNELS = 8;
@@ -42,6 +53,22 @@ export function narrowConvolutionGeometry(
   filter: TensorInfo,
   attrs: ConvAttrs,
 ): tf.backend_util.Conv2DInfo | undefined {
+  const conv = simdGeometry(x, filter, attrs);
+  return conv && isNarrowConvolution(conv) ? conv : undefined;
+}
+
+function isNarrowConvolution(conv: tf.backend_util.Conv2DInfo): boolean {
+  return conv.inChannels % 4 === 0 &&
+    conv.inChannels >= NARROW_MIN_IN_CHANNELS &&
+    conv.outChannels <= NARROW_OUT_CHANNELS;
+}
+
+/** The convolution's geometry where genwasm's SIMD kernels can run it, else undefined. */
+function simdGeometry(
+  x: TensorInfo,
+  filter: TensorInfo,
+  attrs: ConvAttrs,
+): tf.backend_util.Conv2DInfo | undefined {
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
   if (!activeSimdKernels() || x.dtype !== "float32") return undefined;
   if (dataFormat !== undefined && dataFormat !== "NHWC") return undefined;
@@ -53,12 +80,46 @@ export function narrowConvolutionGeometry(
     pad,
     dimRoundingMode,
   );
-  const narrow = conv.dilationHeight === 1 && conv.dilationWidth === 1 &&
-    conv.inChannels % 4 === 0 &&
-    conv.inChannels >= NARROW_MIN_IN_CHANNELS &&
-    conv.outChannels <= NARROW_OUT_CHANNELS &&
+  const plain = conv.dilationHeight === 1 && conv.dilationWidth === 1 &&
     conv.outHeight > 0 && conv.outWidth > 0;
-  return narrow ? conv : undefined;
+  return plain ? conv : undefined;
+}
+
+/** y = act(conv(x, filter) + bias) by Winograd's F(2x2, 3x3). */
+function winogradConv2d(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | undefined,
+  relu: boolean,
+  conv: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const scope = new KernelScope(backend);
+  const { padded, shape } = padForWinograd(scope, x, conv);
+  const { inChannels, outChannels } = shape;
+  const pool = activeSimdKernels()!.pool;
+  const packed = scope.make([16 * inChannels * outChannels]);
+  const scratch = scope.make([winogradScratchBytes(shape, pool.threads) / 4]);
+  const y = scope.make(conv.outShape);
+  // Views only after the last allocation: a growing heap moves.
+  packWinogradFilter(
+    backend.typedArrayFromHeap(filter) as Float32Array,
+    inChannels,
+    outChannels,
+    backend.typedArrayFromHeap(packed) as Float32Array,
+  );
+  const address = (info: TensorInfo) => heapAddress(backend, info);
+  winogradConvolution(
+    pool,
+    address(padded),
+    address(packed),
+    bias ? address(bias) : 0,
+    address(y),
+    relu,
+    address(scratch),
+    shape,
+  );
+  return scope.keep(y);
 }
 
 /** y = act(conv(x, filter) + bias) on the narrow SIMD kernels. */
@@ -95,24 +156,39 @@ function narrowConv2d(
   return scope.keep(y);
 }
 
+/**
+ * y = act(conv(x, filter) + bias) on genwasm's SIMD kernels, narrow first
+ * (few output channels), then Winograd; undefined where neither applies.
+ */
+function simdConv2d(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | undefined,
+  relu: boolean,
+  attrs: ConvAttrs,
+): TensorInfo | undefined {
+  const conv = simdGeometry(x, filter, attrs);
+  if (!conv) return undefined;
+  if (isNarrowConvolution(conv)) {
+    return narrowConv2d(backend, x, filter, bias, relu, conv);
+  }
+  if (isWinogradConvolution(conv)) {
+    return winogradConv2d(backend, x, filter, bias, relu, conv);
+  }
+  return undefined;
+}
+
 function conv2D(args: KernelArgs): TensorInfo {
   const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-  const conv = narrowConvolutionGeometry(
-    x,
-    filter,
-    args.attrs as unknown as ConvAttrs,
-  );
-  if (!conv) {
-    return keepStockKernel(tf.Conv2D)!.kernelFunc(args as never) as TensorInfo;
-  }
-  return narrowConv2d(
+  return simdConv2d(
     args.backend as BackendWasm,
     x,
     filter,
     undefined,
     false,
-    conv,
-  );
+    args.attrs as unknown as ConvAttrs,
+  ) ?? keepStockKernel(tf.Conv2D)!.kernelFunc(args as never) as TensorInfo;
 }
 
 function fusedConv2D(args: KernelArgs): TensorInfo {
@@ -124,28 +200,27 @@ function fusedConv2D(args: KernelArgs): TensorInfo {
   };
   const attrs = args.attrs as unknown as ConvAttrs;
   const activation = attrs.activation ?? "linear";
-  const conv = narrowConvolutionGeometry(x, filter, attrs);
-  const supported = conv && !preluActivationWeights &&
+  const outChannels = filter.shape[3];
+  const supported = !preluActivationWeights &&
     (activation === "linear" || activation === "relu") &&
     (!bias ||
       (bias.dtype === "float32" &&
-        tf.util.sizeFromShape(bias.shape) === conv.outChannels));
-  if (!supported) {
-    return keepStockKernel(tf.FusedConv2D)!.kernelFunc(
-      args as never,
-    ) as TensorInfo;
-  }
-  return narrowConv2d(
-    args.backend as BackendWasm,
-    x,
-    filter,
-    bias,
-    activation === "relu",
-    conv,
-  );
+        tf.util.sizeFromShape(bias.shape) === outChannels));
+  const y = supported
+    ? simdConv2d(
+      args.backend as BackendWasm,
+      x,
+      filter,
+      bias,
+      activation === "relu",
+      attrs,
+    )
+    : undefined;
+  return y ??
+    keepStockKernel(tf.FusedConv2D)!.kernelFunc(args as never) as TensorInfo;
 }
 
-/** Conv2D: narrow ones on genwasm's SIMD kernels, the rest stock. */
+/** Conv2D: narrow and Winograd ones on genwasm's SIMD kernels, the rest stock. */
 export const conv2DConfig: tf.KernelConfig = {
   kernelName: tf.Conv2D,
   backendName: "wasm",

@@ -16,6 +16,9 @@
  * Both are fallbacks: where the engine built genwasm's SIMD microkernels
  * (../simd/filter_gradient.ts) and Co is a multiple of 4, they compute dW
  * in place on the heap, 1.3-4.9x faster than either path at one thread.
+ * Stride-1 3x3 ones with channels in 4s -> 8s go first to the Winograd
+ * F(2x2, 3x3) filter gradient (../simd/winograd_filter_gradient.ts), which
+ * needs 2.25x fewer multiply-adds.
  *
  * @module
  */
@@ -25,11 +28,18 @@ import { type KernelArgs, KernelScope } from "./_scope.ts";
 import { filterGradient } from "../simd/filter_gradient.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import { heapAddress, padForTaps } from "./_padded.ts";
+import { isWinogradConvolution, padForWinograd } from "./_winograd.ts";
+import {
+  untransformFilterGradient,
+  winogradFilterGradient,
+  winogradFilterGradientScratch,
+} from "../simd/winograd_filter_gradient.ts";
 
 /** Which way {@link conv2dBackpropFilterInto} computes dW for `conv`. */
 export function filterGradientPath(
   conv: tf.backend_util.Conv2DInfo,
-): "simd" | "gemm" | "conv" {
+): "winograd" | "simd" | "gemm" | "conv" {
+  if (isWinogradConvolution(conv)) return "winograd";
   if (
     activeSimdKernels() && conv.outChannels % 4 === 0 &&
     conv.dilationHeight === 1 && conv.dilationWidth === 1
@@ -56,6 +66,53 @@ function simdFilterGradient(
     address(dy),
     address(dw),
     shape,
+  );
+  return dw;
+}
+
+/**
+ * dW by Winograd's F(2x2, 3x3): x padded as the forward pass pads it, dy
+ * to even height and width (zeros fill the partial tiles), each thread's
+ * dU summed and mapped back here.
+ */
+function winogradFilterGradientOf(
+  scope: KernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  conv: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const { padded, shape } = padForWinograd(scope, x, conv);
+  const { outHeight, outWidth, inChannels, outChannels } = shape;
+  const dyPadded = scope.pad(dy, [
+    [0, 0],
+    [0, outHeight % 2],
+    [0, outWidth % 2],
+    [0, 0],
+  ]);
+  const pool = activeSimdKernels()!.pool;
+  const sizes = winogradFilterGradientScratch(shape, pool.threads);
+  const blocks = scope.make([sizes.blocks / 4]);
+  const sums = scope.make([sizes.gradients / 4]);
+  const dw = scope.make(conv.filterShape);
+  // Views only after the last allocation: a growing heap moves.
+  const view = (info: TensorInfo) =>
+    scope.backend.typedArrayFromHeap(info) as Float32Array;
+  view(sums).fill(0);
+  const address = (info: TensorInfo) => heapAddress(scope.backend, info);
+  winogradFilterGradient(
+    pool,
+    address(padded),
+    address(dyPadded),
+    address(sums),
+    address(blocks),
+    shape,
+  );
+  untransformFilterGradient(
+    view(sums),
+    pool.threads,
+    inChannels,
+    outChannels,
+    view(dw),
   );
   return dw;
 }
@@ -127,6 +184,9 @@ export function conv2dBackpropFilterInto(
     strideWidth: sw,
   } = conv;
   const path = filterGradientPath(conv);
+  if (path === "winograd") {
+    return winogradFilterGradientOf(scope, x, dy, conv);
+  }
   if (path === "simd") return simdFilterGradient(scope, x, dy, conv);
   if (path === "gemm") return shiftedInputGemm(scope, x, dy, conv);
   const { top: padTop, left: padLeft } = conv.padInfo;

@@ -1,7 +1,7 @@
 /**
  * genwasm's own SIMD kernels: one WebAssembly module with every microkernel
- * (the conv filter gradient's, and the convolution with few output
- * channels), built at engine start on the tfjs-backend-wasm heap, and the
+ * (the conv filter gradient's, the convolution with few output channels,
+ * and Winograd's F(2x2, 3x3) convolution and filter gradient), built at engine start on the tfjs-backend-wasm heap, and the
  * pool of threads that runs them.
  *
  * A general forward convolution built the same way (an indirect GEMM with
@@ -23,6 +23,12 @@ import {
   narrowConvolutionTask,
   narrowConvolutionWat,
 } from "./narrow_convolution.ts";
+import { WINOGRAD_TASK, winogradTask, winogradWat } from "./winograd.ts";
+import {
+  WINOGRAD_FILTER_GRADIENT_TASK,
+  winogradFilterGradientTask,
+  winogradFilterGradientWat,
+} from "./winograd_filter_gradient.ts";
 
 /** The built kernels and the threads that run them. */
 export interface SimdKernels {
@@ -36,6 +42,8 @@ function tasks(): PoolTask[] {
   const list: PoolTask[] = [];
   list[FILTER_GRADIENT_TASK] = filterGradientTask;
   list[NARROW_CONVOLUTION_TASK] = narrowConvolutionTask;
+  list[WINOGRAD_TASK] = winogradTask;
+  list[WINOGRAD_FILTER_GRADIENT_TASK] = winogradFilterGradientTask;
   return list;
 }
 
@@ -46,7 +54,9 @@ export function kernelModuleWat(fused: boolean, sharedMemory: boolean): string {
   const memory = sharedMemory ? "(memory 1 65536 shared)" : "(memory 1)";
   return `(module (import "env" "memory" ${memory})
 ${filterGradientWat(fused)}
-${narrowConvolutionWat(fused)})`;
+${narrowConvolutionWat(fused)}
+${winogradWat(fused)}
+${winogradFilterGradientWat(fused)})`;
 }
 
 /**

@@ -1,0 +1,359 @@
+/**
+ * The filter gradient of a stride-1 3x3 convolution in Winograd's
+ * F(2x2, 3x3) domain (./winograd.ts has the forward convolution). The
+ * forward tile is Y = A^T [U ⊙ V] A with U = G g G^T and V = B^T d B, all
+ * linear, so by the chain rule
+ *
+ *   dU_p = sum over tiles of V_p (A dY A^T)_p,   dg = G^T dU G,
+ *
+ * where dY is the tile's 2x2 of output gradients and
+ *
+ *   A = [1  0]    G^T = [1  1/2  1/2  0]
+ *       [1  1]          [0  1/2 -1/2  0]
+ *       [1 -1]          [0  1/2  1/2  1]
+ *       [0 -1]
+ *
+ * Over channels the sum is 16 GEMMs (one per position p) of V_p^T [Ci,
+ * tiles] by Q_p = (A dY A^T)_p [tiles, Co]: 16 multiply-adds per tile and
+ * channel pair, against 36 for the direct filter gradient.
+ *
+ * Threads take blocks of tiles as the forward convolution does: each
+ * transforms its block's x into V (`wino_in`) and dy into Q (`wino_dy`),
+ * then adds V_p^T Q_p into its own dU (`wino_dw`); the caller adds the
+ * threads' dU and maps it back through G^T . G.
+ *
+ * @module
+ */
+import { multiplyAdd } from "./wat.ts";
+import type { KernelPool } from "./pool.ts";
+import { tilesPerBlock, type WinogradShape } from "./winograd.ts";
+
+/**
+ * `wino_dy`: Q = A dY A^T for `tiles` consecutive tiles of one tile row of
+ * dy (padded to even height and width with zeros). `dy` points at the
+ * first tile's top-left, rows `rowBytes` apart, pixels `pixelBytes` apart;
+ * channels c..c+3 of position p of tile t go to `q + p * posBytes + t *
+ * 16 * groups + c * 4` (Q's rows hold a tile's channels, as M's do).
+ */
+function outputGradientTransformWat(): string {
+  const y = (i: number, j: number) => `$y${i}${j}`;
+  const r = (i: number, j: number) => `$r${i}${j}`;
+  const locals: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    for (let j = 0; j < 2; j++) locals.push(y(i, j));
+  }
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 2; j++) locals.push(r(i, j));
+  }
+  const lines = [
+    `(func (export "wino_dy")`,
+    `(param $dy i32) (param $q i32) (param $groups i32) (param $tiles i32)`,
+    `(param $rowBytes i32) (param $pixelBytes i32) (param $posBytes i32)`,
+    `(local $c i32) (local $pd i32) (local $pq i32)`,
+    locals.map((name) => `(local ${name} v128)`).join(" "),
+    `(loop $tile`,
+    `local.get $dy local.set $pd`,
+    `local.get $q local.set $pq`,
+    `local.get $groups local.set $c`,
+    `(loop $group`,
+  ];
+  for (let i = 0; i < 2; i++) {
+    for (let j = 0; j < 2; j++) {
+      lines.push(
+        `local.get $pd local.get $rowBytes i32.const ${i} i32.mul i32.add ` +
+          `local.get $pixelBytes i32.const ${j} i32.mul i32.add ` +
+          `v128.load local.set ${y(i, j)}`,
+      );
+    }
+  }
+  // Rows: r = A dY (4 x 2).
+  for (let j = 0; j < 2; j++) {
+    lines.push(
+      `local.get ${y(0, j)} local.set ${r(0, j)}`,
+      `local.get ${y(0, j)} local.get ${y(1, j)} f32x4.add local.set ${
+        r(1, j)
+      }`,
+      `local.get ${y(0, j)} local.get ${y(1, j)} f32x4.sub local.set ${
+        r(2, j)
+      }`,
+      `local.get ${y(1, j)} f32x4.neg local.set ${r(3, j)}`,
+    );
+  }
+  // Columns: Q = r A^T, stored position by position.
+  const at = (p: number) =>
+    `local.get $pq local.get $posBytes i32.const ${p} i32.mul i32.add`;
+  for (let i = 0; i < 4; i++) {
+    lines.push(
+      `${at(4 * i)} local.get ${r(i, 0)} v128.store`,
+      `${at(4 * i + 1)} local.get ${r(i, 0)} local.get ${
+        r(i, 1)
+      } f32x4.add v128.store`,
+      `${at(4 * i + 2)} local.get ${r(i, 0)} local.get ${
+        r(i, 1)
+      } f32x4.sub v128.store`,
+      `${at(4 * i + 3)} local.get ${r(i, 1)} f32x4.neg v128.store`,
+    );
+  }
+  lines.push(
+    `local.get $pd i32.const 16 i32.add local.set $pd`,
+    `local.get $pq i32.const 16 i32.add local.set $pq`,
+    `local.get $c i32.const 1 i32.sub local.tee $c br_if $group)`,
+    `local.get $dy local.get $pixelBytes i32.const 2 i32.mul i32.add local.set $dy`,
+    `local.get $q local.get $groups i32.const 16 i32.mul i32.add local.set $q`,
+    `local.get $tiles i32.const 1 i32.sub local.tee $tiles br_if $tile)`,
+    `)`,
+  );
+  return lines.join("\n");
+}
+
+/**
+ * `wino_dw`: dU[4 * groups, 8 * panels] += V^T Q over `tiles` tiles, for
+ * one position. V is laid out as `wino_in` writes it (a tile's 4 channels
+ * of a group 16 bytes apart, groups `groupBytes` apart), Q's rows are
+ * `qRowBytes` apart, dU's `duRowBytes`. A call's accumulators are 4 input
+ * channels (one group) x 8 output channels.
+ */
+function filterGemmWat(fused: boolean): string {
+  const acc = (r: number, h: number) => `$acc${r}_${h}`;
+  const accumulators: string[] = [];
+  for (let r = 0; r < 4; r++) accumulators.push(acc(r, 0), acc(r, 1));
+  const rowAt = (r: number) =>
+    `local.get $pdu local.get $duRowBytes i32.const ${r} i32.mul i32.add`;
+  const lines = [
+    `(func (export "wino_dw")`,
+    `(param $v i32) (param $q i32) (param $du i32) (param $groups i32) (param $panels i32)`,
+    `(param $tiles i32) (param $groupBytes i32) (param $qRowBytes i32) (param $duRowBytes i32)`,
+    `(local $panel i32) (local $t i32) (local $pv i32) (local $pq i32) (local $pdu i32) (local $qPanel i32)`,
+    accumulators.map((name) => `(local ${name} v128)`).join(" "),
+    `(local $b0 v128) (local $b1 v128) (local $av v128)`,
+    `(loop $group`,
+    `local.get $q local.set $qPanel`,
+    `local.get $du local.set $pdu`,
+    `local.get $panels local.set $panel`,
+    `(loop $panelLoop`,
+  ];
+  for (let r = 0; r < 4; r++) {
+    lines.push(
+      `${rowAt(r)} v128.load local.set ${acc(r, 0)}`,
+      `${rowAt(r)} v128.load offset=16 local.set ${acc(r, 1)}`,
+    );
+  }
+  lines.push(
+    `local.get $v local.set $pv`,
+    `local.get $qPanel local.set $pq`,
+    `local.get $tiles local.set $t`,
+    `(loop $inner`,
+    `local.get $pq v128.load local.set $b0`,
+    `local.get $pq v128.load offset=16 local.set $b1`,
+  );
+  for (let r = 0; r < 4; r++) {
+    lines.push(
+      `local.get $pv v128.load32_splat offset=${4 * r} local.set $av`,
+      multiplyAdd(fused, "$av", "$b0", acc(r, 0)),
+      multiplyAdd(fused, "$av", "$b1", acc(r, 1)),
+    );
+  }
+  lines.push(
+    `local.get $pv i32.const 16 i32.add local.set $pv`,
+    `local.get $pq local.get $qRowBytes i32.add local.set $pq`,
+    `local.get $t i32.const 1 i32.sub local.tee $t br_if $inner)`,
+  );
+  for (let r = 0; r < 4; r++) {
+    lines.push(
+      `${rowAt(r)} local.get ${acc(r, 0)} v128.store`,
+      `${rowAt(r)} local.get ${acc(r, 1)} v128.store offset=16`,
+    );
+  }
+  lines.push(
+    `local.get $qPanel i32.const 32 i32.add local.set $qPanel`,
+    `local.get $pdu i32.const 32 i32.add local.set $pdu`,
+    `local.get $panel i32.const 1 i32.sub local.tee $panel br_if $panelLoop)`,
+    `local.get $v local.get $groupBytes i32.add local.set $v`,
+    `local.get $du local.get $duRowBytes i32.const 4 i32.mul i32.add local.set $du`,
+    `local.get $groups i32.const 1 i32.sub local.tee $groups br_if $group)`,
+    `)`,
+  );
+  return lines.join("\n");
+}
+
+/** The Winograd filter gradient's functions, as WAT (`wino_in` is ./winograd.ts's). */
+export function winogradFilterGradientWat(fused: boolean): string {
+  return [outputGradientTransformWat(), filterGemmWat(fused)].join("\n");
+}
+
+/** The Winograd filter gradient's index among the pool's tasks (simd/kernels.ts). */
+export const WINOGRAD_FILTER_GRADIENT_TASK = 3;
+
+/**
+ * One thread's share of a Winograd filter gradient: the tile blocks whose
+ * index is `part` modulo `parts`, added into the thread's own dU (zeroed by
+ * the caller). Runs in the pool's workers from its source text, so
+ * everything it uses is inside it; `job` is laid out as
+ * {@link winogradFilterGradient} writes it.
+ */
+export function winogradFilterGradientTask(
+  kernels: WebAssembly.Exports,
+  job: Int32Array,
+  part: number,
+  parts: number,
+): void {
+  const [
+    xp,
+    dyp,
+    du,
+    scratch,
+    batch,
+    paddedHeight,
+    paddedWidth,
+    inChannels,
+    tilesHigh,
+    tilesWide,
+    outChannels,
+    blockTiles,
+  ] = job;
+  // The export names, spelt out: this runs alone.
+  const transformX = kernels.wino_in as (...args: number[]) => void;
+  const transformDy = kernels.wino_dy as (...args: number[]) => void;
+  const gemm = kernels.wino_dw as (...args: number[]) => void;
+  const imageTiles = tilesHigh * tilesWide, total = batch * imageTiles;
+  const vPos = 4 * blockTiles * inChannels, qPos = 4 * blockTiles * outChannels;
+  const vGroup = 16 * blockTiles;
+  const v = scratch + part * 16 * (vPos + qPos), q = v + 16 * vPos;
+  const duPos = 4 * inChannels * outChannels;
+  const myDu = du + part * 16 * duPos;
+  const xRow = 4 * paddedWidth * inChannels, xPixel = 4 * inChannels;
+  const dyRow = 4 * 2 * tilesWide * outChannels, dyPixel = 4 * outChannels;
+  for (let t0 = part * blockTiles; t0 < total; t0 += parts * blockTiles) {
+    const t1 = Math.min(total, t0 + blockTiles);
+    for (let t = t0; t < t1;) {
+      const n = Math.floor(t / imageTiles), inImage = t % imageTiles;
+      const ty = Math.floor(inImage / tilesWide), tx = inImage % tilesWide;
+      const count = Math.min(t1 - t, tilesWide - tx);
+      transformX(
+        xp + ((n * paddedHeight + 2 * ty) * paddedWidth + 2 * tx) * xPixel,
+        v + (t - t0) * 16,
+        inChannels / 4,
+        count,
+        xRow,
+        xPixel,
+        vPos,
+        vGroup,
+      );
+      transformDy(
+        dyp + ((n * 2 * tilesHigh + 2 * ty) * 2 * tilesWide + 2 * tx) * dyPixel,
+        q + (t - t0) * dyPixel,
+        outChannels / 4,
+        count,
+        dyRow,
+        dyPixel,
+        qPos,
+      );
+      t += count;
+    }
+    for (let p = 0; p < 16; p++) {
+      gemm(
+        v + p * vPos,
+        q + p * qPos,
+        myDu + p * duPos,
+        inChannels / 4,
+        outChannels / 8,
+        t1 - t0,
+        vGroup,
+        dyPixel,
+        dyPixel,
+      );
+    }
+  }
+}
+
+/** Bytes of scratch for {@link winogradFilterGradient}: V and Q blocks, then dU, per thread. */
+export function winogradFilterGradientScratch(
+  shape: WinogradShape,
+  threads: number,
+): { blocks: number; gradients: number } {
+  const { inChannels, outChannels } = shape;
+  const tiles = tilesPerBlock(inChannels, outChannels);
+  return {
+    blocks: threads * 16 * 4 * tiles * (inChannels + outChannels),
+    gradients: threads * 16 * 4 * inChannels * outChannels,
+  };
+}
+
+/**
+ * dg = G^T (sum of the threads' dU) G: `du` holds `threads` consecutive
+ * [16, Ci, Co] sums; `dw` receives the HWIO [3, 3, Ci, Co] gradient.
+ */
+export function untransformFilterGradient(
+  du: Float32Array,
+  threads: number,
+  inChannels: number,
+  outChannels: number,
+  dw: Float32Array,
+): Float32Array {
+  const pairs = inChannels * outChannels, u = new Float64Array(16);
+  const h = new Float64Array(12);
+  for (let pair = 0; pair < pairs; pair++) {
+    u.fill(0);
+    for (let thread = 0; thread < threads; thread++) {
+      for (let p = 0; p < 16; p++) u[p] += du[(thread * 16 + p) * pairs + pair];
+    }
+    // h = G^T u (3 x 4), by columns.
+    for (let j = 0; j < 4; j++) {
+      const [u0, u1, u2, u3] = [u[j], u[4 + j], u[8 + j], u[12 + j]];
+      h[j] = u0 + (u1 + u2) / 2;
+      h[4 + j] = (u1 - u2) / 2;
+      h[8 + j] = (u1 + u2) / 2 + u3;
+    }
+    // dg = h G (3 x 3), by rows.
+    for (let i = 0; i < 3; i++) {
+      const [h0, h1, h2, h3] = [
+        h[4 * i],
+        h[4 * i + 1],
+        h[4 * i + 2],
+        h[4 * i + 3],
+      ];
+      dw[(3 * i) * pairs + pair] = h0 + (h1 + h2) / 2;
+      dw[(3 * i + 1) * pairs + pair] = (h1 - h2) / 2;
+      dw[(3 * i + 2) * pairs + pair] = (h1 + h2) / 2 + h3;
+    }
+  }
+  return dw;
+}
+
+/**
+ * The threads' dU sums of a stride-1 3x3 filter gradient, with heap byte
+ * addresses: `xp` padded as the forward Winograd convolution pads it, `dyp`
+ * the output gradient zero-padded to even height and width, `du` zeroed
+ * room for every thread's [16, Ci, Co] and `scratch` of
+ * {@link winogradFilterGradientScratch}'s `blocks`. Input channels in 4s,
+ * output channels in 8s.
+ */
+export function winogradFilterGradient(
+  pool: KernelPool,
+  xp: number,
+  dyp: number,
+  du: number,
+  scratch: number,
+  shape: WinogradShape,
+): void {
+  const { inChannels, outChannels } = shape;
+  if (inChannels % 4 !== 0 || outChannels % 8 !== 0) {
+    throw new Error(
+      `winogradFilterGradient needs input channels in 4s and output channels in 8s, got ${inChannels} -> ${outChannels}`,
+    );
+  }
+  pool.run(WINOGRAD_FILTER_GRADIENT_TASK, [
+    xp,
+    dyp,
+    du,
+    scratch,
+    shape.batch,
+    shape.paddedHeight,
+    shape.paddedWidth,
+    inChannels,
+    Math.ceil(shape.outHeight / 2),
+    Math.ceil(shape.outWidth / 2),
+    outChannels,
+    tilesPerBlock(inChannels, outChannels),
+  ]);
+}
