@@ -55,9 +55,17 @@ export function isProfile(cell: ProfileCell | undefined): cell is ModelProfile {
   return cell !== undefined && "kernels" in cell;
 }
 
-/** Wall time not spent in kernels, ms per step. */
+/** Wall time not spent in kernels, ms per step: unprofiled wall - kernels. */
 export function outsideMs(profile: ModelProfile): number {
   return profile.wallMs - profile.kernelMs;
+}
+
+/**
+ * The same from the profiled steps alone (their wall - their kernels):
+ * never below zero, but with the profiler's own bookkeeping in it.
+ */
+export function outsideProfiledMs(profile: ModelProfile): number {
+  return profile.profiledWallMs - profile.kernelMs;
 }
 
 /** "1 thread", "2 threads". */
@@ -93,9 +101,13 @@ function method(report: ProfileReport): string {
     "the tfjs lines that wrap its outputs in tensors and, while the tape " +
     "records, copy the tensors the gradient needs (those copies are " +
     "Identity kernels, recorded on their own as well, so the Identity row " +
-    "bounds what is counted twice). The two terms come from different steps, so on a busy " +
-    "machine it is rough, even negative. **profiled wall** is the median " +
-    "wall time of the profiled steps: the profiler's own cost shows in it.",
+    "bounds what is counted twice); and profiled steps run slower (the " +
+    "profiler allocates a record and two promises per kernel), some of " +
+    "which may land inside kernels' times. The two terms come from " +
+    "different steps, so on a busy machine it is rough, even negative. " +
+    "**outside, profiled steps** = profiled wall - kernels, from the same " +
+    "steps: never negative, but with the profiler's own bookkeeping in it. " +
+    "**profiled wall**: the median wall time of the profiled steps.",
     "- **GFLOP**: counted from the shapes for Conv2D, FusedConv2D, " +
     "Conv2DBackpropInput, Conv2DBackpropFilter (each as its forward conv, " +
     "2 * N * OH * OW * Co * KH * KW * Ci), depthwise convolutions, " +
@@ -187,7 +199,7 @@ export function summaryTable(report: ProfileReport): string {
         return [
           model,
           String(threads),
-          ...Array(7).fill(MISSING),
+          ...Array(8).fill(MISSING),
           cellProblem(cell),
         ];
       }
@@ -199,6 +211,7 @@ export function summaryTable(report: ProfileReport): string {
         formatNumber(cell.wallMs),
         formatNumber(cell.kernelMs),
         formatNumber(outsideMs(cell)),
+        formatNumber(outsideProfiledMs(cell)),
         formatNumber(cell.gflop, 2),
         formatNumber(gflops),
         formatNumber(ceiling),
@@ -213,6 +226,7 @@ export function summaryTable(report: ProfileReport): string {
     "wall ms",
     "kernels ms",
     "outside kernels ms",
+    "outside, profiled steps ms",
     "GFLOP/step",
     "step GFLOPS",
     "ceiling GFLOPS",
@@ -270,34 +284,35 @@ export function shapeTable(
   );
 }
 
+/** The paragraph of one model's figures at one thread count. */
+function figures(profile: ModelProfile, ceiling: number | undefined): string {
+  const gflops = profile.gflop / profile.wallMs * 1e3;
+  const ms = (value: number) => `${formatNumber(value)} ms`;
+  return [
+    `Wall ${ms(profile.wallMs)} per step (median of ` +
+    `${profile.stepsMs.length}), kernels ${ms(profile.kernelMs)} (mean of ` +
+    `${profile.profiledSteps} profiled steps),`,
+    `outside kernels ${ms(outsideMs(profile))} ` +
+    `(${percent(outsideMs(profile), profile.wallMs)} of the wall;`,
+    `in the profiled steps ${ms(outsideProfiledMs(profile))} of a ` +
+    `${ms(profile.profiledWallMs)} wall).`,
+    `${formatNumber(profile.gflop, 2)} GFLOP per step: ` +
+    `${formatNumber(gflops)} GFLOPS at the wall time, ` +
+    `${percent(gflops, ceiling)} of the ${formatNumber(ceiling)} GFLOPS ` +
+    `ceiling at ${threadWord(profile.threads)}.`,
+  ].join(" ");
+}
+
 /** One model at one thread count: the figures, the kernels and the shapes. */
 export function renderModelProfile(
   profile: ModelProfile,
   ceilings: readonly Ceiling[],
 ): string {
   const ceiling = idealCeiling(ceilings, profile.threads)?.gflops;
-  const gflops = profile.gflop / profile.wallMs * 1e3;
   return [
     `### ${profile.model}, ${threadWord(profile.threads)}`,
     "",
-    `Wall ${
-      formatNumber(profile.wallMs)
-    } ms per step (median of ${profile.stepsMs.length}), ` +
-    `kernels ${
-      formatNumber(profile.kernelMs)
-    } ms (mean of ${profile.profiledSteps} ` +
-    `profiled steps), outside kernels ${formatNumber(outsideMs(profile))} ms ` +
-    `(${
-      percent(outsideMs(profile), profile.wallMs)
-    } of the wall); profiled wall ` +
-    `${formatNumber(profile.profiledWallMs)} ms. ${
-      formatNumber(profile.gflop, 2)
-    } ` +
-    `GFLOP per step: ${formatNumber(gflops)} GFLOPS at the wall time, ` +
-    `${percent(gflops, ceiling)} of the ${
-      formatNumber(ceiling)
-    } GFLOPS ceiling ` +
-    `at ${threadWord(profile.threads)}.`,
+    figures(profile, ceiling),
     "",
     kernelTable(profile),
     "",

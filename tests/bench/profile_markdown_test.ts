@@ -104,13 +104,15 @@ Deno.test("ceilingTable() shows one thread, the pool and the ideal per loop", ()
 
 Deno.test("renderProfile() summarises each model and thread count: wall, kernels, outside, GFLOPS against the ceiling", () => {
   const text = renderProfile(report(0.1));
-  // Kernels: (80 + 10) ms per step; outside: 100 - 90; 3.70 GFLOP in 100 ms.
+  // Kernels: (80 + 10) ms per step; outside: 100 - 90, and 105 - 90 in the
+  // profiled steps; 3.70 GFLOP in 100 ms.
   assert.deepEqual(row(text, "ddpm", "1"), [
     "ddpm",
     "1",
     "100",
     "90.0",
     "10.0",
+    "15.0",
     "3.70",
     "37.0",
     "40.0",
@@ -118,10 +120,11 @@ Deno.test("renderProfile() summarises each model and thread count: wall, kernels
     "Conv2D 89%, Add 11%",
   ]);
   // At 2 threads the ceiling is 2 x 40 GFLOPS (the ideal), not the pool's 70.
-  assert.deepEqual(row(text, "ddpm", "2").slice(2, 9), [
+  assert.deepEqual(row(text, "ddpm", "2").slice(2, 10), [
     "95.0",
     "90.0",
     "5.00",
+    "10.0",
     "3.70",
     "38.9",
     "80.0",
@@ -140,6 +143,10 @@ Deno.test("renderProfile() lists each model's kernels by time with calls and GFL
   const text = renderProfile(report(0.1));
   assert.match(text, /### ddpm, 1 thread\n/);
   assert.match(text, /### ddpm, 2 threads\n/);
+  assert.match(
+    text,
+    /Wall 100 ms per step \(median of 3\), kernels 90\.0 ms \(mean of 2 profiled steps\), outside kernels 10\.0 ms \(10% of the wall; in the profiled steps 15\.0 ms of a 105 ms wall\)/,
+  );
   assert.match(text, /### flow, 1 thread\n\nfailed: out of memory/);
   const kernels = text.slice(text.indexOf("### ddpm, 1 thread"));
   assert.deepEqual(row(kernels, "Conv2D"), [
