@@ -61,8 +61,8 @@ export function outsideMs(profile: ModelProfile): number {
 }
 
 /**
- * The same from the profiled steps alone (their wall - their kernels):
- * never below zero, but with the profiler's own bookkeeping in it.
+ * The same from the profiled steps alone (their mean wall - their mean
+ * kernels): never below zero, but with the profiler's own bookkeeping in it.
  */
 export function outsideProfiledMs(profile: ModelProfile): number {
   return profile.profiledWallMs - profile.kernelMs;
@@ -105,9 +105,10 @@ function method(report: ProfileReport): string {
     "profiler allocates a record and two promises per kernel), some of " +
     "which may land inside kernels' times. The two terms come from " +
     "different steps, so on a busy machine it is rough, even negative. " +
-    "**outside, profiled steps** = profiled wall - kernels, from the same " +
-    "steps: never negative, but with the profiler's own bookkeeping in it. " +
-    "**profiled wall**: the median wall time of the profiled steps.",
+    "**outside, profiled steps** = profiled wall - kernels, where " +
+    "**profiled wall** is the mean wall time of the profiled steps: the " +
+    "mean time outside kernels of the same steps, never negative, but " +
+    "with the profiler's own bookkeeping in it.",
     "- **GFLOP**: counted from the shapes for Conv2D, FusedConv2D, " +
     "Conv2DBackpropInput, Conv2DBackpropFilter (each as its forward conv, " +
     "2 * N * OH * OW * Co * KH * KW * Ci), depthwise convolutions, " +

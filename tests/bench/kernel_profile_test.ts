@@ -228,6 +228,8 @@ Deno.test("profileModel() profiles a tiny model's steps: real kernels only, FLOP
   assert.equal(profile.stepsMs.length, 2);
   assert.equal(profile.profiledSteps, 1);
   assert.ok(profile.wallMs > 0 && profile.kernelMs > 0);
+  // The profiled steps' kernels ran within those steps.
+  assert.ok(profile.profiledWallMs >= profile.kernelMs);
   const names = profile.kernels.map((k) => k.name);
   assert.ok(names.every(isWasmKernel), names.join(", "));
   assert.ok(names.includes("Conv2DBackpropFilter"), names.join(", "));
