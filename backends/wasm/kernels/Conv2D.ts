@@ -1,18 +1,20 @@
 /**
  * Conv2D and FusedConv2D on genwasm's SIMD kernels where they beat
  * XNNPACK's, with bias and ReLU folded in and threads from genwasm's pool:
- * - stride-1 3x3 convolutions with input channels in 4s and output channels
- *   in 8s by Winograd's F(2x2, 3x3) (../simd/winograd.ts: 2.25x fewer
- *   multiplications than the direct convolution XNNPACK runs);
+ * - stride-1 3x3 and 2x2 convolutions with input channels in 4s and output
+ *   channels in 8s by Winograd's F(4x4, 3x3) and F(3x3, 2x2)
+ *   (../simd/winograd.ts: 4x and 2.25x fewer multiplications than the
+ *   direct convolution XNNPACK runs);
  * - few output channels on the narrow convolution
  *   (../simd/narrow_convolution.ts: sums vectorised over input channels).
  * Every other convolution goes to the stock XNNPACK kernels, which are as
  * fast as genwasm's own direct convolutions where output channels fill
  * their 8-wide lanes.
  *
- * Conv2DBackpropInput is a stride-1 Conv2D, so the input gradients of 3x3
- * stride-1 convolutions, and of convolutions with few input channels (the
- * flow coupling networks' first layers), take these paths too.
+ * Conv2DBackpropInput is a stride-1 Conv2D (a 2x2 one for the 4x4
+ * stride-2 convolutions of the GANs and the VAE), so the input gradients
+ * take these paths too, and those of convolutions with few input channels
+ * (the flow coupling networks' first layers).
  *
  * @module
  */
@@ -30,7 +32,8 @@ import {
   winogradConvolution,
   winogradScratchBytes,
 } from "../simd/winograd.ts";
-import { isWinogradConvolution, padForWinograd } from "./_winograd.ts";
+import { padForWinograd, winogradAlgorithmFor } from "./_winograd.ts";
+import type { WinogradAlgorithm } from "../simd/winograd_algorithms.ts";
 
 /** The most output channels a convolution may have to take the narrow path. */
 export const NARROW_OUT_CHANNELS = 8;
@@ -85,9 +88,10 @@ function simdGeometry(
   return plain ? conv : undefined;
 }
 
-/** y = act(conv(x, filter) + bias) by Winograd's F(2x2, 3x3). */
+/** y = act(conv(x, filter) + bias) by a Winograd `algorithm`. */
 function winogradConv2d(
   backend: BackendWasm,
+  algorithm: WinogradAlgorithm,
   x: TensorInfo,
   filter: TensorInfo,
   bias: TensorInfo | undefined,
@@ -95,14 +99,18 @@ function winogradConv2d(
   conv: tf.backend_util.Conv2DInfo,
 ): TensorInfo {
   const scope = new KernelScope(backend);
-  const { padded, shape } = padForWinograd(scope, x, conv);
+  const { padded, shape } = padForWinograd(scope, x, conv, algorithm);
   const { inChannels, outChannels } = shape;
   const pool = activeSimdKernels()!.pool;
-  const packed = scope.make([16 * inChannels * outChannels]);
-  const scratch = scope.make([winogradScratchBytes(shape, pool.threads) / 4]);
+  const tile = algorithm.m + algorithm.r - 1;
+  const packed = scope.make([tile * tile * inChannels * outChannels]);
+  const scratch = scope.make([
+    winogradScratchBytes(algorithm, shape, pool.threads) / 4,
+  ]);
   const y = scope.make(conv.outShape);
   // Views only after the last allocation: a growing heap moves.
   packWinogradFilter(
+    algorithm,
     backend.typedArrayFromHeap(filter) as Float32Array,
     inChannels,
     outChannels,
@@ -111,6 +119,7 @@ function winogradConv2d(
   const address = (info: TensorInfo) => heapAddress(backend, info);
   winogradConvolution(
     pool,
+    algorithm,
     address(padded),
     address(packed),
     bias ? address(bias) : 0,
@@ -173,8 +182,9 @@ function simdConv2d(
   if (isNarrowConvolution(conv)) {
     return narrowConv2d(backend, x, filter, bias, relu, conv);
   }
-  if (isWinogradConvolution(conv)) {
-    return winogradConv2d(backend, x, filter, bias, relu, conv);
+  const algorithm = winogradAlgorithmFor(conv);
+  if (algorithm) {
+    return winogradConv2d(backend, algorithm, x, filter, bias, relu, conv);
   }
   return undefined;
 }

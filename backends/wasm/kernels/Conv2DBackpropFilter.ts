@@ -16,9 +16,9 @@
  * Both are fallbacks: where the engine built genwasm's SIMD microkernels
  * (../simd/filter_gradient.ts) and Co is a multiple of 4, they compute dW
  * in place on the heap, 1.3-4.9x faster than either path at one thread.
- * Stride-1 3x3 ones with channels in 4s -> 8s go first to the Winograd
- * F(2x2, 3x3) filter gradient (../simd/winograd_filter_gradient.ts), which
- * needs 2.25x fewer multiply-adds.
+ * Stride-1 3x3 and 2x2 ones with channels in 4s -> 8s go first to the
+ * Winograd filter gradients (../simd/winograd_filter_gradient.ts), which
+ * need 4x (F(4x4, 3x3)) and 2.25x (F(3x3, 2x2)) fewer multiply-adds.
  *
  * @module
  */
@@ -28,7 +28,7 @@ import { type KernelArgs, KernelScope } from "./_scope.ts";
 import { filterGradient } from "../simd/filter_gradient.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import { heapAddress, padForTaps } from "./_padded.ts";
-import { isWinogradConvolution, padForWinograd } from "./_winograd.ts";
+import { padForWinograd, winogradAlgorithmFor } from "./_winograd.ts";
 import {
   untransformFilterGradient,
   winogradFilterGradient,
@@ -39,7 +39,7 @@ import {
 export function filterGradientPath(
   conv: tf.backend_util.Conv2DInfo,
 ): "winograd" | "simd" | "gemm" | "conv" {
-  if (isWinogradConvolution(conv)) return "winograd";
+  if (winogradAlgorithmFor(conv)) return "winograd";
   if (
     activeSimdKernels() && conv.outChannels % 4 === 0 &&
     conv.dilationHeight === 1 && conv.dilationWidth === 1
@@ -71,9 +71,9 @@ function simdFilterGradient(
 }
 
 /**
- * dW by Winograd's F(2x2, 3x3): x padded as the forward pass pads it, dy
- * to even height and width (zeros fill the partial tiles), each thread's
- * dU summed and mapped back here.
+ * dW by a Winograd algorithm: x padded as the forward pass pads it, dy to
+ * multiples of the tile (zeros fill the partial tiles), each thread's dU
+ * summed and mapped back here.
  */
 function winogradFilterGradientOf(
   scope: KernelScope,
@@ -81,16 +81,18 @@ function winogradFilterGradientOf(
   dy: TensorInfo,
   conv: tf.backend_util.Conv2DInfo,
 ): TensorInfo {
-  const { padded, shape } = padForWinograd(scope, x, conv);
+  const algorithm = winogradAlgorithmFor(conv)!;
+  const { padded, shape } = padForWinograd(scope, x, conv, algorithm);
   const { outHeight, outWidth, inChannels, outChannels } = shape;
+  const { m } = algorithm;
   const dyPadded = scope.pad(dy, [
     [0, 0],
-    [0, outHeight % 2],
-    [0, outWidth % 2],
+    [0, m * Math.ceil(outHeight / m) - outHeight],
+    [0, m * Math.ceil(outWidth / m) - outWidth],
     [0, 0],
   ]);
   const pool = activeSimdKernels()!.pool;
-  const sizes = winogradFilterGradientScratch(shape, pool.threads);
+  const sizes = winogradFilterGradientScratch(algorithm, shape, pool.threads);
   const blocks = scope.make([sizes.blocks / 4]);
   const sums = scope.make([sizes.gradients / 4]);
   const dw = scope.make(conv.filterShape);
@@ -101,6 +103,7 @@ function winogradFilterGradientOf(
   const address = (info: TensorInfo) => heapAddress(scope.backend, info);
   winogradFilterGradient(
     pool,
+    algorithm,
     address(padded),
     address(dyPadded),
     address(sums),
@@ -108,6 +111,7 @@ function winogradFilterGradientOf(
     shape,
   );
   untransformFilterGradient(
+    algorithm,
     view(sums),
     pool.threads,
     inChannels,

@@ -1,49 +1,56 @@
 /**
- * Stride-1 3x3 convolutions by Winograd's minimal filtering F(2x2, 3x3)
+ * Stride-1 convolutions by Winograd's minimal filtering F(m x m, r x r)
  * (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
- * 2016): each 2x2 block of outputs (a tile) costs 16 multiplies per input
- * and output channel pair instead of direct convolution's 36, 2.25x fewer.
+ * 2016): each m x m block of outputs (a tile) of an r x r filter costs
+ * a^2 multiplies per input and output channel pair, a = m + r - 1, instead
+ * of direct convolution's m^2 r^2:
  *
  *   Y = A^T [ (G g G^T) ⊙ (B^T d B) ] A
  *
- * with d the tile's 4x4 input window, g the 3x3 filter and
+ * with d the tile's a x a input window and g the filter (cross-correlation,
+ * as tfjs's conv2d). Over channels the elementwise product becomes a^2
+ * independent GEMMs, one per position of the transformed tile:
+ * M_p[tiles, Co] = V_p[tiles, Ci] U_p[Ci, Co].
  *
- *   B^T = [1  0 -1  0]   G = [ 1    0    0 ]   A^T = [1  1  1  0]
- *         [0  1  1  0]       [1/2  1/2  1/2]         [0  1 -1 -1]
- *         [0 -1  1  0]       [1/2 -1/2  1/2]
- *         [0  1  0 -1]       [ 0    0    1 ]
- *
- * (cross-correlation, as tfjs's conv2d). Over channels the elementwise
- * product becomes 16 independent GEMMs, one per position of the 4x4
- * transformed tile: M_p[tiles, Co] = V_p[tiles, Ci] U_p[Ci, Co].
+ * Three algorithms (./winograd_algorithms.ts): F(2x2, 3x3) and F(4x4, 3x3)
+ * for 3x3 filters (2.25x and 4x fewer multiplies), F(3x3, 2x2) for the 2x2
+ * stride-1 convolutions that strided transposed convolutions become
+ * (../kernels/Conv2DBackpropInput.ts; 2.25x). The WAT of each is generated
+ * from its matrices.
  *
  * Threads take blocks of consecutive tiles. For each block a thread
- * transforms the inputs into V (its own scratch), runs the 16 GEMMs into M
+ * transforms the inputs into V (its own scratch), runs the a^2 GEMMs into M
  * and transforms M into the output, adding the bias: the block's V and M
  * (sized to stay in the 1 MiB L2 beside U) never leave the cache. The input
- * and output transforms are additions only, on 4 channels a lane (NHWC
- * keeps channels contiguous). B^T, G and A^T hold only 0, ±1 and ±1/2, so
- * the float32 result differs from direct convolution's by a few roundings
- * (tests/backends/wasm/simd_winograd_test.ts bounds it).
+ * and output transforms run on 4 channels a lane (NHWC keeps channels
+ * contiguous).
  *
  * @module
  */
 import { multiplyAdd } from "./wat.ts";
 import type { KernelPool } from "./pool.ts";
+import {
+  tileSize,
+  WINOGRAD_ALGORITHMS,
+  type WinogradAlgorithm,
+} from "./winograd_algorithms.ts";
 
 /** Tiles (GEMM rows) per microkernel call: 6 rows x 8 columns = 12 accumulators. */
 export const GEMM_ROWS = 6;
 
 /**
  * Tiles per block: a multiple of {@link GEMM_ROWS} with the block's V and M
- * (16 positions x tiles x channels, float32) within `budgetFloats`.
+ * (`positions` x tiles x channels, float32) within `budgetFloats`.
  */
 export function tilesPerBlock(
   inChannels: number,
   outChannels: number,
+  positions = 16,
   budgetFloats = 1 << 16,
 ): number {
-  const fit = Math.floor(budgetFloats / (16 * (inChannels + outChannels)));
+  const fit = Math.floor(
+    budgetFloats / (positions * (inChannels + outChannels)),
+  );
   return Math.max(
     GEMM_ROWS,
     Math.min(96, Math.floor(fit / GEMM_ROWS) * GEMM_ROWS),
@@ -51,22 +58,55 @@ export function tilesPerBlock(
 }
 
 /**
- * `wino_in`: B^T d B for `tiles` consecutive tiles of one tile row. `x`
- * points at the first tile's top-left input (padded), rows `rowBytes` apart
- * and pixels `pixelBytes` apart. V is laid out [position][channel group of
- * 4][tile][4]: channels c..c+3 at position p of tile t go to
- * `v + p * posBytes + (c / 4) * groupBytes + t * 16`, so that the GEMM
- * reads a block's rows at fixed offsets from one pointer.
+ * WAT that leaves sum_k coefficients[k] * values[k] (f32x4 locals) on the
+ * stack: additions and subtractions for ±1, a multiply by a splatted
+ * constant otherwise.
  */
-function inputTransformWat(): string {
-  const d = (i: number, j: number) => `$d${i}${j}`;
-  const t = (i: number, j: number) => `$t${i}${j}`;
+export function linearCombination(
+  coefficients: readonly number[],
+  values: readonly string[],
+): string {
+  const terms = coefficients.map((c, k) => [c, values[k]] as const)
+    .filter(([c]) => c !== 0);
+  if (terms.length === 0) return `v128.const i32x4 0 0 0 0`;
+  const scaled = (c: number, value: string) =>
+    Math.abs(c) === 1
+      ? `local.get ${value}`
+      : `local.get ${value} v128.const f32x4 ${Math.abs(c)} ${Math.abs(c)} ${
+        Math.abs(c)
+      } ${Math.abs(c)} f32x4.mul`;
+  const parts = [scaled(terms[0][0], terms[0][1])];
+  if (terms[0][0] < 0) parts.push(`f32x4.neg`);
+  for (const [c, value] of terms.slice(1)) {
+    parts.push(scaled(c, value), c > 0 ? `f32x4.add` : `f32x4.sub`);
+  }
+  return parts.join(" ");
+}
+
+/** WAT export names of an algorithm's transforms (the GEMMs are shared). */
+export const transformName = (
+  kind: "in" | "out" | "dy",
+  algorithm: WinogradAlgorithm,
+) => `wino_${kind}_${algorithm.m}_${algorithm.r}`;
+
+/**
+ * `wino_in_m_r`: B^T d B for `tiles` consecutive tiles of one tile row. `x`
+ * points at the first tile's top-left input (padded), rows `rowBytes` apart
+ * and pixels `pixelBytes` apart; tiles are m pixels apart. V is laid out
+ * [position][channel group of 4][tile][4]: channels c..c+3 at position p of
+ * tile t go to `v + p * posBytes + (c / 4) * groupBytes + t * 16`, so that
+ * the GEMM reads a block's rows at fixed offsets from one pointer.
+ */
+function inputTransformWat(algorithm: WinogradAlgorithm): string {
+  const a = tileSize(algorithm), bt = algorithm.bt;
+  const d = (i: number, j: number) => `$d${i}_${j}`;
+  const t = (i: number, j: number) => `$t${i}_${j}`;
   const locals: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    for (let j = 0; j < 4; j++) locals.push(d(i, j), t(i, j));
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < a; j++) locals.push(d(i, j), t(i, j));
   }
   const lines = [
-    `(func (export "wino_in")`,
+    `(func (export "${transformName("in", algorithm)}")`,
     `(param $x i32) (param $v i32) (param $groups i32) (param $tiles i32)`,
     `(param $rowBytes i32) (param $pixelBytes i32) (param $posBytes i32) (param $groupBytes i32)`,
     `(local $c i32) (local $px i32) (local $pv i32)`,
@@ -77,8 +117,8 @@ function inputTransformWat(): string {
     `local.get $groups local.set $c`,
     `(loop $group`,
   ];
-  for (let i = 0; i < 4; i++) {
-    for (let j = 0; j < 4; j++) {
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < a; j++) {
       lines.push(
         `local.get $px local.get $rowBytes i32.const ${i} i32.mul i32.add ` +
           `local.get $pixelBytes i32.const ${j} i32.mul i32.add ` +
@@ -86,38 +126,29 @@ function inputTransformWat(): string {
       );
     }
   }
-  const combine = (
-    target: string,
-    a: string,
-    op: "add" | "sub",
-    b: string,
-  ) => `local.get ${a} local.get ${b} f32x4.${op} local.set ${target}`;
   // Rows: t = B^T d.
-  for (let j = 0; j < 4; j++) {
-    lines.push(
-      combine(t(0, j), d(0, j), "sub", d(2, j)),
-      combine(t(1, j), d(1, j), "add", d(2, j)),
-      combine(t(2, j), d(2, j), "sub", d(1, j)),
-      combine(t(3, j), d(1, j), "sub", d(3, j)),
-    );
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < a; j++) {
+      const column = Array.from({ length: a }, (_, k) => d(k, j));
+      lines.push(`${linearCombination(bt[i], column)} local.set ${t(i, j)}`);
+    }
   }
-  // Columns: v = t B, stored position by position.
-  const store = (p: number, a: string, op: "add" | "sub", b: string) =>
-    `local.get $pv local.get $posBytes i32.const ${p} i32.mul i32.add ` +
-    `local.get ${a} local.get ${b} f32x4.${op} v128.store`;
-  for (let i = 0; i < 4; i++) {
-    lines.push(
-      store(4 * i + 0, t(i, 0), "sub", t(i, 2)),
-      store(4 * i + 1, t(i, 1), "add", t(i, 2)),
-      store(4 * i + 2, t(i, 2), "sub", t(i, 1)),
-      store(4 * i + 3, t(i, 1), "sub", t(i, 3)),
-    );
+  // Columns: v = t B (B's column j is B^T's row j), stored by position.
+  for (let i = 0; i < a; i++) {
+    const row = Array.from({ length: a }, (_, k) => t(i, k));
+    for (let j = 0; j < a; j++) {
+      lines.push(
+        `local.get $pv local.get $posBytes i32.const ${i * a + j} i32.mul ` +
+          `i32.add ${linearCombination(bt[j], row)} v128.store`,
+      );
+    }
   }
   lines.push(
     `local.get $px i32.const 16 i32.add local.set $px`,
     `local.get $pv local.get $groupBytes i32.add local.set $pv`,
     `local.get $c i32.const 1 i32.sub local.tee $c br_if $group)`,
-    `local.get $x local.get $pixelBytes i32.const 2 i32.mul i32.add local.set $x`,
+    `local.get $x local.get $pixelBytes i32.const ${algorithm.m} i32.mul ` +
+      `i32.add local.set $x`,
     `local.get $v i32.const 16 i32.add local.set $v`,
     `local.get $tiles i32.const 1 i32.sub local.tee $tiles br_if $tile)`,
     `)`,
@@ -128,7 +159,7 @@ function inputTransformWat(): string {
 /**
  * `wino_gemm`: M[rows, 8 * panels] = V[rows, 4 * groups] U for one
  * position, rows in blocks of {@link GEMM_ROWS} (`rowBlocks` of them). V
- * is laid out as `wino_in` writes it (a channel group's rows 16 bytes
+ * is laid out as `wino_in_*` writes it (a channel group's rows 16 bytes
  * apart, groups `groupBytes` apart), M's rows are `mRowBytes` apart, and U
  * is packed in panels of 8 columns, one row of 8 floats per input channel.
  * Each step broadcasts 4 channels of each row, at fixed offsets from one
@@ -200,30 +231,32 @@ function gemmWat(fused: boolean): string {
 }
 
 /**
- * `wino_out`: A^T m A (+ bias, then ReLU when `relu`) for `tiles`
+ * `wino_out_m_r`: A^T M A (+ bias, then ReLU when `relu`) for `tiles`
  * consecutive tiles of one tile row: position p of tile t is read at
- * `m + p * posBytes + t * 16 * groups`; the tile's 2x2 outputs go to `y`
+ * `m + p * posBytes + t * 16 * groups`; the tile's m x m outputs go to `y`
  * (its top-left), rows `rowBytes` apart and pixels `pixelBytes` apart, only
- * the first `rowsValid` rows and `colsValid` columns (1 or 2) of each tile.
- * `bias` 0 is none.
+ * the first `rowsValid` rows and `colsValid` columns of each tile. `bias`
+ * 0 is none.
  */
-function outputTransformWat(): string {
-  const m = (i: number, j: number) => `$m${i}${j}`;
+function outputTransformWat(algorithm: WinogradAlgorithm): string {
+  const a = tileSize(algorithm), { m, at } = algorithm;
+  const mm = (i: number, j: number) => `$m${i}_${j}`;
+  const s = (i: number, j: number) => `$s${i}_${j}`;
+  const y = (i: number, j: number) => `$y${i}_${j}`;
   const locals: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    for (let j = 0; j < 4; j++) locals.push(m(i, j));
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < a; j++) locals.push(mm(i, j));
   }
-  const s = (i: number, j: number) => `$s${i}${j}`;
-  for (let i = 0; i < 2; i++) {
-    for (let j = 0; j < 4; j++) locals.push(s(i, j));
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < a; j++) locals.push(s(i, j));
+    for (let j = 0; j < m; j++) locals.push(y(i, j));
   }
   const lines = [
-    `(func (export "wino_out")`,
+    `(func (export "${transformName("out", algorithm)}")`,
     `(param $m i32) (param $y i32) (param $bias i32) (param $groups i32) (param $tiles i32)`,
     `(param $posBytes i32) (param $rowBytes i32) (param $pixelBytes i32) (param $relu i32)`,
     `(param $rowsValid i32) (param $colsValid i32)`,
     `(local $c i32) (local $pm i32) (local $py i32) (local $pb i32) (local $b v128)`,
-    `(local $y00 v128) (local $y01 v128) (local $y10 v128) (local $y11 v128)`,
     locals.map((name) => `(local ${name} v128)`).join(" "),
     `(loop $tile`,
     `local.get $m local.set $pm`,
@@ -232,112 +265,129 @@ function outputTransformWat(): string {
     `local.get $groups local.set $c`,
     `(loop $group`,
   ];
-  for (let i = 0; i < 4; i++) {
-    for (let j = 0; j < 4; j++) {
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < a; j++) {
       lines.push(
         `local.get $pm local.get $posBytes i32.const ${
-          4 * i + j
-        } i32.mul i32.add v128.load local.set ${m(i, j)}`,
+          i * a + j
+        } i32.mul i32.add v128.load local.set ${mm(i, j)}`,
       );
     }
   }
-  // Rows: s = A^T m.
-  for (let j = 0; j < 4; j++) {
-    lines.push(
-      `local.get ${m(0, j)} local.get ${m(1, j)} f32x4.add local.get ${
-        m(2, j)
-      } f32x4.add local.set ${s(0, j)}`,
-      `local.get ${m(1, j)} local.get ${m(2, j)} f32x4.sub local.get ${
-        m(3, j)
-      } f32x4.sub local.set ${s(1, j)}`,
-    );
+  // Rows: s = A^T M.
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < a; j++) {
+      const column = Array.from({ length: a }, (_, k) => mm(k, j));
+      lines.push(`${linearCombination(at[i], column)} local.set ${s(i, j)}`);
+    }
   }
   lines.push(
     `v128.const i32x4 0 0 0 0 local.set $b`,
     `(if (local.get $bias) (then local.get $pb v128.load local.set $b))`,
   );
   // Columns: y = s A, plus the bias.
-  for (let i = 0; i < 2; i++) {
-    lines.push(
-      `local.get ${s(i, 0)} local.get ${s(i, 1)} f32x4.add local.get ${
-        s(i, 2)
-      } f32x4.add local.get $b f32x4.add local.set $y${i}0`,
-      `local.get ${s(i, 1)} local.get ${s(i, 2)} f32x4.sub local.get ${
-        s(i, 3)
-      } f32x4.sub local.get $b f32x4.add local.set $y${i}1`,
-    );
+  for (let i = 0; i < m; i++) {
+    const row = Array.from({ length: a }, (_, k) => s(i, k));
+    for (let j = 0; j < m; j++) {
+      lines.push(
+        `${linearCombination(at[j], row)} local.get $b f32x4.add ` +
+          `local.set ${y(i, j)}`,
+      );
+    }
   }
   lines.push(`(if (local.get $relu) (then`);
-  for (const name of ["$y00", "$y01", "$y10", "$y11"]) {
-    lines.push(
-      `local.get ${name} v128.const i32x4 0 0 0 0 f32x4.max local.set ${name}`,
-    );
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      lines.push(
+        `local.get ${y(i, j)} v128.const i32x4 0 0 0 0 f32x4.max ` +
+          `local.set ${y(i, j)}`,
+      );
+    }
   }
   lines.push(`))`);
+  // Row i and column j are written only where valid: nested ifs, row 0
+  // and column 0 always.
   const store = (i: number, j: number) =>
     `local.get $py local.get $rowBytes i32.const ${i} i32.mul i32.add ` +
-    `local.get $pixelBytes i32.const ${j} i32.mul i32.add local.get $y${i}${j} v128.store`;
+    `local.get $pixelBytes i32.const ${j} i32.mul i32.add local.get ${
+      y(i, j)
+    } v128.store`;
+  const rowStores = (i: number) => {
+    let text = "";
+    for (let j = m - 1; j >= 1; j--) {
+      text = `(if (i32.gt_u (local.get $colsValid) (i32.const ${j})) (then ${
+        store(i, j)
+      } ${text}))`;
+    }
+    return `${store(i, 0)} ${text}`;
+  };
+  let rowsText = "";
+  for (let i = m - 1; i >= 1; i--) {
+    rowsText = `(if (i32.gt_u (local.get $rowsValid) (i32.const ${i})) ` +
+      `(then ${rowStores(i)} ${rowsText}))`;
+  }
   lines.push(
-    store(0, 0),
-    `(if (i32.gt_u (local.get $colsValid) (i32.const 1)) (then ${
-      store(0, 1)
-    }))`,
-    `(if (i32.gt_u (local.get $rowsValid) (i32.const 1)) (then ${store(1, 0)}`,
-    `(if (i32.gt_u (local.get $colsValid) (i32.const 1)) (then ${
-      store(1, 1)
-    }))))`,
+    rowStores(0),
+    rowsText,
     `local.get $pm i32.const 16 i32.add local.set $pm`,
     `local.get $py i32.const 16 i32.add local.set $py`,
     `local.get $pb i32.const 16 i32.add local.set $pb`,
     `local.get $c i32.const 1 i32.sub local.tee $c br_if $group)`,
     `local.get $m local.get $groups i32.const 16 i32.mul i32.add local.set $m`,
-    `local.get $y local.get $pixelBytes i32.const 2 i32.mul i32.add local.set $y`,
+    `local.get $y local.get $pixelBytes i32.const ${m} i32.mul i32.add local.set $y`,
     `local.get $tiles i32.const 1 i32.sub local.tee $tiles br_if $tile)`,
     `)`,
   );
   return lines.join("\n");
 }
 
-/** The Winograd convolution's functions, as WAT. */
+/** The Winograd convolutions' functions, every algorithm's, as WAT. */
 export function winogradWat(fused: boolean): string {
-  return [inputTransformWat(), gemmWat(fused), outputTransformWat()].join(
-    "\n",
-  );
+  return [
+    gemmWat(fused),
+    ...WINOGRAD_ALGORITHMS.flatMap((algorithm) => [
+      inputTransformWat(algorithm),
+      outputTransformWat(algorithm),
+    ]),
+  ].join("\n");
 }
 
 /**
- * U = G g G^T of an HWIO 3x3 filter [3, 3, Ci, Co], packed as the GEMM
+ * U = G g G^T of an HWIO r x r filter [r, r, Ci, Co], packed as the GEMM
  * reads it: position p, then panels of 8 output channels, then Ci rows of 8
- * floats (`out` holds 16 * Ci * Co floats; Co in 8s).
+ * floats (`out` holds a^2 * Ci * Co floats; Co in 8s).
  */
 export function packWinogradFilter(
+  algorithm: WinogradAlgorithm,
   filter: Float32Array,
   inChannels: number,
   outChannels: number,
   out: Float32Array,
 ): Float32Array {
+  const { r, g: gMatrix } = algorithm, a = tileSize(algorithm);
   const panels = outChannels / 8;
-  const g = new Float64Array(9), gg = new Float64Array(12);
+  const g = new Float64Array(r * r), gg = new Float64Array(a * r);
   for (let ci = 0; ci < inChannels; ci++) {
     for (let co = 0; co < outChannels; co++) {
-      for (let tap = 0; tap < 9; tap++) {
+      for (let tap = 0; tap < r * r; tap++) {
         g[tap] = filter[(tap * inChannels + ci) * outChannels + co];
       }
-      // G g: 4 rows of 3.
-      for (let j = 0; j < 3; j++) {
-        const [g0, g1, g2] = [g[j], g[3 + j], g[6 + j]];
-        gg[j] = g0;
-        gg[3 + j] = (g0 + g1 + g2) / 2;
-        gg[6 + j] = (g0 - g1 + g2) / 2;
-        gg[9 + j] = g2;
+      // G g (a x r).
+      for (let i = 0; i < a; i++) {
+        for (let j = 0; j < r; j++) {
+          let sum = 0;
+          for (let k = 0; k < r; k++) sum += gMatrix[i][k] * g[k * r + j];
+          gg[i * r + j] = sum;
+        }
       }
       const panel = Math.floor(co / 8), lane = co % 8;
-      for (let i = 0; i < 4; i++) {
-        const [c0, c1, c2] = [gg[3 * i], gg[3 * i + 1], gg[3 * i + 2]];
-        const row = [c0, (c0 + c1 + c2) / 2, (c0 - c1 + c2) / 2, c2];
-        for (let j = 0; j < 4; j++) {
-          const p = 4 * i + j;
-          out[((p * panels + panel) * inChannels + ci) * 8 + lane] = row[j];
+      // (G g) G^T (a x a).
+      for (let i = 0; i < a; i++) {
+        for (let j = 0; j < a; j++) {
+          let sum = 0;
+          for (let k = 0; k < r; k++) sum += gg[i * r + k] * gMatrix[j][k];
+          const p = i * a + j;
+          out[((p * panels + panel) * inChannels + ci) * 8 + lane] = sum;
         }
       }
     }
@@ -377,20 +427,30 @@ export function winogradTask(
     outChannels,
     blockTiles,
     gemmRows,
+    m,
+    r,
   ] = job;
-  // The export names of winogradWat(), spelt out: this runs alone.
-  const transformIn = kernels.wino_in as (...args: number[]) => void;
+  // The export names of transformName(), spelt out: this runs alone.
+  const transformIn = kernels[`wino_in_${m}_${r}`] as (
+    ...args: number[]
+  ) => void;
   const gemm = kernels.wino_gemm as (...args: number[]) => void;
-  const transformOut = kernels.wino_out as (...args: number[]) => void;
-  const tilesHigh = Math.ceil(outHeight / 2),
-    tilesWide = Math.ceil(outWidth / 2);
+  const transformOut = kernels[`wino_out_${m}_${r}`] as (
+    ...args: number[]
+  ) => void;
+  const positions = (m + r - 1) * (m + r - 1);
+  const tilesHigh = Math.ceil(outHeight / m);
+  const tilesWide = Math.ceil(outWidth / m);
   const imageTiles = tilesHigh * tilesWide, total = batch * imageTiles;
   const vPos = 4 * blockTiles * inChannels, mPos = 4 * blockTiles * outChannels;
   const vGroup = 16 * blockTiles;
-  const v = scratch + part * 16 * (vPos + mPos), m = v + 16 * vPos;
+  const v = scratch + part * positions * (vPos + mPos);
+  const mBlock = v + positions * vPos;
   const uPos = 4 * inChannels * outChannels;
   const xRow = 4 * paddedWidth * inChannels, xPixel = 4 * inChannels;
   const yRow = 4 * outWidth * outChannels, yPixel = 4 * outChannels;
+  // Columns of the last tile of a row (fewer than m where m does not divide).
+  const lastCols = outWidth - m * (tilesWide - 1);
   for (let t0 = part * blockTiles; t0 < total; t0 += parts * blockTiles) {
     const t1 = Math.min(total, t0 + blockTiles);
     // Tile rows within the block: [first tile, count, n, ty, tx].
@@ -404,7 +464,7 @@ export function winogradTask(
     }
     for (const [t, count, n, ty, tx] of runs) {
       transformIn(
-        xp + ((n * paddedHeight + 2 * ty) * paddedWidth + 2 * tx) * xPixel,
+        xp + ((n * paddedHeight + m * ty) * paddedWidth + m * tx) * xPixel,
         v + (t - t0) * 16,
         inChannels / 4,
         count,
@@ -415,11 +475,11 @@ export function winogradTask(
       );
     }
     const rowBlocks = Math.ceil((t1 - t0) / gemmRows);
-    for (let p = 0; p < 16; p++) {
+    for (let p = 0; p < positions; p++) {
       gemm(
         v + p * vPos,
         u + p * uPos,
-        m + p * mPos,
+        mBlock + p * mPos,
         rowBlocks,
         outChannels / 8,
         inChannels / 4,
@@ -428,41 +488,28 @@ export function winogradTask(
       );
     }
     for (const [t, count, n, ty, tx] of runs) {
-      const rowsValid = Math.min(2, outHeight - 2 * ty);
-      // A last tile of an odd-width row has one column.
-      const partial = tx + count === tilesWide && outWidth % 2 === 1 ? 1 : 0;
+      const rowsValid = Math.min(m, outHeight - m * ty);
+      // The row's last tile may have fewer columns: it goes on its own.
+      const partial = tx + count === tilesWide && lastCols < m ? 1 : 0;
       const at = (k: number) => [
-        m + (t - t0 + k) * yPixel,
-        y + ((n * outHeight + 2 * ty) * outWidth + 2 * (tx + k)) * yPixel,
+        mBlock + (t - t0 + k) * yPixel,
+        y + ((n * outHeight + m * ty) * outWidth + m * (tx + k)) * yPixel,
       ];
-      if (count > partial) {
+      const out = (k: number, tiles: number, cols: number) =>
         transformOut(
-          ...at(0),
+          ...at(k),
           bias,
           outChannels / 4,
-          count - partial,
+          tiles,
           mPos,
           yRow,
           yPixel,
           relu,
           rowsValid,
-          2,
+          cols,
         );
-      }
-      if (partial) {
-        transformOut(
-          ...at(count - 1),
-          bias,
-          outChannels / 4,
-          1,
-          mPos,
-          yRow,
-          yPixel,
-          relu,
-          rowsValid,
-          1,
-        );
-      }
+      if (count > partial) out(0, count - partial, m);
+      if (partial) out(count - 1, 1, lastCols);
     }
   }
 }
@@ -470,7 +517,7 @@ export function winogradTask(
 /** A Winograd convolution's geometry, in elements. */
 export interface WinogradShape {
   batch: number;
-  /** xp's height and width: x padded so that every tile's 4x4 window is inside. */
+  /** xp's height and width: x padded so that every tile's window is inside. */
   paddedHeight: number;
   paddedWidth: number;
   inChannels: number;
@@ -479,31 +526,40 @@ export interface WinogradShape {
   outChannels: number;
 }
 
-/** Rows and columns of xp a Winograd convolution reads: two a tile, plus two. */
+/** Rows and columns of xp that `algorithm` reads: m a tile, plus r - 1. */
 export function winogradPaddedSize(
+  algorithm: WinogradAlgorithm,
   outHeight: number,
   outWidth: number,
 ): [number, number] {
-  return [2 * Math.ceil(outHeight / 2) + 2, 2 * Math.ceil(outWidth / 2) + 2];
+  const { m, r } = algorithm;
+  return [
+    m * Math.ceil(outHeight / m) + r - 1,
+    m * Math.ceil(outWidth / m) + r - 1,
+  ];
 }
 
 /** Bytes of scratch a Winograd convolution needs on `threads` threads. */
 export function winogradScratchBytes(
+  algorithm: WinogradAlgorithm,
   shape: WinogradShape,
   threads: number,
 ): number {
-  const tiles = tilesPerBlock(shape.inChannels, shape.outChannels);
-  return threads * 16 * 4 * tiles * (shape.inChannels + shape.outChannels);
+  const positions = tileSize(algorithm) ** 2;
+  const tiles = tilesPerBlock(shape.inChannels, shape.outChannels, positions);
+  return threads * positions * 4 * tiles *
+    (shape.inChannels + shape.outChannels);
 }
 
 /**
- * y = act(conv3x3(xp, w) + bias), stride 1, with heap byte addresses
- * (`packedFilter` from {@link packWinogradFilter}, `bias` 0: none, scratch
- * of {@link winogradScratchBytes}), on all the pool's threads; input
- * channels in 4s, output channels in 8s.
+ * y = act(conv(xp, w) + bias), stride 1, by `algorithm`, with heap byte
+ * addresses (`packedFilter` from {@link packWinogradFilter}, `bias` 0:
+ * none, scratch of {@link winogradScratchBytes}), on all the pool's
+ * threads; input channels in 4s, output channels in 8s.
  */
 export function winogradConvolution(
   pool: KernelPool,
+  algorithm: WinogradAlgorithm,
   xp: number,
   packedFilter: number,
   bias: number,
@@ -531,7 +587,13 @@ export function winogradConvolution(
     shape.outHeight,
     shape.outWidth,
     shape.outChannels,
-    tilesPerBlock(shape.inChannels, shape.outChannels),
+    tilesPerBlock(
+      shape.inChannels,
+      shape.outChannels,
+      tileSize(algorithm) ** 2,
+    ),
     GEMM_ROWS,
+    algorithm.m,
+    algorithm.r,
   ]);
 }

@@ -1,52 +1,59 @@
 /**
- * The filter gradient of a stride-1 3x3 convolution in Winograd's
- * F(2x2, 3x3) domain (./winograd.ts has the forward convolution). The
- * forward tile is Y = A^T [U ⊙ V] A with U = G g G^T and V = B^T d B, all
- * linear, so by the chain rule
+ * The filter gradient of a stride-1 convolution in Winograd's F(m x m,
+ * r x r) domain (./winograd.ts has the forward convolution). The forward
+ * tile is Y = A^T [U ⊙ V] A with U = G g G^T and V = B^T d B, all linear,
+ * so by the chain rule
  *
  *   dU_p = sum over tiles of V_p (A dY A^T)_p,   dg = G^T dU G,
  *
- * where dY is the tile's 2x2 of output gradients and
- *
- *   A = [1  0]    G^T = [1  1/2  1/2  0]
- *       [1  1]          [0  1/2 -1/2  0]
- *       [1 -1]          [0  1/2  1/2  1]
- *       [0 -1]
- *
- * Over channels the sum is 16 GEMMs (one per position p) of V_p^T [Ci,
- * tiles] by Q_p = (A dY A^T)_p [tiles, Co]: 16 multiply-adds per tile and
- * channel pair, against 36 for the direct filter gradient.
+ * where dY is the tile's m x m of output gradients. Over channels the sum
+ * is a^2 GEMMs (one per position p) of V_p^T [Ci, tiles] by
+ * Q_p = (A dY A^T)_p [tiles, Co]: a^2 multiply-adds per tile and channel
+ * pair, against m^2 r^2 for the direct filter gradient.
  *
  * Threads take blocks of tiles as the forward convolution does: each
- * transforms its block's x into V (`wino_in`) and dy into Q (`wino_dy`),
- * then adds V_p^T Q_p into its own dU (`wino_dw`); the caller adds the
- * threads' dU and maps it back through G^T . G.
+ * transforms its block's x into V (`wino_in_*`) and dy into Q
+ * (`wino_dy_*`), then adds V_p^T Q_p into its own dU (`wino_dw`); the
+ * caller adds the threads' dU and maps it back through G^T . G.
  *
  * @module
  */
 import { multiplyAdd } from "./wat.ts";
 import type { KernelPool } from "./pool.ts";
-import { tilesPerBlock, type WinogradShape } from "./winograd.ts";
+import {
+  linearCombination,
+  tilesPerBlock,
+  transformName,
+  type WinogradShape,
+} from "./winograd.ts";
+import {
+  tileSize,
+  WINOGRAD_ALGORITHMS,
+  type WinogradAlgorithm,
+} from "./winograd_algorithms.ts";
 
 /**
- * `wino_dy`: Q = A dY A^T for `tiles` consecutive tiles of one tile row of
- * dy (padded to even height and width with zeros). `dy` points at the
- * first tile's top-left, rows `rowBytes` apart, pixels `pixelBytes` apart;
+ * `wino_dy_m_r`: Q = A dY A^T for `tiles` consecutive tiles of one tile
+ * row of dy (zero-padded to multiples of m). `dy` points at the first
+ * tile's top-left, rows `rowBytes` apart, pixels `pixelBytes` apart;
  * channels c..c+3 of position p of tile t go to `q + p * posBytes + t *
  * 16 * groups + c * 4` (Q's rows hold a tile's channels, as M's do).
  */
-function outputGradientTransformWat(): string {
-  const y = (i: number, j: number) => `$y${i}${j}`;
-  const r = (i: number, j: number) => `$r${i}${j}`;
+function outputGradientTransformWat(algorithm: WinogradAlgorithm): string {
+  const a = tileSize(algorithm), { m, at } = algorithm;
+  const y = (i: number, j: number) => `$y${i}_${j}`;
+  const r = (i: number, j: number) => `$r${i}_${j}`;
   const locals: string[] = [];
-  for (let i = 0; i < 2; i++) {
-    for (let j = 0; j < 2; j++) locals.push(y(i, j));
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) locals.push(y(i, j));
   }
-  for (let i = 0; i < 4; i++) {
-    for (let j = 0; j < 2; j++) locals.push(r(i, j));
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < m; j++) locals.push(r(i, j));
   }
+  // A's row i is A^T's column i.
+  const aRow = (i: number) => at.map((row) => row[i]);
   const lines = [
-    `(func (export "wino_dy")`,
+    `(func (export "${transformName("dy", algorithm)}")`,
     `(param $dy i32) (param $q i32) (param $groups i32) (param $tiles i32)`,
     `(param $rowBytes i32) (param $pixelBytes i32) (param $posBytes i32)`,
     `(local $c i32) (local $pd i32) (local $pq i32)`,
@@ -57,8 +64,8 @@ function outputGradientTransformWat(): string {
     `local.get $groups local.set $c`,
     `(loop $group`,
   ];
-  for (let i = 0; i < 2; i++) {
-    for (let j = 0; j < 2; j++) {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
       lines.push(
         `local.get $pd local.get $rowBytes i32.const ${i} i32.mul i32.add ` +
           `local.get $pixelBytes i32.const ${j} i32.mul i32.add ` +
@@ -66,39 +73,29 @@ function outputGradientTransformWat(): string {
       );
     }
   }
-  // Rows: r = A dY (4 x 2).
-  for (let j = 0; j < 2; j++) {
-    lines.push(
-      `local.get ${y(0, j)} local.set ${r(0, j)}`,
-      `local.get ${y(0, j)} local.get ${y(1, j)} f32x4.add local.set ${
-        r(1, j)
-      }`,
-      `local.get ${y(0, j)} local.get ${y(1, j)} f32x4.sub local.set ${
-        r(2, j)
-      }`,
-      `local.get ${y(1, j)} f32x4.neg local.set ${r(3, j)}`,
-    );
+  // Rows: r = A dY (a x m).
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < m; j++) {
+      const column = Array.from({ length: m }, (_, k) => y(k, j));
+      lines.push(`${linearCombination(aRow(i), column)} local.set ${r(i, j)}`);
+    }
   }
   // Columns: Q = r A^T, stored position by position.
-  const at = (p: number) =>
-    `local.get $pq local.get $posBytes i32.const ${p} i32.mul i32.add`;
-  for (let i = 0; i < 4; i++) {
-    lines.push(
-      `${at(4 * i)} local.get ${r(i, 0)} v128.store`,
-      `${at(4 * i + 1)} local.get ${r(i, 0)} local.get ${
-        r(i, 1)
-      } f32x4.add v128.store`,
-      `${at(4 * i + 2)} local.get ${r(i, 0)} local.get ${
-        r(i, 1)
-      } f32x4.sub v128.store`,
-      `${at(4 * i + 3)} local.get ${r(i, 1)} f32x4.neg v128.store`,
-    );
+  for (let i = 0; i < a; i++) {
+    const row = Array.from({ length: m }, (_, k) => r(i, k));
+    for (let j = 0; j < a; j++) {
+      lines.push(
+        `local.get $pq local.get $posBytes i32.const ${i * a + j} i32.mul ` +
+          `i32.add ${linearCombination(aRow(j), row)} v128.store`,
+      );
+    }
   }
   lines.push(
     `local.get $pd i32.const 16 i32.add local.set $pd`,
     `local.get $pq i32.const 16 i32.add local.set $pq`,
     `local.get $c i32.const 1 i32.sub local.tee $c br_if $group)`,
-    `local.get $dy local.get $pixelBytes i32.const 2 i32.mul i32.add local.set $dy`,
+    `local.get $dy local.get $pixelBytes i32.const ${m} i32.mul i32.add ` +
+      `local.set $dy`,
     `local.get $q local.get $groups i32.const 16 i32.mul i32.add local.set $q`,
     `local.get $tiles i32.const 1 i32.sub local.tee $tiles br_if $tile)`,
     `)`,
@@ -176,9 +173,15 @@ function filterGemmWat(fused: boolean): string {
   return lines.join("\n");
 }
 
-/** The Winograd filter gradient's functions, as WAT (`wino_in` is ./winograd.ts's). */
+/**
+ * The Winograd filter gradients' functions, every algorithm's, as WAT
+ * (the input transforms are ./winograd.ts's).
+ */
 export function winogradFilterGradientWat(fused: boolean): string {
-  return [outputGradientTransformWat(), filterGemmWat(fused)].join("\n");
+  return [
+    filterGemmWat(fused),
+    ...WINOGRAD_ALGORITHMS.map(outputGradientTransformWat),
+  ].join("\n");
 }
 
 /** The Winograd filter gradient's index among the pool's tasks (simd/kernels.ts). */
@@ -210,19 +213,27 @@ export function winogradFilterGradientTask(
     tilesWide,
     outChannels,
     blockTiles,
+    m,
+    r,
   ] = job;
-  // The export names, spelt out: this runs alone.
-  const transformX = kernels.wino_in as (...args: number[]) => void;
-  const transformDy = kernels.wino_dy as (...args: number[]) => void;
+  // The export names of transformName(), spelt out: this runs alone.
+  const transformX = kernels[`wino_in_${m}_${r}`] as (
+    ...args: number[]
+  ) => void;
+  const transformDy = kernels[`wino_dy_${m}_${r}`] as (
+    ...args: number[]
+  ) => void;
   const gemm = kernels.wino_dw as (...args: number[]) => void;
+  const positions = (m + r - 1) * (m + r - 1);
   const imageTiles = tilesHigh * tilesWide, total = batch * imageTiles;
   const vPos = 4 * blockTiles * inChannels, qPos = 4 * blockTiles * outChannels;
   const vGroup = 16 * blockTiles;
-  const v = scratch + part * 16 * (vPos + qPos), q = v + 16 * vPos;
+  const v = scratch + part * positions * (vPos + qPos);
+  const q = v + positions * vPos;
   const duPos = 4 * inChannels * outChannels;
-  const myDu = du + part * 16 * duPos;
+  const myDu = du + part * positions * duPos;
   const xRow = 4 * paddedWidth * inChannels, xPixel = 4 * inChannels;
-  const dyRow = 4 * 2 * tilesWide * outChannels, dyPixel = 4 * outChannels;
+  const dyRow = 4 * m * tilesWide * outChannels, dyPixel = 4 * outChannels;
   for (let t0 = part * blockTiles; t0 < total; t0 += parts * blockTiles) {
     const t1 = Math.min(total, t0 + blockTiles);
     for (let t = t0; t < t1;) {
@@ -230,7 +241,7 @@ export function winogradFilterGradientTask(
       const ty = Math.floor(inImage / tilesWide), tx = inImage % tilesWide;
       const count = Math.min(t1 - t, tilesWide - tx);
       transformX(
-        xp + ((n * paddedHeight + 2 * ty) * paddedWidth + 2 * tx) * xPixel,
+        xp + ((n * paddedHeight + m * ty) * paddedWidth + m * tx) * xPixel,
         v + (t - t0) * 16,
         inChannels / 4,
         count,
@@ -240,7 +251,8 @@ export function winogradFilterGradientTask(
         vGroup,
       );
       transformDy(
-        dyp + ((n * 2 * tilesHigh + 2 * ty) * 2 * tilesWide + 2 * tx) * dyPixel,
+        dyp + ((n * m * tilesHigh + m * ty) * m * tilesWide + m * tx) *
+            dyPixel,
         q + (t - t0) * dyPixel,
         outChannels / 4,
         count,
@@ -250,7 +262,7 @@ export function winogradFilterGradientTask(
       );
       t += count;
     }
-    for (let p = 0; p < 16; p++) {
+    for (let p = 0; p < positions; p++) {
       gemm(
         v + p * vPos,
         q + p * qPos,
@@ -266,70 +278,77 @@ export function winogradFilterGradientTask(
   }
 }
 
-/** Bytes of scratch for {@link winogradFilterGradient}: V and Q blocks, then dU, per thread. */
+/**
+ * Bytes of scratch for {@link winogradFilterGradient}: V and Q blocks, and
+ * dU, for every thread.
+ */
 export function winogradFilterGradientScratch(
+  algorithm: WinogradAlgorithm,
   shape: WinogradShape,
   threads: number,
 ): { blocks: number; gradients: number } {
   const { inChannels, outChannels } = shape;
-  const tiles = tilesPerBlock(inChannels, outChannels);
+  const positions = tileSize(algorithm) ** 2;
+  const tiles = tilesPerBlock(inChannels, outChannels, positions);
   return {
-    blocks: threads * 16 * 4 * tiles * (inChannels + outChannels),
-    gradients: threads * 16 * 4 * inChannels * outChannels,
+    blocks: threads * positions * 4 * tiles * (inChannels + outChannels),
+    gradients: threads * positions * 4 * inChannels * outChannels,
   };
 }
 
 /**
  * dg = G^T (sum of the threads' dU) G: `du` holds `threads` consecutive
- * [16, Ci, Co] sums; `dw` receives the HWIO [3, 3, Ci, Co] gradient.
+ * [a^2, Ci, Co] sums; `dw` receives the HWIO [r, r, Ci, Co] gradient.
  */
 export function untransformFilterGradient(
+  algorithm: WinogradAlgorithm,
   du: Float32Array,
   threads: number,
   inChannels: number,
   outChannels: number,
   dw: Float32Array,
 ): Float32Array {
-  const pairs = inChannels * outChannels, u = new Float64Array(16);
-  const h = new Float64Array(12);
+  const { r, g } = algorithm, a = tileSize(algorithm);
+  const positions = a * a, pairs = inChannels * outChannels;
+  const u = new Float64Array(positions), h = new Float64Array(r * a);
   for (let pair = 0; pair < pairs; pair++) {
     u.fill(0);
     for (let thread = 0; thread < threads; thread++) {
-      for (let p = 0; p < 16; p++) u[p] += du[(thread * 16 + p) * pairs + pair];
+      for (let p = 0; p < positions; p++) {
+        u[p] += du[(thread * positions + p) * pairs + pair];
+      }
     }
-    // h = G^T u (3 x 4), by columns.
-    for (let j = 0; j < 4; j++) {
-      const [u0, u1, u2, u3] = [u[j], u[4 + j], u[8 + j], u[12 + j]];
-      h[j] = u0 + (u1 + u2) / 2;
-      h[4 + j] = (u1 - u2) / 2;
-      h[8 + j] = (u1 + u2) / 2 + u3;
+    // h = G^T u (r x a).
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j < a; j++) {
+        let sum = 0;
+        for (let k = 0; k < a; k++) sum += g[k][i] * u[k * a + j];
+        h[i * a + j] = sum;
+      }
     }
-    // dg = h G (3 x 3), by rows.
-    for (let i = 0; i < 3; i++) {
-      const [h0, h1, h2, h3] = [
-        h[4 * i],
-        h[4 * i + 1],
-        h[4 * i + 2],
-        h[4 * i + 3],
-      ];
-      dw[(3 * i) * pairs + pair] = h0 + (h1 + h2) / 2;
-      dw[(3 * i + 1) * pairs + pair] = (h1 - h2) / 2;
-      dw[(3 * i + 2) * pairs + pair] = (h1 + h2) / 2 + h3;
+    // dg = h G (r x r).
+    for (let i = 0; i < r; i++) {
+      for (let j = 0; j < r; j++) {
+        let sum = 0;
+        for (let k = 0; k < a; k++) sum += h[i * a + k] * g[k][j];
+        dw[(i * r + j) * pairs + pair] = sum;
+      }
     }
   }
   return dw;
 }
 
 /**
- * The threads' dU sums of a stride-1 3x3 filter gradient, with heap byte
- * addresses: `xp` padded as the forward Winograd convolution pads it, `dyp`
- * the output gradient zero-padded to even height and width, `du` zeroed
- * room for every thread's [16, Ci, Co] and `scratch` of
+ * The threads' dU sums of a stride-1 filter gradient by `algorithm`, with
+ * heap byte addresses: `xp` padded as the forward Winograd convolution pads
+ * it, `dyp` the output gradient zero-padded to multiples of m, `du` zeroed
+ * room for every thread's [a^2, Ci, Co] and `scratch` of
  * {@link winogradFilterGradientScratch}'s `blocks`. Input channels in 4s,
  * output channels in 8s.
  */
 export function winogradFilterGradient(
   pool: KernelPool,
+  algorithm: WinogradAlgorithm,
   xp: number,
   dyp: number,
   du: number,
@@ -351,9 +370,11 @@ export function winogradFilterGradient(
     shape.paddedHeight,
     shape.paddedWidth,
     inChannels,
-    Math.ceil(shape.outHeight / 2),
-    Math.ceil(shape.outWidth / 2),
+    Math.ceil(shape.outHeight / algorithm.m),
+    Math.ceil(shape.outWidth / algorithm.m),
     outChannels,
-    tilesPerBlock(inChannels, outChannels),
+    tilesPerBlock(inChannels, outChannels, tileSize(algorithm) ** 2),
+    algorithm.m,
+    algorithm.r,
   ]);
 }
