@@ -116,9 +116,9 @@ function method(report: ProfileReport): string {
     "multiply-add is 2 FLOPs; bias, activation and other kernels are not " +
     "counted. **GFLOPS**: per kernel at its own time; per step at the wall " +
     "time. The count is the direct convolution's whatever the kernel does: " +
-    "where it does fewer multiply-adds (Winograd F(2x2, 3x3) does 2.25x " +
-    "fewer for stride-1 3x3 convolutions) these are effective GFLOPS, and " +
-    "may pass the ceiling.",
+    "where it does fewer multiply-adds (a Winograd convolution does 2.25 " +
+    "to 4 times fewer) these are effective GFLOPS, and may pass the " +
+    "ceiling.",
     "- **Ceiling**: bench/_ceiling.ts (also `deno bench bench/ceiling_bench.ts`): " +
     `a WebAssembly loop of ${CEILING_CHAINS} independent \`c = c * m + k\` chains on ` +
     "128-bit vectors held in registers, no memory traffic, as one " +
