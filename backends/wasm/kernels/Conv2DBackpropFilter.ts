@@ -27,7 +27,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type KernelArgs, KernelScope } from "./_scope.ts";
 import { filterGradient } from "../simd/filter_gradient.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
-import { heapAddress, padForTaps } from "./_padded.ts";
+import { heapAddress, padForTaps, padHeightWidth } from "./_padded.ts";
 import { padForWinograd, winogradAlgorithmFor } from "./_winograd.ts";
 import {
   untransformFilterGradient,
@@ -85,12 +85,12 @@ function winogradFilterGradientOf(
   const { padded, shape } = padForWinograd(scope, x, conv, algorithm);
   const { outHeight, outWidth, inChannels, outChannels } = shape;
   const { m } = algorithm;
-  const dyPadded = scope.pad(dy, [
-    [0, 0],
-    [0, m * Math.ceil(outHeight / m) - outHeight],
-    [0, m * Math.ceil(outWidth / m) - outWidth],
-    [0, 0],
-  ]);
+  const dyPadded = padHeightWidth(scope, dy, {
+    top: 0,
+    bottom: m * Math.ceil(outHeight / m) - outHeight,
+    left: 0,
+    right: m * Math.ceil(outWidth / m) - outWidth,
+  });
   const pool = activeSimdKernels()!.pool;
   const sizes = winogradFilterGradientScratch(algorithm, shape, pool.threads);
   const blocks = scope.make([sizes.blocks / 4]);

@@ -1,7 +1,8 @@
 /**
  * What the kernels on genwasm's SIMD convolutions (Conv2D, FusedConv2D,
- * Conv2DBackpropFilter) share: x zero-padded so that every tap of every
- * output position reads inside it, and heap addresses to hand the kernels.
+ * Conv2DBackpropFilter) share: x zero-padded (on the kernels' threads) so
+ * that every tap of every output position reads inside it, and heap
+ * addresses to hand the kernels.
  *
  * @module
  */
@@ -9,6 +10,37 @@ import type { TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelScope } from "./_scope.ts";
 import type { PaddedConvShape } from "../simd/shape.ts";
+import { padSpatial, type SpatialPadding } from "../simd/pad.ts";
+import { activeSimdKernels } from "../simd/kernels.ts";
+
+/**
+ * NHWC float32 `x` zero-padded in height and width (made in `scope`) on
+ * the SIMD kernels' threads; `x` itself where the padding is all zeros.
+ * Needs the SIMD kernels built (the convolutions that call it do).
+ */
+export function padHeightWidth(
+  scope: KernelScope,
+  x: TensorInfo,
+  padding: SpatialPadding,
+): TensorInfo {
+  const { top, bottom, left, right } = padding;
+  if (top === 0 && bottom === 0 && left === 0 && right === 0) return x;
+  const [batch, height, width, channels] = x.shape;
+  const padded = scope.make([
+    batch,
+    top + height + bottom,
+    left + width + right,
+    channels,
+  ]);
+  padSpatial(
+    activeSimdKernels()!.pool,
+    heapAddress(scope.backend, x),
+    heapAddress(scope.backend, padded),
+    x.shape,
+    padding,
+  );
+  return padded;
+}
 
 /** x padded for `conv` (made in `scope`), and the shape the SIMD kernels take. */
 export function padForTaps(
@@ -29,7 +61,7 @@ export function padForTaps(
     0,
     (conv.outWidth - 1) * conv.strideWidth + conv.filterWidth - width - left,
   );
-  const padded = scope.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
+  const padded = padHeightWidth(scope, x, { top, bottom, left, right });
   const { outHeight, outWidth, outChannels, filterHeight, filterWidth } = conv;
   return {
     padded,

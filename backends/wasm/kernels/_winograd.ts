@@ -7,6 +7,7 @@
  */
 import type { TensorInfo, tf } from "../../tf.ts";
 import type { KernelScope } from "./_scope.ts";
+import { padHeightWidth } from "./_padded.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import { winogradPaddedSize, type WinogradShape } from "../simd/winograd.ts";
 import {
@@ -98,12 +99,12 @@ export function padForWinograd(
     outHeight,
     outWidth,
   );
-  const padded = scope.pad(x, [
-    [0, 0],
-    [top, paddedHeight - height - top],
-    [left, paddedWidth - width - left],
-    [0, 0],
-  ]);
+  const padded = padHeightWidth(scope, x, {
+    top,
+    bottom: paddedHeight - height - top,
+    left,
+    right: paddedWidth - width - left,
+  });
   return {
     padded,
     shape: {

@@ -1,7 +1,8 @@
 /**
  * genwasm's own SIMD kernels: one WebAssembly module with every microkernel
  * (the conv filter gradient's, the convolution with few output channels,
- * and Winograd's F(2x2, 3x3) convolution and filter gradient), built at engine start on the tfjs-backend-wasm heap, and the
+ * Winograd's convolutions and filter gradients, and the zero padding they
+ * read through), built at engine start on the tfjs-backend-wasm heap, and the
  * pool of threads that runs them.
  *
  * A general forward convolution built the same way (an indirect GEMM with
@@ -24,6 +25,7 @@ import {
   narrowConvolutionWat,
 } from "./narrow_convolution.ts";
 import { WINOGRAD_TASK, winogradTask, winogradWat } from "./winograd.ts";
+import { PAD_TASK, padTask, padWat } from "./pad.ts";
 import {
   WINOGRAD_FILTER_GRADIENT_TASK,
   winogradFilterGradientTask,
@@ -44,6 +46,7 @@ function tasks(): PoolTask[] {
   list[NARROW_CONVOLUTION_TASK] = narrowConvolutionTask;
   list[WINOGRAD_TASK] = winogradTask;
   list[WINOGRAD_FILTER_GRADIENT_TASK] = winogradFilterGradientTask;
+  list[PAD_TASK] = padTask;
   return list;
 }
 
@@ -56,7 +59,8 @@ export function kernelModuleWat(fused: boolean, sharedMemory: boolean): string {
 ${filterGradientWat(fused)}
 ${narrowConvolutionWat(fused)}
 ${winogradWat(fused)}
-${winogradFilterGradientWat(fused)})`;
+${winogradFilterGradientWat(fused)}
+${padWat()})`;
 }
 
 /**

@@ -34,7 +34,12 @@ export async function compileWat(
   fused: boolean,
 ): Promise<WebAssembly.Module | undefined> {
   const wabt = await initWabt();
-  const features = { simd: true, relaxed_simd: fused, threads: true };
+  const features = {
+    simd: true,
+    relaxed_simd: fused,
+    threads: true,
+    bulk_memory: true,
+  };
   const parsed = wabt.parseWat("genwasm.wat", text, features);
   try {
     // validate() takes the features too (wabt's typings omit the argument).
