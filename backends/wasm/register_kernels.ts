@@ -22,6 +22,11 @@ import { concatConfig } from "./kernels/Concat.ts";
 import { sumConfig } from "./kernels/Sum.ts";
 import { tileConfig } from "./kernels/Tile.ts";
 import { groupNormConfig, groupNormGradConfig } from "./kernels/GroupNorm.ts";
+import {
+  greaterConfig,
+  leakyReluConfig,
+  selectConfig,
+} from "./kernels/Elementwise.ts";
 
 /** Kernels registered for the `wasm` backend, replacing any stock kernel of the same name. */
 export const wasmKernelConfigs: tf.KernelConfig[] = [
@@ -43,6 +48,9 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   tileConfig,
   groupNormConfig,
   groupNormGradConfig,
+  leakyReluConfig,
+  greaterConfig,
+  selectConfig,
 ];
 
 let registered = false;

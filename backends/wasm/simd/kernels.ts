@@ -1,8 +1,8 @@
 /**
  * genwasm's own SIMD kernels: one WebAssembly module with every microkernel
  * (the conv filter gradient's, the convolution with few output channels,
- * Winograd's convolutions and filter gradients, and the zero padding they
- * read through), built at engine start on the tfjs-backend-wasm heap, and the
+ * Winograd's convolutions and filter gradients, the zero padding they read
+ * through, and a LeakyReLU layer's elementwise kernels), built at engine start on the tfjs-backend-wasm heap, and the
  * pool of threads that runs them.
  *
  * A general forward convolution built the same way (an indirect GEMM with
@@ -27,6 +27,11 @@ import {
 import { WINOGRAD_TASK, winogradTask, winogradWat } from "./winograd.ts";
 import { PAD_TASK, padTask, padWat } from "./pad.ts";
 import {
+  ELEMENTWISE_TASK,
+  elementwiseTask,
+  elementwiseWat,
+} from "./elementwise.ts";
+import {
   WINOGRAD_FILTER_GRADIENT_TASK,
   winogradFilterGradientTask,
   winogradFilterGradientWat,
@@ -47,6 +52,7 @@ function tasks(): PoolTask[] {
   list[WINOGRAD_TASK] = winogradTask;
   list[WINOGRAD_FILTER_GRADIENT_TASK] = winogradFilterGradientTask;
   list[PAD_TASK] = padTask;
+  list[ELEMENTWISE_TASK] = elementwiseTask;
   return list;
 }
 
@@ -60,7 +66,8 @@ ${filterGradientWat(fused)}
 ${narrowConvolutionWat(fused)}
 ${winogradWat(fused)}
 ${winogradFilterGradientWat(fused)}
-${padWat()})`;
+${padWat()}
+${elementwiseWat()})`;
 }
 
 /**
