@@ -19,7 +19,7 @@ import { oneHotConfig } from "./kernels/OneHot.ts";
 import { sliceConfig } from "./kernels/Slice.ts";
 import { splitVConfig } from "./kernels/SplitV.ts";
 import { concatConfig } from "./kernels/Concat.ts";
-import { sumConfig } from "./kernels/Sum.ts";
+import { meanConfig, sumConfig } from "./kernels/Sum.ts";
 import { tileConfig } from "./kernels/Tile.ts";
 import { groupNormConfig, groupNormGradConfig } from "./kernels/GroupNorm.ts";
 import {
@@ -45,6 +45,7 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   splitVConfig,
   concatConfig,
   sumConfig,
+  meanConfig,
   tileConfig,
   groupNormConfig,
   groupNormGradConfig,

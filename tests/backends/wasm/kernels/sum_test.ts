@@ -1,5 +1,5 @@
 /**
- * Sum on wasm against the tfjs cpu backend over random shapes and axis sets
+ * Sum and Mean on wasm against the tfjs cpu backend over random shapes and axis sets
  * (outer, middle, mixed and innermost axes; keepDims; sides of 1), the
  * gradients that reach it, and int32 (stock kernel).
  */
@@ -19,8 +19,9 @@ quietCpuBackend();
 
 const rng = new Rng(20261127);
 
-Deno.test("Sum is genwasm's kernel on wasm", () => {
+Deno.test("Sum and Mean are genwasm's kernels on wasm", () => {
   assertGenwasmKernel(wasmKernelConfigs, "Sum");
+  assertGenwasmKernel(wasmKernelConfigs, "Mean");
 });
 
 Deno.test("sum matches the cpu backend over random axis sets", async (t) => {
@@ -39,8 +40,10 @@ Deno.test("sum matches the cpu backend over random axis sets", async (t) => {
           const y = tf.sum(x, axes, keepDims);
           const dx = tf.grad((v) => tf.sum(tf.mul(tf.sum(v, axes), 2)))(x);
           const ints = tf.sum(tf.cast(tf.mul(x, 10), "int32"), axes, keepDims);
-          return [y, dx, tf.cast(ints, "float32")];
-        }, ["sum", "gradient", "int32 sum"]);
+          const mean = tf.mean(x, axes, keepDims);
+          const dMean = tf.grad((v) => tf.sum(tf.mul(tf.mean(v, axes), 3)))(x);
+          return [y, dx, tf.cast(ints, "float32"), mean, dMean];
+        }, ["sum", "gradient", "int32 sum", "mean", "mean's gradient"]);
       },
     );
   }
@@ -52,6 +55,11 @@ Deno.test("sum over the batch and pixels of an NHWC tensor (a bias gradient) mat
   await assertBackendsAgree(() => {
     const x = tf.tensor(values, shape);
     const grouped = tf.reshape(x, [16, 196, 4, 6]);
-    return [tf.sum(x, [0, 1, 2]), tf.sum(grouped, [1, 3], true)];
-  }, ["bias gradient", "group statistics"]);
+    return [
+      tf.sum(x, [0, 1, 2]),
+      tf.sum(grouped, [1, 3], true),
+      tf.moments(x, [0, 1, 2]).mean,
+      tf.moments(x, [0, 1, 2]).variance,
+    ];
+  }, ["bias gradient", "group statistics", "batch mean", "batch variance"]);
 });
