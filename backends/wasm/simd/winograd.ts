@@ -490,14 +490,20 @@ export function winogradTask(
     for (const [t, count, n, ty, tx] of runs) {
       const rowsValid = Math.min(m, outHeight - m * ty);
       // The row's last tile may have fewer columns: it goes on its own.
+      // (No inner functions here: bundlers name them with helpers that
+      // the workers lack.)
       const partial = tx + count === tilesWide && lastCols < m ? 1 : 0;
-      const at = (k: number) => [
-        mBlock + (t - t0 + k) * yPixel,
-        y + ((n * outHeight + m * ty) * outWidth + m * (tx + k)) * yPixel,
-      ];
-      const out = (k: number, tiles: number, cols: number) =>
+      for (
+        const [k, tiles, cols] of [[0, count - partial, m], [
+          count - 1,
+          partial,
+          lastCols,
+        ]]
+      ) {
+        if (tiles === 0) continue;
         transformOut(
-          ...at(k),
+          mBlock + (t - t0 + k) * yPixel,
+          y + ((n * outHeight + m * ty) * outWidth + m * (tx + k)) * yPixel,
           bias,
           outChannels / 4,
           tiles,
@@ -508,8 +514,7 @@ export function winogradTask(
           rowsValid,
           cols,
         );
-      if (count > partial) out(0, count - partial, m);
-      if (partial) out(count - 1, 1, lastCols);
+      }
     }
   }
 }
