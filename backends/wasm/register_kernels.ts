@@ -23,6 +23,10 @@ import { meanConfig, sumConfig } from "./kernels/Sum.ts";
 import { tileConfig } from "./kernels/Tile.ts";
 import { groupNormConfig, groupNormGradConfig } from "./kernels/GroupNorm.ts";
 import {
+  resizeNearestNeighborConfig,
+  resizeNearestNeighborGradConfig,
+} from "./kernels/ResizeNearestNeighbor.ts";
+import {
   greaterConfig,
   leakyReluConfig,
   selectConfig,
@@ -52,6 +56,8 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   leakyReluConfig,
   greaterConfig,
   selectConfig,
+  resizeNearestNeighborConfig,
+  resizeNearestNeighborGradConfig,
 ];
 
 let registered = false;

@@ -2,7 +2,8 @@
  * genwasm's own SIMD kernels: one WebAssembly module with every microkernel
  * (the conv filter gradient's, the convolution with few output channels,
  * Winograd's convolutions and filter gradients, the zero padding they read
- * through, and a LeakyReLU layer's elementwise kernels), built at engine start on the tfjs-backend-wasm heap, and the
+ * through, a LeakyReLU layer's elementwise kernels, and 2x nearest-neighbour
+ * upsampling and its gradient), built at engine start on the tfjs-backend-wasm heap, and the
  * pool of threads that runs them.
  *
  * A general forward convolution built the same way (an indirect GEMM with
@@ -31,6 +32,7 @@ import {
   elementwiseTask,
   elementwiseWat,
 } from "./elementwise.ts";
+import { RESIZE_TASK, resizeTask, resizeWat } from "./resize.ts";
 import {
   WINOGRAD_FILTER_GRADIENT_TASK,
   winogradFilterGradientTask,
@@ -53,6 +55,7 @@ function tasks(): PoolTask[] {
   list[WINOGRAD_FILTER_GRADIENT_TASK] = winogradFilterGradientTask;
   list[PAD_TASK] = padTask;
   list[ELEMENTWISE_TASK] = elementwiseTask;
+  list[RESIZE_TASK] = resizeTask;
   return list;
 }
 
@@ -67,7 +70,8 @@ ${narrowConvolutionWat(fused)}
 ${winogradWat(fused)}
 ${winogradFilterGradientWat(fused)}
 ${padWat()}
-${elementwiseWat()})`;
+${elementwiseWat()}
+${resizeWat()})`;
 }
 
 /**
