@@ -90,66 +90,77 @@ export const transformName = (
 ) => `wino_${kind}_${algorithm.m}_${algorithm.r}`;
 
 /**
- * `wino_in_m_r`: B^T d B for `tiles` consecutive tiles of one tile row. `x`
- * points at the first tile's top-left input (padded), rows `rowBytes` apart
- * and pixels `pixelBytes` apart; tiles are m pixels apart. V is laid out
- * [position][channel group of 4][tile][4]: channels c..c+3 at position p of
- * tile t go to `v + p * posBytes + (c / 4) * groupBytes + t * 16`, so that
- * the GEMM reads a block's rows at fixed offsets from one pointer.
+ * A tile transform L P L^T (L: a x k, P a k x k patch) for `tiles`
+ * consecutive tiles of one tile row, 4 channels a lane. `src` points at
+ * the first tile's top-left, rows `rowBytes` apart, pixels `pixelBytes`
+ * apart; tiles are `advance` pixels apart. Channels c..c+3 at position p
+ * of tile t go to `dst + p * posBytes + (c / 4) * groupBytes + t *
+ * tileBytes`. With L = B^T it is `wino_in_m_r` (V = B^T d B, laid out
+ * [position][group][tile][4] so that the GEMM reads a block's rows at
+ * fixed offsets from one pointer); with L = A, ./winograd_filter_gradient.ts's
+ * `wino_dy_m_r` (Q = A dY A^T, laid out [position][tile][channels]).
  */
-function inputTransformWat(algorithm: WinogradAlgorithm): string {
-  const a = tileSize(algorithm), bt = algorithm.bt;
+export function tileTransformWat(
+  name: string,
+  left: readonly (readonly number[])[],
+  advance: number,
+): string {
+  const a = left.length, k = left[0].length;
   const d = (i: number, j: number) => `$d${i}_${j}`;
   const t = (i: number, j: number) => `$t${i}_${j}`;
   const locals: string[] = [];
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) locals.push(d(i, j));
+  }
   for (let i = 0; i < a; i++) {
-    for (let j = 0; j < a; j++) locals.push(d(i, j), t(i, j));
+    for (let j = 0; j < k; j++) locals.push(t(i, j));
   }
   const lines = [
-    `(func (export "${transformName("in", algorithm)}")`,
-    `(param $x i32) (param $v i32) (param $groups i32) (param $tiles i32)`,
-    `(param $rowBytes i32) (param $pixelBytes i32) (param $posBytes i32) (param $groupBytes i32)`,
-    `(local $c i32) (local $px i32) (local $pv i32)`,
-    locals.map((name) => `(local ${name} v128)`).join(" "),
+    `(func (export "${name}")`,
+    `(param $src i32) (param $dst i32) (param $groups i32) (param $tiles i32)`,
+    `(param $rowBytes i32) (param $pixelBytes i32) (param $posBytes i32)`,
+    `(param $groupBytes i32) (param $tileBytes i32)`,
+    `(local $c i32) (local $ps i32) (local $pd i32)`,
+    locals.map((local) => `(local ${local} v128)`).join(" "),
     `(loop $tile`,
-    `local.get $x local.set $px`,
-    `local.get $v local.set $pv`,
+    `local.get $src local.set $ps`,
+    `local.get $dst local.set $pd`,
     `local.get $groups local.set $c`,
     `(loop $group`,
   ];
-  for (let i = 0; i < a; i++) {
-    for (let j = 0; j < a; j++) {
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
       lines.push(
-        `local.get $px local.get $rowBytes i32.const ${i} i32.mul i32.add ` +
+        `local.get $ps local.get $rowBytes i32.const ${i} i32.mul i32.add ` +
           `local.get $pixelBytes i32.const ${j} i32.mul i32.add ` +
           `v128.load local.set ${d(i, j)}`,
       );
     }
   }
-  // Rows: t = B^T d.
+  // Rows: t = L P.
   for (let i = 0; i < a; i++) {
-    for (let j = 0; j < a; j++) {
-      const column = Array.from({ length: a }, (_, k) => d(k, j));
-      lines.push(`${linearCombination(bt[i], column)} local.set ${t(i, j)}`);
+    for (let j = 0; j < k; j++) {
+      const column = Array.from({ length: k }, (_, q) => d(q, j));
+      lines.push(`${linearCombination(left[i], column)} local.set ${t(i, j)}`);
     }
   }
-  // Columns: v = t B (B's column j is B^T's row j), stored by position.
+  // Columns: t L^T (L^T's column j is L's row j), stored by position.
   for (let i = 0; i < a; i++) {
-    const row = Array.from({ length: a }, (_, k) => t(i, k));
+    const row = Array.from({ length: k }, (_, q) => t(i, q));
     for (let j = 0; j < a; j++) {
       lines.push(
-        `local.get $pv local.get $posBytes i32.const ${i * a + j} i32.mul ` +
-          `i32.add ${linearCombination(bt[j], row)} v128.store`,
+        `local.get $pd local.get $posBytes i32.const ${i * a + j} i32.mul ` +
+          `i32.add ${linearCombination(left[j], row)} v128.store`,
       );
     }
   }
   lines.push(
-    `local.get $px i32.const 16 i32.add local.set $px`,
-    `local.get $pv local.get $groupBytes i32.add local.set $pv`,
+    `local.get $ps i32.const 16 i32.add local.set $ps`,
+    `local.get $pd local.get $groupBytes i32.add local.set $pd`,
     `local.get $c i32.const 1 i32.sub local.tee $c br_if $group)`,
-    `local.get $x local.get $pixelBytes i32.const ${algorithm.m} i32.mul ` +
-      `i32.add local.set $x`,
-    `local.get $v i32.const 16 i32.add local.set $v`,
+    `local.get $src local.get $pixelBytes i32.const ${advance} i32.mul ` +
+      `i32.add local.set $src`,
+    `local.get $dst local.get $tileBytes i32.add local.set $dst`,
     `local.get $tiles i32.const 1 i32.sub local.tee $tiles br_if $tile)`,
     `)`,
   );
@@ -346,7 +357,11 @@ export function winogradWat(fused: boolean): string {
   return [
     gemmWat(fused),
     ...WINOGRAD_ALGORITHMS.flatMap((algorithm) => [
-      inputTransformWat(algorithm),
+      tileTransformWat(
+        transformName("in", algorithm),
+        algorithm.bt,
+        algorithm.m,
+      ),
       outputTransformWat(algorithm),
     ]),
   ].join("\n");
@@ -472,6 +487,7 @@ export function winogradTask(
         xPixel,
         vPos,
         vGroup,
+        16,
       );
     }
     const rowBlocks = Math.ceil((t1 - t0) / gemmRows);

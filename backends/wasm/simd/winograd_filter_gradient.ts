@@ -21,8 +21,8 @@
 import { multiplyAdd } from "./wat.ts";
 import type { KernelPool } from "./pool.ts";
 import {
-  linearCombination,
   tilesPerBlock,
+  tileTransformWat,
   transformName,
   type WinogradShape,
 } from "./winograd.ts";
@@ -31,77 +31,6 @@ import {
   WINOGRAD_ALGORITHMS,
   type WinogradAlgorithm,
 } from "./winograd_algorithms.ts";
-
-/**
- * `wino_dy_m_r`: Q = A dY A^T for `tiles` consecutive tiles of one tile
- * row of dy (zero-padded to multiples of m). `dy` points at the first
- * tile's top-left, rows `rowBytes` apart, pixels `pixelBytes` apart;
- * channels c..c+3 of position p of tile t go to `q + p * posBytes + t *
- * 16 * groups + c * 4` (Q's rows hold a tile's channels, as M's do).
- */
-function outputGradientTransformWat(algorithm: WinogradAlgorithm): string {
-  const a = tileSize(algorithm), { m, at } = algorithm;
-  const y = (i: number, j: number) => `$y${i}_${j}`;
-  const r = (i: number, j: number) => `$r${i}_${j}`;
-  const locals: string[] = [];
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < m; j++) locals.push(y(i, j));
-  }
-  for (let i = 0; i < a; i++) {
-    for (let j = 0; j < m; j++) locals.push(r(i, j));
-  }
-  // A's row i is A^T's column i.
-  const aRow = (i: number) => at.map((row) => row[i]);
-  const lines = [
-    `(func (export "${transformName("dy", algorithm)}")`,
-    `(param $dy i32) (param $q i32) (param $groups i32) (param $tiles i32)`,
-    `(param $rowBytes i32) (param $pixelBytes i32) (param $posBytes i32)`,
-    `(local $c i32) (local $pd i32) (local $pq i32)`,
-    locals.map((name) => `(local ${name} v128)`).join(" "),
-    `(loop $tile`,
-    `local.get $dy local.set $pd`,
-    `local.get $q local.set $pq`,
-    `local.get $groups local.set $c`,
-    `(loop $group`,
-  ];
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < m; j++) {
-      lines.push(
-        `local.get $pd local.get $rowBytes i32.const ${i} i32.mul i32.add ` +
-          `local.get $pixelBytes i32.const ${j} i32.mul i32.add ` +
-          `v128.load local.set ${y(i, j)}`,
-      );
-    }
-  }
-  // Rows: r = A dY (a x m).
-  for (let i = 0; i < a; i++) {
-    for (let j = 0; j < m; j++) {
-      const column = Array.from({ length: m }, (_, k) => y(k, j));
-      lines.push(`${linearCombination(aRow(i), column)} local.set ${r(i, j)}`);
-    }
-  }
-  // Columns: Q = r A^T, stored position by position.
-  for (let i = 0; i < a; i++) {
-    const row = Array.from({ length: m }, (_, k) => r(i, k));
-    for (let j = 0; j < a; j++) {
-      lines.push(
-        `local.get $pq local.get $posBytes i32.const ${i * a + j} i32.mul ` +
-          `i32.add ${linearCombination(aRow(j), row)} v128.store`,
-      );
-    }
-  }
-  lines.push(
-    `local.get $pd i32.const 16 i32.add local.set $pd`,
-    `local.get $pq i32.const 16 i32.add local.set $pq`,
-    `local.get $c i32.const 1 i32.sub local.tee $c br_if $group)`,
-    `local.get $dy local.get $pixelBytes i32.const ${m} i32.mul i32.add ` +
-      `local.set $dy`,
-    `local.get $q local.get $groups i32.const 16 i32.mul i32.add local.set $q`,
-    `local.get $tiles i32.const 1 i32.sub local.tee $tiles br_if $tile)`,
-    `)`,
-  );
-  return lines.join("\n");
-}
 
 /**
  * `wino_dw`: dU[4 * groups, 8 * panels] += V^T Q over `tiles` tiles, for
@@ -180,7 +109,14 @@ function filterGemmWat(fused: boolean): string {
 export function winogradFilterGradientWat(fused: boolean): string {
   return [
     filterGemmWat(fused),
-    ...WINOGRAD_ALGORITHMS.map(outputGradientTransformWat),
+    // Q = A dY A^T, A being A^T's transpose.
+    ...WINOGRAD_ALGORITHMS.map((algorithm) =>
+      tileTransformWat(
+        transformName("dy", algorithm),
+        algorithm.at[0].map((_, i) => algorithm.at.map((row) => row[i])),
+        algorithm.m,
+      )
+    ),
   ].join("\n");
 }
 
@@ -249,6 +185,7 @@ export function winogradFilterGradientTask(
         xPixel,
         vPos,
         vGroup,
+        16,
       );
       transformDy(
         dyp + ((n * m * tilesHigh + m * ty) * m * tilesWide + m * tx) *
@@ -259,6 +196,8 @@ export function winogradFilterGradientTask(
         dyRow,
         dyPixel,
         qPos,
+        16,
+        dyPixel,
       );
       t += count;
     }
