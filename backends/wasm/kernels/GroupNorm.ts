@@ -1,7 +1,9 @@
 /**
  * Group normalisation forward and backward as two genwasm kernels written
  * in JavaScript over the wasm heap: two passes over the data each way, the
- * statistics in float64. Built from tfjs ops the layer took ~15 kernels and
+ * statistics in float64, samples shared among the kernel pool's threads
+ * (the tasks run in its workers, reading the heap the kernel module
+ * exports). Built from tfjs ops the layer took ~15 kernels and
  * four transposing reductions per call (113 ms forward + backward at
  * (64, 28, 28, 32) on one thread, 276 ms at 96 channels).
  *
@@ -25,6 +27,16 @@
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { KernelArgs } from "./_scope.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapAddress } from "./_padded.ts";
+import { activeSimdKernels } from "../simd/kernels.ts";
+import type { PoolTask } from "../simd/pool.ts";
+import {
+  float64Words,
+  GROUP_NORM_BACKWARD_TASK,
+  GROUP_NORM_FORWARD_TASK,
+  groupNormBackwardTask,
+  groupNormForwardTask,
+} from "../simd/group_norm.ts";
 
 /** Kernel name of the forward pass: inputs x, scale, offset; outputs y, mean, rstd. */
 export const GROUP_NORM = "GenwasmGroupNorm";
@@ -45,121 +57,30 @@ function layout(shape: number[]): [number, number, number] {
 }
 
 /**
- * y, and per (sample, group) the mean and 1 / deviation, for x laid out as
- * (batch, positions, channels).
+ * Runs a GroupNorm task on the kernel pool's threads, or on this thread
+ * alone where the SIMD kernels (and so the pool) did not build.
  */
-export function groupNormForward(
-  x: ArrayLike<number>,
-  [batch, positions, channels]: [number, number, number],
-  groups: number,
-  scale: ArrayLike<number>,
-  offset: ArrayLike<number>,
-  epsilon: number,
-  y: Float32Array,
-  mean: Float32Array,
-  rstd: Float32Array,
-): void {
-  const size = channels / groups;
-  const count = positions * size;
-  const sums = new Float64Array(channels);
-  const squares = new Float64Array(channels);
-  const a = new Float64Array(channels);
-  const b = new Float64Array(channels);
-  for (let n = 0; n < batch; n++) {
-    const start = n * positions * channels;
-    const end = start + positions * channels;
-    sums.fill(0);
-    squares.fill(0);
-    for (let i = start; i < end; i += channels) {
-      for (let c = 0; c < channels; c++) {
-        const v = x[i + c];
-        sums[c] += v;
-        squares[c] += v * v;
-      }
-    }
-    for (let g = 0; g < groups; g++) {
-      let sum = 0, square = 0;
-      for (let c = g * size; c < (g + 1) * size; c++) {
-        sum += sums[c];
-        square += squares[c];
-      }
-      const m = sum / count;
-      const r = 1 / Math.sqrt(Math.max(square / count - m * m, 0) + epsilon);
-      mean[n * groups + g] = m;
-      rstd[n * groups + g] = r;
-      for (let c = g * size; c < (g + 1) * size; c++) {
-        a[c] = r * scale[c];
-        b[c] = offset[c] - m * a[c];
-      }
-    }
-    for (let i = start; i < end; i += channels) {
-      for (let c = 0; c < channels; c++) y[i + c] = x[i + c] * a[c] + b[c];
-    }
+function runGroupNormTask(
+  backend: BackendWasm,
+  taskIndex: number,
+  task: PoolTask,
+  job: number[],
+): number {
+  const kernels = activeSimdKernels();
+  if (kernels) {
+    kernels.pool.run(taskIndex, job);
+    return kernels.pool.threads;
   }
-}
-
-/** dx, dscale and doffset from dy and the forward pass's x, mean and rstd. */
-export function groupNormBackward(
-  dy: ArrayLike<number>,
-  x: ArrayLike<number>,
-  [batch, positions, channels]: [number, number, number],
-  groups: number,
-  scale: ArrayLike<number>,
-  mean: ArrayLike<number>,
-  rstd: ArrayLike<number>,
-  dx: Float32Array,
-  dscale: Float32Array,
-  doffset: Float32Array,
-): void {
-  const size = channels / groups;
-  const count = positions * size;
-  const sumDy = new Float64Array(channels);
-  const sumDyX = new Float64Array(channels);
-  const scaleTotals = new Float64Array(channels);
-  const offsetTotals = new Float64Array(channels);
-  const kDy = new Float64Array(channels);
-  const kX = new Float64Array(channels);
-  const k0 = new Float64Array(channels);
-  for (let n = 0; n < batch; n++) {
-    const start = n * positions * channels;
-    const end = start + positions * channels;
-    sumDy.fill(0);
-    sumDyX.fill(0);
-    for (let i = start; i < end; i += channels) {
-      for (let c = 0; c < channels; c++) {
-        const d = dy[i + c];
-        sumDy[c] += d;
-        sumDyX[c] += d * x[i + c];
-      }
-    }
-    for (let g = 0; g < groups; g++) {
-      const m = mean[n * groups + g], r = rstd[n * groups + g];
-      let a = 0, bSum = 0;
-      for (let c = g * size; c < (g + 1) * size; c++) {
-        // sum over positions of dy * xhat for this sample and channel
-        const dyXhat = r * (sumDyX[c] - m * sumDy[c]);
-        scaleTotals[c] += dyXhat;
-        offsetTotals[c] += sumDy[c];
-        a += scale[c] * sumDy[c];
-        bSum += scale[c] * dyXhat;
-      }
-      a /= count;
-      bSum /= count;
-      // dx = r scale dy - r A - r B xhat, with xhat = (x - m) r
-      for (let c = g * size; c < (g + 1) * size; c++) {
-        kDy[c] = r * scale[c];
-        kX[c] = -r * r * bSum;
-        k0[c] = -r * a + r * r * bSum * m;
-      }
-    }
-    for (let i = start; i < end; i += channels) {
-      for (let c = 0; c < channels; c++) {
-        dx[i + c] = kDy[c] * dy[i + c] + kX[c] * x[i + c] + k0[c];
-      }
-    }
-  }
-  dscale.set(scaleTotals);
-  doffset.set(offsetTotals);
+  const memory = {
+    buffer: (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer,
+  };
+  task(
+    { memory } as unknown as WebAssembly.Exports,
+    Int32Array.from(job),
+    0,
+    1,
+  );
+  return 1;
 }
 
 function forward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
@@ -169,19 +90,19 @@ function forward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const y = wasm.makeOutput(x.shape, "float32");
   const mean = wasm.makeOutput([x.shape[0], groups], "float32");
   const rstd = wasm.makeOutput([x.shape[0], groups], "float32");
-  // Heap views after every makeOutput (the heap may grow and move).
-  const heap = (info: TensorInfo) => wasm.typedArrayFromHeap(info);
-  groupNormForward(
-    heap(x),
-    layout(x.shape),
+  // Addresses after every makeOutput (the heap may grow and move).
+  const at = (info: TensorInfo) => heapAddress(wasm, info);
+  runGroupNormTask(wasm, GROUP_NORM_FORWARD_TASK, groupNormForwardTask, [
+    at(x),
+    at(scale),
+    at(offset),
+    at(y),
+    at(mean),
+    at(rstd),
+    ...layout(x.shape),
     groups,
-    heap(scale),
-    heap(offset),
-    epsilon,
-    heap(y) as Float32Array,
-    heap(mean) as Float32Array,
-    heap(rstd) as Float32Array,
-  );
+    ...float64Words(epsilon),
+  ]);
   return [y, mean, rstd];
 }
 
@@ -189,22 +110,43 @@ function backward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const { dy, x, scale, mean, rstd } = inputs as Record<string, TensorInfo>;
   const { groups } = attrs as unknown as GroupNormAttrs;
   const wasm = backend as BackendWasm;
+  const channels = x.shape.at(-1)!;
   const dx = wasm.makeOutput(x.shape, "float32");
   const dscale = wasm.makeOutput(scale.shape, "float32");
   const doffset = wasm.makeOutput(scale.shape, "float32");
-  const heap = (info: TensorInfo) => wasm.typedArrayFromHeap(info);
-  groupNormBackward(
-    heap(dy),
-    heap(x),
-    layout(x.shape),
+  // float64 sums of dscale and doffset, one pair of rows per thread.
+  const threads = activeSimdKernels()?.pool.threads ?? 1;
+  const totals = wasm.makeOutput([threads * 2 * channels * 2], "float32");
+  const at = (info: TensorInfo) => heapAddress(wasm, info);
+  runGroupNormTask(wasm, GROUP_NORM_BACKWARD_TASK, groupNormBackwardTask, [
+    at(dy),
+    at(x),
+    at(scale),
+    at(mean),
+    at(rstd),
+    at(dx),
+    at(totals),
+    ...layout(x.shape),
     groups,
-    heap(scale),
-    heap(mean),
-    heap(rstd),
-    heap(dx) as Float32Array,
-    heap(dscale) as Float32Array,
-    heap(doffset) as Float32Array,
+  ]);
+  const sums = new Float64Array(
+    wasm.typedArrayFromHeap(totals).buffer,
+    at(totals),
+    threads * 2 * channels,
   );
+  const [scaleOut, offsetOut] = [dscale, doffset].map((info) =>
+    wasm.typedArrayFromHeap(info) as Float32Array
+  );
+  for (let c = 0; c < channels; c++) {
+    let scaleSum = 0, offsetSum = 0;
+    for (let t = 0; t < threads; t++) {
+      scaleSum += sums[2 * t * channels + c];
+      offsetSum += sums[(2 * t + 1) * channels + c];
+    }
+    scaleOut[c] = scaleSum;
+    offsetOut[c] = offsetSum;
+  }
+  wasm.disposeData(totals.dataId);
   return [dx, dscale, doffset];
 }
 

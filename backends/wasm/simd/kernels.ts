@@ -2,8 +2,8 @@
  * genwasm's own SIMD kernels: one WebAssembly module with every microkernel
  * (the conv filter gradient's, the convolution with few output channels,
  * Winograd's convolutions and filter gradients, the zero padding they read
- * through, a LeakyReLU layer's elementwise kernels, and 2x nearest-neighbour
- * upsampling and its gradient), built at engine start on the tfjs-backend-wasm heap, and the
+ * through, a LeakyReLU layer's elementwise kernels, 2x nearest-neighbour
+ * upsampling and its gradient; GroupNorm's passes in JavaScript), built at engine start on the tfjs-backend-wasm heap, and the
  * pool of threads that runs them.
  *
  * A general forward convolution built the same way (an indirect GEMM with
@@ -34,6 +34,12 @@ import {
 } from "./elementwise.ts";
 import { RESIZE_TASK, resizeTask, resizeWat } from "./resize.ts";
 import {
+  GROUP_NORM_BACKWARD_TASK,
+  GROUP_NORM_FORWARD_TASK,
+  groupNormBackwardTask,
+  groupNormForwardTask,
+} from "./group_norm.ts";
+import {
   WINOGRAD_FILTER_GRADIENT_TASK,
   winogradFilterGradientTask,
   winogradFilterGradientWat,
@@ -56,6 +62,8 @@ function tasks(): PoolTask[] {
   list[PAD_TASK] = padTask;
   list[ELEMENTWISE_TASK] = elementwiseTask;
   list[RESIZE_TASK] = resizeTask;
+  list[GROUP_NORM_FORWARD_TASK] = groupNormForwardTask;
+  list[GROUP_NORM_BACKWARD_TASK] = groupNormBackwardTask;
   return list;
 }
 
@@ -64,7 +72,8 @@ export function kernelModuleWat(fused: boolean, sharedMemory: boolean): string {
   // A shared memory must declare its maximum (any up to 4 GiB links); a
   // plain one links only if the import declares none.
   const memory = sharedMemory ? "(memory 1 65536 shared)" : "(memory 1)";
-  return `(module (import "env" "memory" ${memory})
+  // The heap is exported again for the tasks written in JavaScript.
+  return `(module (import "env" "memory" ${memory}) (export "memory" (memory 0))
 ${filterGradientWat(fused)}
 ${narrowConvolutionWat(fused)}
 ${winogradWat(fused)}
