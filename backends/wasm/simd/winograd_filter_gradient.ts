@@ -120,6 +120,12 @@ export function winogradFilterGradientWat(fused: boolean): string {
   ].join("\n");
 }
 
+/**
+ * V and Q of a block, in floats: twice the forward convolution's, since
+ * each pass over a block reads and writes all of a thread's dU.
+ */
+const BLOCK_BUDGET_FLOATS = 1 << 17;
+
 /** The Winograd filter gradient's index among the pool's tasks (simd/kernels.ts). */
 export const WINOGRAD_FILTER_GRADIENT_TASK = 3;
 
@@ -228,7 +234,12 @@ export function winogradFilterGradientScratch(
 ): { blocks: number; gradients: number } {
   const { inChannels, outChannels } = shape;
   const positions = tileSize(algorithm) ** 2;
-  const tiles = tilesPerBlock(inChannels, outChannels, positions);
+  const tiles = tilesPerBlock(
+    inChannels,
+    outChannels,
+    positions,
+    BLOCK_BUDGET_FLOATS,
+  );
   return {
     blocks: threads * positions * 4 * tiles * (inChannels + outChannels),
     gradients: threads * positions * 4 * inChannels * outChannels,
@@ -312,7 +323,12 @@ export function winogradFilterGradient(
     Math.ceil(shape.outHeight / algorithm.m),
     Math.ceil(shape.outWidth / algorithm.m),
     outChannels,
-    tilesPerBlock(inChannels, outChannels, tileSize(algorithm) ** 2),
+    tilesPerBlock(
+      inChannels,
+      outChannels,
+      tileSize(algorithm) ** 2,
+      BLOCK_BUDGET_FLOATS,
+    ),
     algorithm.m,
     algorithm.r,
   ]);
