@@ -237,6 +237,22 @@ function parameterTable(report: PeerReport): string {
   return table(["model", "ours", "PyTorch", "spec", "equal"], rows);
 }
 
+/**
+ * PyTorch's fastest median over the thread counts measured, and at which:
+ * its users run it at its best thread count (on 2 cores, 1 thread can win).
+ */
+export function bestTorch(
+  report: PeerReport,
+  model: string,
+): { ms: number; threads: number } | undefined {
+  let best: { ms: number; threads: number } | undefined;
+  for (const threads of report.threads) {
+    const ms = msOf(report.results[model]?.[threads]?.torch);
+    if (ms !== undefined && (!best || ms < best.ms)) best = { ms, threads };
+  }
+  return best;
+}
+
 function timeTable(report: PeerReport): string {
   const headers = ["model"];
   for (const threads of report.threads) {
@@ -247,7 +263,13 @@ function timeTable(report: PeerReport): string {
     );
   }
   const targeted = report.threads.includes(TARGET_THREADS);
-  if (targeted) headers.push(`target (<= ${TARGET_RATIO.toFixed(1)} at 2T)`);
+  if (targeted) {
+    headers.push(
+      "PyTorch best",
+      `ours ${TARGET_THREADS}T / PyTorch best`,
+      `target (<= ${TARGET_RATIO.toFixed(1)})`,
+    );
+  }
   const rows = report.models.map((model) => {
     const row = [model];
     for (const threads of report.threads) {
@@ -259,9 +281,14 @@ function timeTable(report: PeerReport): string {
       );
     }
     if (targeted) {
-      const cell = report.results[model]?.[TARGET_THREADS];
-      const value = ratio(msOf(cell?.ours), msOf(cell?.torch));
+      const best = bestTorch(report, model);
+      const value = ratio(
+        msOf(report.results[model]?.[TARGET_THREADS]?.ours),
+        best?.ms,
+      );
       row.push(
+        best ? `${formatNumber(best.ms)} (${best.threads}T)` : MISSING,
+        formatRatio(value),
         value === undefined
           ? MISSING
           : value <= TARGET_RATIO
@@ -351,9 +378,9 @@ export function renderPeers(report: PeerReport): string {
     "",
     "## ms per step (batch 64, median)",
     "",
-    `The target: ours/PyTorch <= ${
+    `The target: ours at ${TARGET_THREADS} threads / PyTorch at its best thread count <= ${
       TARGET_RATIO.toFixed(1)
-    } on every model at ${TARGET_THREADS} threads. Below 1 ours is faster.`,
+    } on every model. Below 1 ours is faster.`,
     "",
     timeTable(report),
     "",

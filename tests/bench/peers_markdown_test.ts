@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { PeerBlas } from "../../bench/peers/_blas.ts";
 import {
+  bestTorch,
   blasSection,
   type PeerReport,
   renderPeers,
@@ -95,4 +96,33 @@ Deno.test("renderPeers() names the peer's BLAS in Machine, puts Peer BLAS after 
   assert.match(howTo, /The peer runs on OpenBLAS \(`libopenblas0-pthread`/);
   assert.match(howTo, /netlib's\nreference BLAS/);
   assert.match(howTo, /refuses to write this file below 30 GFLOPS/);
+});
+
+Deno.test("the target compares ours at 2 threads with PyTorch at its best thread count", () => {
+  const side = (medianMs: number) => ({
+    status: "ok" as const,
+    parameters: 220385,
+    medianMs,
+    stepsMs: [medianMs],
+  });
+  const twoThreads = {
+    ...report(),
+    threads: [1, 2],
+    results: {
+      vae: {
+        1: { ours: side(146), torch: side(69) },
+        2: { ours: side(110), torch: side(120) },
+      },
+    },
+  };
+  assert.deepEqual(bestTorch(twoThreads, "vae"), { ms: 69, threads: 1 });
+  const row = renderPeers(twoThreads).split("\n").find((line) =>
+    line.startsWith("| vae ") && line.includes("(1T)")
+  );
+  assert.ok(row, "the time table has a vae row naming PyTorch's best");
+  // 110 / 69 = 1.59: not met, though 110 / 120 at 2 threads is below 1.
+  assert.equal(
+    row,
+    "| vae | 146 | 69.0 | 2.12x | 110 | 120 | 0.92x | 69.0 (1T) | 1.59x | not met |",
+  );
 });

@@ -2,9 +2,9 @@
  * Conv2D and FusedConv2D on genwasm's SIMD kernels where they beat
  * XNNPACK's, with bias and ReLU folded in and threads from genwasm's pool:
  * - stride-1 3x3 and 2x2 convolutions with input channels in 4s and output
- *   channels in 8s by Winograd's F(4x4, 3x3) and F(3x3, 2x2)
- *   (../simd/winograd.ts: 4x and 2.25x fewer multiplications than the
- *   direct convolution XNNPACK runs);
+ *   channels in 8s by Winograd's F(4x4, 3x3), F(2x2, 3x3) and F(3x3, 2x2)
+ *   (../simd/winograd.ts, ./_winograd.ts: 4x, 2.25x and 2.25x fewer
+ *   multiplications than the direct convolution XNNPACK runs);
  * - few output channels on the narrow convolution
  *   (../simd/narrow_convolution.ts: sums vectorised over input channels).
  * Every other convolution goes to the stock XNNPACK kernels, which are as
@@ -33,7 +33,10 @@ import {
   winogradScratchBytes,
 } from "../simd/winograd.ts";
 import { padForWinograd, winogradAlgorithmFor } from "./_winograd.ts";
-import type { WinogradAlgorithm } from "../simd/winograd_algorithms.ts";
+import {
+  tileSize,
+  type WinogradAlgorithm,
+} from "../simd/winograd_algorithms.ts";
 
 /** The most output channels a convolution may have to take the narrow path. */
 export const NARROW_OUT_CHANNELS = 8;
@@ -102,8 +105,8 @@ function winogradConv2d(
   const { padded, shape } = padForWinograd(scope, x, conv, algorithm);
   const { inChannels, outChannels } = shape;
   const pool = activeSimdKernels()!.pool;
-  const tile = algorithm.m + algorithm.r - 1;
-  const packed = scope.make([tile * tile * inChannels * outChannels]);
+  const positions = tileSize(algorithm) ** 2;
+  const packed = scope.make([positions * inChannels * outChannels]);
   const scratch = scope.make([
     winogradScratchBytes(algorithm, shape, pool.threads) / 4,
   ]);
