@@ -4,7 +4,6 @@
  * scalar; stock otherwise) against the cpu backend, with LeakyReLU's
  * gradient, on sizes that split unevenly between the threads.
  */
-import assert from "node:assert/strict";
 import { tf } from "../../../../backends/tf.ts";
 import { initEngine } from "../../../../backends/engine.ts";
 import { wasmKernelConfigs } from "../../../../backends/wasm/register_kernels.ts";
