@@ -65,11 +65,11 @@ function runGroupNormTask(
   taskIndex: number,
   task: PoolTask,
   job: number[],
-): number {
+): void {
   const kernels = activeSimdKernels();
   if (kernels) {
     kernels.pool.run(taskIndex, job);
-    return kernels.pool.threads;
+    return;
   }
   const memory = {
     buffer: (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer,
@@ -80,7 +80,6 @@ function runGroupNormTask(
     0,
     1,
   );
-  return 1;
 }
 
 function forward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
