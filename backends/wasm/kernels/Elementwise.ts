@@ -62,7 +62,7 @@ function greater(args: KernelArgs): TensorInfo {
     threshold,
     [
       heapAddress(backend, a),
-      (backend.typedArrayFromHeap(out) as Uint8Array).byteOffset,
+      heapAddress(backend, out),
     ],
   );
   return out;
@@ -87,7 +87,7 @@ function select(args: KernelArgs): TensorInfo {
   const backend = args.backend as BackendWasm;
   const out = backend.makeOutput(t.shape, "float32");
   runElementwise(kernels.pool, Elementwise.Select, sizeOf(t), 0, [
-    (backend.typedArrayFromHeap(condition) as Uint8Array).byteOffset,
+    heapAddress(backend, condition),
     heapAddress(backend, t),
     heapAddress(backend, e),
     heapAddress(backend, out),

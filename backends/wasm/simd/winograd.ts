@@ -29,6 +29,7 @@
  */
 import { multiplyAdd } from "./wat.ts";
 import type { KernelPool } from "./pool.ts";
+import type { PaddedConvShape } from "./shape.ts";
 import {
   tileSize,
   WINOGRAD_ALGORITHMS,
@@ -535,17 +536,15 @@ export function winogradTask(
   }
 }
 
-/** A Winograd convolution's geometry, in elements. */
-export interface WinogradShape {
-  batch: number;
-  /** xp's height and width: x padded so that every tile's window is inside. */
-  paddedHeight: number;
-  paddedWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  outChannels: number;
-}
+/**
+ * A Winograd convolution's geometry, in elements: the direct kernels' shape
+ * (./shape.ts) less the filter size and stride, which the algorithm fixes;
+ * xp is padded so that every tile's window lies inside it.
+ */
+export type WinogradShape = Omit<
+  PaddedConvShape,
+  "filterHeight" | "filterWidth" | "strideHeight" | "strideWidth"
+>;
 
 /** Rows and columns of xp that `algorithm` reads: m a tile, plus r - 1. */
 export function winogradPaddedSize(
