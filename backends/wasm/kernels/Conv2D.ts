@@ -28,6 +28,7 @@ import {
 import { activeSimdKernels } from "../simd/kernels.ts";
 import { heapAddress, padForTaps } from "./_padded.ts";
 import {
+  type OutputLayout,
   packWinogradFilter,
   winogradConvolution,
   winogradScratchBytes,
@@ -91,8 +92,13 @@ function simdGeometry(
   return plain ? conv : undefined;
 }
 
-/** y = act(conv(x, filter) + bias) by a Winograd `algorithm`. */
-function winogradConv2d(
+/**
+ * y = act(conv(x, filter) + bias) by a Winograd `algorithm`, laid out as
+ * `layout` says (by default as the convolution's output; a depth-to-space
+ * layout writes a strided convolution's input gradient from its sub-pixel
+ * phases: ./Conv2DBackpropInput.ts).
+ */
+export function winogradConv2d(
   backend: BackendWasm,
   algorithm: WinogradAlgorithm,
   x: TensorInfo,
@@ -100,6 +106,7 @@ function winogradConv2d(
   bias: TensorInfo | undefined,
   relu: boolean,
   conv: tf.backend_util.Conv2DInfo,
+  layout?: OutputLayout,
 ): TensorInfo {
   const scope = new KernelScope(backend);
   const { padded, shape } = padForWinograd(scope, x, conv, algorithm);
@@ -110,16 +117,20 @@ function winogradConv2d(
   const scratch = scope.make([
     winogradScratchBytes(algorithm, shape, pool.threads) / 4,
   ]);
-  const y = scope.make(conv.outShape);
-  // Views only after the last allocation: a growing heap moves.
-  packWinogradFilter(
-    algorithm,
-    backend.typedArrayFromHeap(filter) as Float32Array,
-    inChannels,
-    outChannels,
-    backend.typedArrayFromHeap(packed) as Float32Array,
+  const y = scope.make(
+    layout
+      ? [shape.batch, layout.height, layout.width, layout.channels]
+      : conv.outShape,
   );
   const address = (info: TensorInfo) => heapAddress(backend, info);
+  packWinogradFilter(
+    pool,
+    algorithm,
+    address(filter),
+    inChannels,
+    outChannels,
+    address(packed),
+  );
   winogradConvolution(
     pool,
     algorithm,
@@ -130,6 +141,7 @@ function winogradConv2d(
     relu,
     address(scratch),
     shape,
+    layout,
   );
   return scope.keep(y);
 }

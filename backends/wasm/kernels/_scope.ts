@@ -66,6 +66,12 @@ export class KernelScope {
     return out;
   }
 
+  /** Takes `info` (made elsewhere) into the scope: freed with it unless kept. */
+  own(info: TensorInfo): TensorInfo {
+    this.#made.push(info);
+    return info;
+  }
+
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
     return this.run("Reshape", { x }, { shape });
   }

@@ -25,7 +25,13 @@ import {
   narrowConvolutionTask,
   narrowConvolutionWat,
 } from "./narrow_convolution.ts";
-import { WINOGRAD_TASK, winogradTask, winogradWat } from "./winograd.ts";
+import {
+  WINOGRAD_FILTER_TASK,
+  WINOGRAD_TASK,
+  winogradFilterTask,
+  winogradTask,
+  winogradWat,
+} from "./winograd.ts";
 import { PAD_TASK, padTask, padWat } from "./pad.ts";
 import {
   ELEMENTWISE_TASK,
@@ -58,6 +64,7 @@ function tasks(): PoolTask[] {
   list[FILTER_GRADIENT_TASK] = filterGradientTask;
   list[NARROW_CONVOLUTION_TASK] = narrowConvolutionTask;
   list[WINOGRAD_TASK] = winogradTask;
+  list[WINOGRAD_FILTER_TASK] = winogradFilterTask;
   list[WINOGRAD_FILTER_GRADIENT_TASK] = winogradFilterGradientTask;
   list[PAD_TASK] = padTask;
   list[ELEMENTWISE_TASK] = elementwiseTask;

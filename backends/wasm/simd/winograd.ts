@@ -86,7 +86,7 @@ export function linearCombination(
 
 /** WAT export names of an algorithm's transforms (the GEMMs are shared). */
 export const transformName = (
-  kind: "in" | "out" | "dy",
+  kind: "in" | "out" | "dy" | "filter",
   algorithm: WinogradAlgorithm,
 ) => `wino_${kind}_${algorithm.m}_${algorithm.r}`;
 
@@ -244,11 +244,11 @@ function gemmWat(fused: boolean): string {
 
 /**
  * `wino_out_m_r`: A^T M A (+ bias, then ReLU when `relu`) for `tiles`
- * consecutive tiles of one tile row: position p of tile t is read at
- * `m + p * posBytes + t * 16 * groups`; the tile's m x m outputs go to `y`
- * (its top-left), rows `rowBytes` apart and pixels `pixelBytes` apart, only
- * the first `rowsValid` rows and `colsValid` columns of each tile. `bias`
- * 0 is none.
+ * consecutive tiles of one tile row, `groups` channel quads each: position
+ * p of tile t is read at `m + p * posBytes + t * tileBytes`; the tile's
+ * m x m outputs go to `y` (its top-left), rows `rowBytes` apart and pixels
+ * `pixelBytes` apart, only rows `rowFirst` to `rowsValid` - 1 and columns
+ * `colFirst` to `colsValid` - 1 of each tile. `bias` 0 is none.
  */
 function outputTransformWat(algorithm: WinogradAlgorithm): string {
   const a = tileSize(algorithm), { m, at } = algorithm;
@@ -267,7 +267,8 @@ function outputTransformWat(algorithm: WinogradAlgorithm): string {
     `(func (export "${transformName("out", algorithm)}")`,
     `(param $m i32) (param $y i32) (param $bias i32) (param $groups i32) (param $tiles i32)`,
     `(param $posBytes i32) (param $rowBytes i32) (param $pixelBytes i32) (param $relu i32)`,
-    `(param $rowsValid i32) (param $colsValid i32)`,
+    `(param $rowsValid i32) (param $colsValid i32) (param $tileBytes i32)`,
+    `(param $rowFirst i32) (param $colFirst i32)`,
     `(local $c i32) (local $pm i32) (local $py i32) (local $pb i32) (local $b v128)`,
     locals.map((name) => `(local ${name} v128)`).join(" "),
     `(loop $tile`,
@@ -317,35 +318,33 @@ function outputTransformWat(algorithm: WinogradAlgorithm): string {
     }
   }
   lines.push(`))`);
-  // Row i and column j are written only where valid: nested ifs, row 0
-  // and column 0 always.
+  // Row i and column j are written only where valid.
   const store = (i: number, j: number) =>
     `local.get $py local.get $rowBytes i32.const ${i} i32.mul i32.add ` +
     `local.get $pixelBytes i32.const ${j} i32.mul i32.add local.get ${
       y(i, j)
     } v128.store`;
-  const rowStores = (i: number) => {
-    let text = "";
-    for (let j = m - 1; j >= 1; j--) {
-      text = `(if (i32.gt_u (local.get $colsValid) (i32.const ${j})) (then ${
-        store(i, j)
-      } ${text}))`;
-    }
-    return `${store(i, 0)} ${text}`;
-  };
-  let rowsText = "";
-  for (let i = m - 1; i >= 1; i--) {
-    rowsText = `(if (i32.gt_u (local.get $rowsValid) (i32.const ${i})) ` +
-      `(then ${rowStores(i)} ${rowsText}))`;
-  }
+  const within = (index: number, first: string, end: string) =>
+    `(i32.and (i32.le_u (local.get ${first}) (i32.const ${index})) ` +
+    `(i32.gt_u (local.get ${end}) (i32.const ${index})))`;
+  const rowStores = (i: number) =>
+    Array.from(
+      { length: m },
+      (_, j) =>
+        `(if ${within(j, "$colFirst", "$colsValid")} (then ${store(i, j)}))`,
+    ).join(" ");
+  const rowsText = Array.from(
+    { length: m },
+    (_, i) =>
+      `(if ${within(i, "$rowFirst", "$rowsValid")} (then ${rowStores(i)}))`,
+  ).join("\n");
   lines.push(
-    rowStores(0),
     rowsText,
     `local.get $pm i32.const 16 i32.add local.set $pm`,
     `local.get $py i32.const 16 i32.add local.set $py`,
     `local.get $pb i32.const 16 i32.add local.set $pb`,
     `local.get $c i32.const 1 i32.sub local.tee $c br_if $group)`,
-    `local.get $m local.get $groups i32.const 16 i32.mul i32.add local.set $m`,
+    `local.get $m local.get $tileBytes i32.add local.set $m`,
     `local.get $y local.get $pixelBytes i32.const ${m} i32.mul i32.add local.set $y`,
     `local.get $tiles i32.const 1 i32.sub local.tee $tiles br_if $tile)`,
     `)`,
@@ -364,51 +363,82 @@ export function winogradWat(fused: boolean): string {
         algorithm.m,
       ),
       outputTransformWat(algorithm),
+      // U = G g G^T: the r x r taps of 4 output channels a lane.
+      tileTransformWat(transformName("filter", algorithm), algorithm.g, 0),
     ]),
   ].join("\n");
 }
 
 /**
- * U = G g G^T of an HWIO r x r filter [r, r, Ci, Co], packed as the GEMM
- * reads it: position p, then panels of 8 output channels, then Ci rows of 8
- * floats (`out` holds a^2 * Ci * Co floats; Co in 8s).
+ * U = G g G^T of an HWIO r x r float32 filter [r, r, Ci, Co] at heap byte
+ * address `filter`, packed at `packed` as the GEMM reads it: position p,
+ * then panels of 8 output channels, then Ci rows of 8 (a x a x Ci x Co
+ * floats). On all the pool's threads, output channels in 8s. (In
+ * JavaScript this took 20 ms for the GANs' 2x2 sub-pixel filters, 128 x
+ * 256 channels: longer than their convolution's GEMMs.)
  */
 export function packWinogradFilter(
+  pool: KernelPool,
   algorithm: WinogradAlgorithm,
-  filter: Float32Array,
+  filter: number,
   inChannels: number,
   outChannels: number,
-  out: Float32Array,
-): Float32Array {
-  const { r, g: gMatrix } = algorithm, a = tileSize(algorithm);
+  packed: number,
+): void {
+  if (outChannels % 8 !== 0) {
+    throw new Error(
+      `packWinogradFilter needs output channels in 8s, got ${outChannels}`,
+    );
+  }
+  pool.run(WINOGRAD_FILTER_TASK, [
+    filter,
+    packed,
+    inChannels,
+    outChannels,
+    algorithm.m,
+    algorithm.r,
+  ]);
+}
+
+/** The filter transform's index among the pool's tasks (simd/kernels.ts). */
+export const WINOGRAD_FILTER_TASK = 9;
+
+/**
+ * One thread's share of {@link packWinogradFilter}: a range of input
+ * channels, each output-channel panel through `wino_filter_m_r` as two
+ * groups of 4. Runs in the pool's workers from its source text, so
+ * everything it uses is inside it.
+ */
+export function winogradFilterTask(
+  kernels: WebAssembly.Exports,
+  job: Int32Array,
+  part: number,
+  parts: number,
+): void {
+  const [filter, packed, inChannels, outChannels, m, r] = job;
+  // The export name of transformName(), spelt out: this runs alone.
+  const transform = kernels[`wino_filter_${m}_${r}`] as (
+    ...args: number[]
+  ) => void;
   const panels = outChannels / 8;
-  const g = new Float64Array(r * r), gg = new Float64Array(a * r);
-  for (let ci = 0; ci < inChannels; ci++) {
-    for (let co = 0; co < outChannels; co++) {
-      for (let tap = 0; tap < r * r; tap++) {
-        g[tap] = filter[(tap * inChannels + ci) * outChannels + co];
-      }
-      // G g (a x r).
-      for (let i = 0; i < a; i++) {
-        for (let j = 0; j < r; j++) {
-          let sum = 0;
-          for (let k = 0; k < r; k++) sum += gMatrix[i][k] * g[k * r + j];
-          gg[i * r + j] = sum;
-        }
-      }
-      const panel = Math.floor(co / 8), lane = co % 8;
-      // (G g) G^T (a x a).
-      for (let i = 0; i < a; i++) {
-        for (let j = 0; j < a; j++) {
-          let sum = 0;
-          for (let k = 0; k < r; k++) sum += gg[i * r + k] * gMatrix[j][k];
-          const p = i * a + j;
-          out[((p * panels + panel) * inChannels + ci) * 8 + lane] = sum;
-        }
-      }
+  const tapBytes = 4 * inChannels * outChannels;
+  const first = Math.floor(inChannels * part / parts);
+  const last = Math.floor(inChannels * (part + 1) / parts);
+  for (let ci = first; ci < last; ci++) {
+    for (let panel = 0; panel < panels; panel++) {
+      transform(
+        filter + 4 * (ci * outChannels + 8 * panel),
+        packed + 32 * (panel * inChannels + ci),
+        2,
+        1,
+        r * tapBytes,
+        tapBytes,
+        32 * panels * inChannels,
+        16,
+        0,
+      );
     }
   }
-  return out;
 }
 
 /** The Winograd convolution's index among the pool's tasks (simd/kernels.ts). */
@@ -445,6 +475,13 @@ export function winogradTask(
     gemmRows,
     m,
     r,
+    phaseRows,
+    phaseCols,
+    cropTop,
+    cropLeft,
+    yHeight,
+    yWidth,
+    yChannels,
   ] = job;
   // The export names of transformName(), spelt out: this runs alone.
   const transformIn = kernels[`wino_in_${m}_${r}`] as (
@@ -464,9 +501,8 @@ export function winogradTask(
   const mBlock = v + positions * vPos;
   const uPos = 4 * inChannels * outChannels;
   const xRow = 4 * paddedWidth * inChannels, xPixel = 4 * inChannels;
-  const yRow = 4 * outWidth * outChannels, yPixel = 4 * outChannels;
-  // Columns of the last tile of a row (fewer than m where m does not divide).
-  const lastCols = outWidth - m * (tilesWide - 1);
+  const mTile = 4 * outChannels;
+  const yRow = 4 * yWidth * yChannels, yPixel = 4 * yChannels;
   for (let t0 = part * blockTiles; t0 < total; t0 += parts * blockTiles) {
     const t1 = Math.min(total, t0 + blockTiles);
     // Tile rows within the block: [first tile, count, n, ty, tx].
@@ -501,36 +537,61 @@ export function winogradTask(
         outChannels / 8,
         inChannels / 4,
         vGroup,
-        yPixel,
+        mTile,
       );
     }
+    // Output channel block (phase) ry, rx of conv output (qy, qx) goes to
+    // y's pixel (qy * phaseRows + ry - cropTop, qx * phaseCols + rx -
+    // cropLeft) where that lies inside y. (No inner functions here:
+    // bundlers name them with helpers that the workers lack.)
     for (const [t, count, n, ty, tx] of runs) {
-      const rowsValid = Math.min(m, outHeight - m * ty);
-      // The row's last tile may have fewer columns: it goes on its own.
-      // (No inner functions here: bundlers name them with helpers that
-      // the workers lack.)
-      const partial = tx + count === tilesWide && lastCols < m ? 1 : 0;
-      for (
-        const [k, tiles, cols] of [[0, count - partial, m], [
-          count - 1,
-          partial,
-          lastCols,
-        ]]
-      ) {
-        if (tiles === 0) continue;
-        transformOut(
-          mBlock + (t - t0 + k) * yPixel,
-          y + ((n * outHeight + m * ty) * outWidth + m * (tx + k)) * yPixel,
-          bias,
-          outChannels / 4,
-          tiles,
-          mPos,
-          yRow,
-          yPixel,
-          relu,
-          rowsValid,
-          cols,
+      for (let phase = 0; phase < phaseRows * phaseCols; phase++) {
+        const ry = Math.floor(phase / phaseCols), rx = phase % phaseCols;
+        const qyFirst = Math.max(0, Math.ceil((cropTop - ry) / phaseRows));
+        const qyEnd = Math.min(
+          outHeight,
+          Math.floor((yHeight - 1 + cropTop - ry) / phaseRows) + 1,
         );
+        const rowFirst = Math.max(0, qyFirst - m * ty);
+        const rowEnd = Math.min(m, qyEnd - m * ty);
+        if (rowFirst >= rowEnd) continue;
+        const qxFirst = Math.max(0, Math.ceil((cropLeft - rx) / phaseCols));
+        const qxEnd = Math.min(
+          outWidth,
+          Math.floor((yWidth - 1 + cropLeft - rx) / phaseCols) + 1,
+        );
+        // Tiles [kFull, kEnd) of the run are whole; the others go one by one.
+        const kFull = Math.min(count, Math.max(0, Math.ceil(qxFirst / m) - tx));
+        const kEnd = Math.min(
+          count,
+          Math.max(kFull, Math.floor(qxEnd / m) - tx),
+        );
+        for (let k = 0; k < count;) {
+          const tiles = k >= kFull && k < kEnd ? kEnd - k : 1;
+          const firstColumn = m * (tx + k);
+          const colFirst = Math.max(0, qxFirst - firstColumn);
+          const colEnd = Math.min(m, qxEnd - firstColumn);
+          if (colFirst < colEnd) {
+            transformOut(
+              mBlock + (t - t0 + k) * mTile + phase * yPixel,
+              y + ((n * yHeight + m * ty * phaseRows + ry - cropTop) * yWidth +
+                    firstColumn * phaseCols + rx - cropLeft) * yPixel,
+              bias === 0 ? 0 : bias + phase * yPixel,
+              yChannels / 4,
+              tiles,
+              mPos,
+              yRow * phaseRows,
+              yPixel * phaseCols,
+              relu,
+              rowEnd,
+              colEnd,
+              mTile,
+              rowFirst,
+              colFirst,
+            );
+          }
+          k += tiles;
+        }
       }
     }
   }
@@ -572,10 +633,44 @@ export function winogradScratchBytes(
 }
 
 /**
+ * Where a convolution's outputs go: its output channels are
+ * `phaseRows * phaseCols` blocks of `channels` (phase ry, rx), and output
+ * (qy, qx)'s block ry, rx lands at pixel (qy * phaseRows + ry - cropTop,
+ * qx * phaseCols + rx - cropLeft) of the [batch, height, width, channels]
+ * tensor, or nowhere where that lies outside it. This is the depth-to-space
+ * rearrangement and crop of a strided convolution's input gradient (its
+ * sub-pixel phases, ../kernels/Conv2DBackpropInput.ts), done as the
+ * outputs are written.
+ */
+export interface OutputLayout {
+  phaseRows: number;
+  phaseCols: number;
+  cropTop: number;
+  cropLeft: number;
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/** The plain layout: outputs where the convolution puts them. */
+export function plainLayout(shape: WinogradShape): OutputLayout {
+  return {
+    phaseRows: 1,
+    phaseCols: 1,
+    cropTop: 0,
+    cropLeft: 0,
+    height: shape.outHeight,
+    width: shape.outWidth,
+    channels: shape.outChannels,
+  };
+}
+
+/**
  * y = act(conv(xp, w) + bias), stride 1, by `algorithm`, with heap byte
  * addresses (`packedFilter` from {@link packWinogradFilter}, `bias` 0:
  * none, scratch of {@link winogradScratchBytes}), on all the pool's
- * threads; input channels in 4s, output channels in 8s.
+ * threads; input channels in 4s, output channels in 8s; y laid out as
+ * `layout` says (by default as the convolution's output).
  */
 export function winogradConvolution(
   pool: KernelPool,
@@ -587,10 +682,19 @@ export function winogradConvolution(
   relu: boolean,
   scratch: number,
   shape: WinogradShape,
+  layout: OutputLayout = plainLayout(shape),
 ): void {
   if (shape.inChannels % 4 !== 0 || shape.outChannels % 8 !== 0) {
     throw new Error(
       `winogradConvolution needs input channels in 4s and output channels in 8s, got ${shape.inChannels} -> ${shape.outChannels}`,
+    );
+  }
+  const phases = layout.phaseRows * layout.phaseCols;
+  if (
+    layout.channels % 4 !== 0 || phases * layout.channels !== shape.outChannels
+  ) {
+    throw new Error(
+      `winogradConvolution's output layout needs ${shape.outChannels} channels as phases of a multiple of 4, got ${phases} x ${layout.channels}`,
     );
   }
   pool.run(WINOGRAD_TASK, [
@@ -615,5 +719,12 @@ export function winogradConvolution(
     GEMM_ROWS,
     algorithm.m,
     algorithm.r,
+    layout.phaseRows,
+    layout.phaseCols,
+    layout.cropTop,
+    layout.cropLeft,
+    layout.height,
+    layout.width,
+    layout.channels,
   ]);
 }

@@ -26,6 +26,7 @@ import {
   type WinogradAlgorithm,
 } from "../../../backends/wasm/simd/winograd_algorithms.ts";
 import {
+  type OutputLayout,
   packWinogradFilter,
   tilesPerBlock,
   winogradConvolution,
@@ -128,33 +129,40 @@ for (const algorithm of WINOGRAD_ALGORITHMS) {
   });
 }
 
-Deno.test("packWinogradFilter gives G g G^T, by position, in panels of 8 output channels", () => {
-  // One input channel, 8 output channels; channel 0's filter is 1..9 (row
+Deno.test("packWinogradFilter gives G g G^T, by position, in panels of 8 output channels", async () => {
+  // One input channel, 16 output channels; channel 8's filter is 1..9 (row
   // major), the others zero. G g = [1 2 3; 6 7.5 9; 2 2.5 3; 7 8 9], then
   // each row [a b c] -> [a, (a+b+c)/2, (a-b+c)/2, c].
-  const w = new Float32Array(9 * 8);
-  for (let tap = 0; tap < 9; tap++) w[tap * 8] = tap + 1;
-  const packed = packWinogradFilter(F2_3, w, 1, 8, new Float32Array(16 * 8));
-  const expected = [
-    [1, 3, 1, 3],
-    [6, 11.25, 3.75, 9],
-    [2, 3.75, 1.25, 3],
-    [7, 12, 4, 9],
-  ].flat();
-  assert.deepEqual(
-    Array.from({ length: 16 }, (_, p) => packed[p * 8]),
-    expected,
-  );
-  for (let p = 0; p < 16; p++) {
-    assert.deepEqual(Array.from(packed.subarray(p * 8 + 1, p * 8 + 8)), [
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-    ]);
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const kernels = await buildSimdKernels(memory, 1, defaultCacheDir());
+  assert.ok(kernels, "the kernels must build where SIMD runs");
+  try {
+    const heap = new Float32Array(memory.buffer);
+    const packedAt = 9 * 16;
+    for (let tap = 0; tap < 9; tap++) heap[tap * 16 + 8] = tap + 1;
+    heap.fill(NaN, packedAt, packedAt + 16 * 16);
+    packWinogradFilter(kernels.pool, F2_3, 0, 1, 16, 4 * packedAt);
+    const packed = heap.subarray(packedAt, packedAt + 16 * 16);
+    const expected = [
+      [1, 3, 1, 3],
+      [6, 11.25, 3.75, 9],
+      [2, 3.75, 1.25, 3],
+      [7, 12, 4, 9],
+    ].flat();
+    // Position p's panels: [p][panel 0: channels 0-7][panel 1: 8-15].
+    assert.deepEqual(
+      Array.from({ length: 16 }, (_, p) => packed[p * 16 + 8]),
+      expected,
+    );
+    for (let p = 0; p < 16; p++) {
+      packed[p * 16 + 8] = 0;
+      assert.deepEqual(
+        Array.from(packed.subarray(p * 16, p * 16 + 16)),
+        new Array(16).fill(0),
+      );
+    }
+  } finally {
+    kernels.pool.close();
   }
 });
 
@@ -233,12 +241,14 @@ for (const threads of [1, 3]) {
               memory.buffer.byteLength,
           );
           heap.set(xp, 0);
+          heap.set(w, scratchAt);
           packWinogradFilter(
+            kernels.pool,
             algorithm,
-            w,
+            4 * scratchAt,
             ci,
             co,
-            heap.subarray(uAt, uAt + uSize),
+            4 * uAt,
           );
           if (bias) heap.set(bias, biasAt);
           heap.fill(NaN, yAt, guardAt);
@@ -268,6 +278,171 @@ for (const threads of [1, 3]) {
     }
   });
 }
+
+/** `y` (a plain [batch, outHeight, outWidth, phases * channels] output) rearranged as `layout` says. */
+function laidOut(
+  y: Float64Array,
+  s: WinogradShape,
+  layout: OutputLayout,
+): Float64Array {
+  const { phaseRows, phaseCols, cropTop, cropLeft, height, width, channels } =
+    layout;
+  const out = new Float64Array(s.batch * height * width * channels).fill(NaN);
+  for (let n = 0; n < s.batch; n++) {
+    for (let qy = 0; qy < s.outHeight; qy++) {
+      for (let qx = 0; qx < s.outWidth; qx++) {
+        for (let o = 0; o < s.outChannels; o++) {
+          const phase = Math.floor(o / channels), c = o % channels;
+          const row = qy * phaseRows + Math.floor(phase / phaseCols) - cropTop;
+          const col = qx * phaseCols + phase % phaseCols - cropLeft;
+          if (row < 0 || row >= height || col < 0 || col >= width) continue;
+          out[((n * height + row) * width + col) * channels + c] =
+            y[((n * s.outHeight + qy) * s.outWidth + qx) * s.outChannels + o];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+Deno.test("Winograd convolution writes its sub-pixel phases straight into a cropped depth-to-space layout, every pixel once", async (t) => {
+  const memory = new WebAssembly.Memory({
+    initial: 64,
+    maximum: 256,
+    shared: true,
+  });
+  const kernels = await buildSimdKernels(memory, 3, defaultCacheDir());
+  assert.ok(kernels, "the kernels must build where SIMD runs");
+  // [algorithm, batch, outHeight, outWidth, inChannels, phase rows, phase
+  // columns, channels, crop top, crop left, height, width]
+  const cases = [
+    // The GANs' 4x4 stride-2 transposed convolution: 8x8 phases of a 7x7
+    // input, cropped by one on each side to 14x14.
+    [F3_2, 2, 8, 8, 8, 2, 2, 4, 1, 1, 14, 14],
+    // Uneven crops, partial tiles, a row and column dropped at the end.
+    [F3_2, 3, 5, 7, 4, 2, 2, 8, 1, 0, 8, 13],
+    [F2_3, 2, 6, 5, 8, 1, 2, 4, 0, 1, 6, 8],
+    [F4_3, 1, 9, 6, 4, 2, 1, 8, 2, 0, 15, 6],
+    // The plain layout, spelt out.
+    [F2_3, 2, 5, 5, 4, 1, 1, 16, 0, 0, 5, 5],
+  ] as const;
+  try {
+    for (
+      const [
+        algorithm,
+        batch,
+        oh,
+        ow,
+        ci,
+        pr,
+        pc,
+        channels,
+        top,
+        left,
+        height,
+        width,
+      ] of cases
+    ) {
+      const co = pr * pc * channels;
+      const layout: OutputLayout = {
+        phaseRows: pr,
+        phaseCols: pc,
+        cropTop: top,
+        cropLeft: left,
+        height,
+        width,
+        channels,
+      };
+      const name = `F(${algorithm.m}, ${algorithm.r}) ${batch}x${oh}x${ow}, ` +
+        `${pr}x${pc} phases of ${channels}, crop ${top},${left} -> ${height}x${width}`;
+      await t.step(name, () => {
+        const { r } = algorithm, a = tileSize(algorithm);
+        const rng = new Rng(oh * 31 + ow);
+        const [paddedHeight, paddedWidth] = winogradPaddedSize(
+          algorithm,
+          oh,
+          ow,
+        );
+        const s: WinogradShape = {
+          batch,
+          paddedHeight,
+          paddedWidth,
+          inChannels: ci,
+          outHeight: oh,
+          outWidth: ow,
+          outChannels: co,
+        };
+        const xpSize = batch * paddedHeight * paddedWidth * ci;
+        const wSize = r * r * ci * co, uSize = a * a * ci * co;
+        const ySize = batch * height * width * channels;
+        const xp = rng.uniform(xpSize), w = rng.uniform(wSize);
+        const heap = new Float32Array(memory.buffer);
+        const wAt = xpSize, uAt = wAt + wSize, yAt = uAt + uSize;
+        const guardAt = yAt + ySize, scratchAt = guardAt + 64;
+        heap.set(xp, 0);
+        heap.set(w, wAt);
+        heap.fill(NaN, yAt, guardAt);
+        heap.fill(7, guardAt, scratchAt);
+        packWinogradFilter(kernels.pool, algorithm, 4 * wAt, ci, co, 4 * uAt);
+        winogradConvolution(
+          kernels.pool,
+          algorithm,
+          0,
+          4 * uAt,
+          0,
+          4 * yAt,
+          false,
+          4 * scratchAt,
+          s,
+          layout,
+        );
+        const expected = laidOut(
+          reference(r, xp, w, undefined, false, s),
+          s,
+          layout,
+        );
+        // Every pixel of y comes from some phase output: none is left NaN.
+        assert.ok(expected.every((v) => !Number.isNaN(v)), "cases cover y");
+        assertClose(heap.subarray(yAt, guardAt), expected, 1e-4, name);
+        assert.ok(heap.subarray(guardAt, scratchAt).every((v) => v === 7));
+      });
+    }
+  } finally {
+    kernels.pool.close();
+  }
+});
+
+Deno.test("winogradConvolution refuses a layout whose phases do not make up the output channels", async () => {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const kernels = await buildSimdKernels(memory, 1, defaultCacheDir());
+  assert.ok(kernels);
+  try {
+    const shape: WinogradShape = {
+      batch: 1,
+      paddedHeight: 4,
+      paddedWidth: 4,
+      inChannels: 4,
+      outHeight: 2,
+      outWidth: 2,
+      outChannels: 16,
+    };
+    assert.throws(
+      () =>
+        winogradConvolution(kernels.pool, F2_3, 0, 0, 0, 0, false, 0, shape, {
+          phaseRows: 2,
+          phaseCols: 2,
+          cropTop: 0,
+          cropLeft: 0,
+          height: 4,
+          width: 4,
+          channels: 8,
+        }),
+      /16 channels as phases of a multiple of 4, got 4 x 8/,
+    );
+  } finally {
+    kernels.pool.close();
+  }
+});
 
 for (const threads of [1, 3]) {
   Deno.test(`Winograd filter gradient on ${threads} thread${threads > 1 ? "s (shared memory)" : " (plain memory)"} matches the definition`, async (t) => {
@@ -480,6 +655,50 @@ Deno.test("4x4 stride-2 transposed convolutions (a 2x2 stride-1 convolution per 
     ["transposed conv", "input gradient"],
     1e-5,
   );
+});
+
+Deno.test("strided transposed convolutions of other geometries (3x3 filters, valid padding, odd sizes) through Winograd's phases match the cpu backend", async () => {
+  await initEngine({ threads: 2 });
+  quietCpuBackend();
+  const rng = new Rng(78);
+  // [input, filter, output shape, stride, padding]
+  const cases: [
+    [number, number, number, number],
+    [number, number, number, number],
+    [number, number, number, number],
+    number,
+    "same" | "valid",
+  ][] = [
+    [[8, 7, 7, 64], [3, 3, 32, 64], [8, 14, 14, 32], 2, "same"],
+    [[8, 7, 7, 64], [4, 4, 32, 64], [8, 16, 16, 32], 2, "valid"],
+    [[8, 7, 7, 64], [3, 3, 32, 64], [8, 13, 13, 32], 2, "same"],
+    [[8, 9, 6, 32], [4, 4, 16, 32], [8, 18, 12, 16], 2, "same"],
+  ];
+  for (const [inShape, filterShape, outShape, stride, pad] of cases) {
+    const phaseConv = tf.backend_util.computeConv2DInfo(
+      inShape,
+      [2, 2, filterShape[3], 4 * filterShape[2]],
+      1,
+      1,
+      "same",
+    );
+    assert.equal(winogradAlgorithmFor(phaseConv), F3_2, `${filterShape}`);
+    const z = rng.uniform(inShape.reduce((a, b) => a * b));
+    const w = rng.uniform(filterShape.reduce((a, b) => a * b), -0.1, 0.1);
+    await assertBackendsAgree(
+      () => [
+        tf.conv2dTranspose(
+          tf.tensor4d(z, inShape),
+          tf.tensor4d(w, filterShape),
+          outShape,
+          stride,
+          pad,
+        ),
+      ],
+      [`${inShape} * ${filterShape} -> ${outShape}, ${pad}`],
+      1e-5,
+    );
+  }
 });
 
 Deno.test("the Winograd path runs (its rounding differs from XNNPACK's) and can be turned off", async () => {
