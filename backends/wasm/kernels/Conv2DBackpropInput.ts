@@ -90,7 +90,6 @@ export function conv2dBackpropInputInto(
     strideHeight: sh,
     strideWidth: sw,
   } = conv;
-  const outChannels = conv.outChannels;
   const [outHeight, outWidth] = [dy.shape[1], dy.shape[2]];
   const { top: padTop, left: padLeft } = conv.padInfo;
   // Taps per phase, and the sub-pixel filter [jh, jw, Co, sh*sw*Ci].
