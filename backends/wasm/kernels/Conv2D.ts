@@ -32,8 +32,14 @@ import {
   packWinogradFilter,
   winogradConvolution,
   winogradScratchBytes,
+  type WinogradShape,
 } from "../simd/winograd.ts";
 import { padForWinograd, winogradAlgorithmFor } from "./_winograd.ts";
+import {
+  blockedFilter,
+  blockedWinograd,
+  blocksForWinograd,
+} from "./_space_to_depth.ts";
 import {
   tileSize,
   type WinogradAlgorithm,
@@ -109,8 +115,50 @@ export function winogradConv2d(
   layout?: OutputLayout,
 ): TensorInfo {
   const scope = new KernelScope(backend);
-  const { padded, shape } = padForWinograd(scope, x, conv, algorithm);
-  const { inChannels, outChannels } = shape;
+  const input = padForWinograd(scope, x, conv, algorithm);
+  return scope.keep(
+    winogradOnPadded(scope, algorithm, input, filter, bias, relu, layout),
+  );
+}
+
+/**
+ * A strided convolution as a stride-1 one over x's space-to-depth blocks
+ * (./_space_to_depth.ts), by Winograd.
+ */
+function blockedWinogradConv2d(
+  backend: BackendWasm,
+  path: NonNullable<ReturnType<typeof blockedWinograd>>,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | undefined,
+  relu: boolean,
+  conv: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const scope = new KernelScope(backend);
+  const input = blocksForWinograd(scope, x, conv, path.algorithm);
+  const blocked = blockedFilter(
+    scope,
+    filter,
+    path.blocked,
+    conv.strideHeight,
+    conv.strideWidth,
+  );
+  return scope.keep(
+    winogradOnPadded(scope, path.algorithm, input, blocked, bias, relu),
+  );
+}
+
+/** y (made in `scope`) from the padded input the Winograd tiles read. */
+function winogradOnPadded(
+  scope: KernelScope,
+  algorithm: WinogradAlgorithm,
+  { padded, shape }: { padded: TensorInfo; shape: WinogradShape },
+  filter: TensorInfo,
+  bias: TensorInfo | undefined,
+  relu: boolean,
+  layout?: OutputLayout,
+): TensorInfo {
+  const { batch, inChannels, outChannels } = shape;
   const pool = activeSimdKernels()!.pool;
   const positions = tileSize(algorithm) ** 2;
   const packed = scope.make([positions * inChannels * outChannels]);
@@ -119,10 +167,10 @@ export function winogradConv2d(
   ]);
   const y = scope.make(
     layout
-      ? [shape.batch, layout.height, layout.width, layout.channels]
-      : conv.outShape,
+      ? [batch, layout.height, layout.width, layout.channels]
+      : [batch, shape.outHeight, shape.outWidth, outChannels],
   );
-  const address = (info: TensorInfo) => heapAddress(backend, info);
+  const address = (info: TensorInfo) => heapAddress(scope.backend, info);
   packWinogradFilter(
     pool,
     algorithm,
@@ -143,7 +191,7 @@ export function winogradConv2d(
     shape,
     layout,
   );
-  return scope.keep(y);
+  return y;
 }
 
 /** y = act(conv(x, filter) + bias) on the narrow SIMD kernels. */
@@ -200,6 +248,10 @@ function simdConv2d(
   const algorithm = winogradAlgorithmFor(conv);
   if (algorithm) {
     return winogradConv2d(backend, algorithm, x, filter, bias, relu, conv);
+  }
+  const blocked = blockedWinograd(conv);
+  if (blocked) {
+    return blockedWinogradConv2d(backend, blocked, x, filter, bias, relu, conv);
   }
   return undefined;
 }

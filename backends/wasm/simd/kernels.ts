@@ -32,7 +32,13 @@ import {
   winogradTask,
   winogradWat,
 } from "./winograd.ts";
-import { PAD_TASK, padTask, padWat } from "./pad.ts";
+import {
+  PAD_TASK,
+  padTask,
+  padWat,
+  SPACE_TO_DEPTH_TASK,
+  spaceToDepthTask,
+} from "./pad.ts";
 import {
   ELEMENTWISE_TASK,
   elementwiseTask,
@@ -67,6 +73,7 @@ function tasks(): PoolTask[] {
   list[WINOGRAD_FILTER_TASK] = winogradFilterTask;
   list[WINOGRAD_FILTER_GRADIENT_TASK] = winogradFilterGradientTask;
   list[PAD_TASK] = padTask;
+  list[SPACE_TO_DEPTH_TASK] = spaceToDepthTask;
   list[ELEMENTWISE_TASK] = elementwiseTask;
   list[RESIZE_TASK] = resizeTask;
   list[GROUP_NORM_FORWARD_TASK] = groupNormForwardTask;

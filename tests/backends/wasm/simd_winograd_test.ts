@@ -40,6 +40,7 @@ import {
   winogradFilterGradientScratch,
 } from "../../../backends/wasm/simd/winograd_filter_gradient.ts";
 import { buildSimdKernels } from "../../../backends/wasm/simd/kernels.ts";
+import { blockedWinograd } from "../../../backends/wasm/kernels/_space_to_depth.ts";
 import { defaultCacheDir } from "../../../backends/wasm/_loader.ts";
 import {
   assertBackendsAgree,
@@ -697,6 +698,65 @@ Deno.test("strided transposed convolutions of other geometries (3x3 filters, val
       ],
       [`${inShape} * ${filterShape} -> ${outShape}, ${pad}`],
       1e-5,
+    );
+  }
+});
+
+Deno.test("strided convolutions as stride-1 ones over space-to-depth blocks (Winograd) match the cpu backend", async () => {
+  await initEngine({ threads: 2 });
+  quietCpuBackend();
+  const rng = new Rng(79);
+  // One input channel stays on XNNPACK (the VAE's and GANs' first layers).
+  assert.equal(
+    blockedWinograd(
+      tf.backend_util.computeConv2DInfo(
+        [64, 28, 28, 1],
+        [4, 4, 1, 32],
+        2,
+        1,
+        "same",
+      ),
+    ),
+    undefined,
+  );
+  // [input, filter, stride, padding]: the GAN discriminator's 4x4 stride-2
+  // layer, 3x3 and 5x5
+  // filters (2 and 3 taps a block: F(3x3, 2x2), F(2x2, 3x3)), valid
+  // padding, odd and uneven sizes.
+  const cases: [
+    [number, number, number, number],
+    [number, number, number, number],
+    number | [number, number],
+    "same" | "valid",
+  ][] = [
+    [[4, 14, 14, 64], [4, 4, 64, 128], 2, "same"],
+    [[8, 15, 15, 32], [3, 3, 32, 64], 2, "same"],
+    [[8, 14, 14, 32], [4, 4, 32, 64], 2, "valid"],
+    [[8, 17, 13, 16], [5, 5, 16, 32], 2, "same"],
+    [[8, 16, 15, 16], [4, 2, 16, 32], [2, 1], "same"],
+  ];
+  for (const [inShape, filterShape, strides, pad] of cases) {
+    const conv = tf.backend_util.computeConv2DInfo(
+      inShape,
+      filterShape,
+      strides,
+      1,
+      pad,
+    );
+    assert.ok(blockedWinograd(conv), `${inShape} * ${filterShape} blocked`);
+    const x = rng.uniform(inShape.reduce((a, b) => a * b));
+    const w = rng.uniform(filterShape.reduce((a, b) => a * b), -0.1, 0.1);
+    await assertBackendsAgree(
+      () => [
+        tf.conv2d(
+          tf.tensor4d(x, inShape),
+          tf.tensor4d(w, filterShape),
+          strides,
+          pad,
+        ),
+      ],
+      [`${inShape} * ${filterShape} / ${strides} ${pad}`],
+      1e-4,
     );
   }
 });
