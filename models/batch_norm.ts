@@ -10,6 +10,10 @@
  * @module
  */
 import { tf } from "../backends/tf.ts";
+import {
+  BATCH_NORM,
+  BATCH_NORM_GRAD,
+} from "../backends/wasm/kernels/BatchNorm.ts";
 
 /**
  * Where the statistics come from:
@@ -48,6 +52,10 @@ export interface BatchNormOptions {
  * ```ts
  * import { BatchNorm } from "./batch_norm.ts";
  * import { tf } from "../backends/tf.ts";
+import {
+  BATCH_NORM,
+  BATCH_NORM_GRAD,
+} from "../backends/wasm/kernels/BatchNorm.ts";
  * const norm = new BatchNorm({ features: 2 });
  * tf.tidy(() => {
  *   const x = tf.tensor2d([[1, 10], [2, 20], [3, 30], [4, 40]]);
@@ -101,6 +109,9 @@ export class BatchNorm {
         }`,
       );
     }
+    if (mode === "train" && tf.getBackend() === "wasm") {
+      return this.#fusedTrain(input);
+    }
     const { mean, variance } = this.#statistics(input, mode);
     // Fold gamma / sqrt(variance + epsilon) into one scale per feature.
     const scale = tf.mul(
@@ -108,6 +119,43 @@ export class BatchNorm {
       tf.rsqrt(tf.add(variance, this.epsilon)),
     );
     return tf.add(tf.mul(tf.sub(input, mean), scale), this.variables.beta) as T;
+  }
+
+  /**
+   * Training mode as genwasm's two wasm kernels (one pass of statistics,
+   * one of output; the gradient likewise): the same numbers as the op-by-op
+   * version, ~25 fewer kernel calls forward and backward.
+   */
+  #fusedTrain<T extends tf.Tensor>(input: T): T {
+    const attrs = { epsilon: this.epsilon } as unknown as tf.NamedAttrMap;
+    const normalize = tf.customGrad(
+      (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+        const [x, gamma, beta] = args as tf.Tensor[];
+        const save = args[3] as tf.GradSaveFunc;
+        const [y, mean, variance, rstd] = tf.engine().runKernel(
+          BATCH_NORM,
+          { x, gamma, beta },
+          attrs,
+        ) as tf.Tensor[];
+        // Here: the call frees what it does not return or save.
+        this.#track(mean, variance, x.shape[0]);
+        save([x, gamma, mean, rstd]);
+        return {
+          value: y,
+          gradFunc: (dy, [savedX, savedGamma, savedMean, savedRstd]) =>
+            tf.engine().runKernel(BATCH_NORM_GRAD, {
+              dy,
+              x: savedX,
+              gamma: savedGamma,
+              mean: savedMean,
+              rstd: savedRstd,
+            }) as tf.Tensor[],
+        };
+      },
+    );
+    const rows = tf.reshape(input, [-1, this.features]);
+    const { gamma, beta } = this.variables;
+    return tf.reshape(normalize(rows, gamma, beta), input.shape) as T;
   }
 
   #statistics(

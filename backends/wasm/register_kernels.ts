@@ -22,6 +22,7 @@ import { concatConfig } from "./kernels/Concat.ts";
 import { meanConfig, sumConfig } from "./kernels/Sum.ts";
 import { tileConfig } from "./kernels/Tile.ts";
 import { groupNormConfig, groupNormGradConfig } from "./kernels/GroupNorm.ts";
+import { batchNormConfig, batchNormGradConfig } from "./kernels/BatchNorm.ts";
 import {
   resizeNearestNeighborConfig,
   resizeNearestNeighborGradConfig,
@@ -53,6 +54,8 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   tileConfig,
   groupNormConfig,
   groupNormGradConfig,
+  batchNormConfig,
+  batchNormGradConfig,
   leakyReluConfig,
   greaterConfig,
   selectConfig,

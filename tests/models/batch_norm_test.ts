@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../backends/tf.ts";
 import { initEngine } from "../../backends/engine.ts";
 import { BatchNorm } from "../../models/batch_norm.ts";
-import { assertClose, Rng } from "../_helpers.ts";
+import { assertBackendsAgree, assertClose, Rng } from "../_helpers.ts";
 
 await initEngine({ threads: 2 });
 
@@ -229,4 +229,97 @@ Deno.test("BatchNorm keeps gamma and beta trainable and its buffers not; dispose
   assert.equal(tf.memory().numTensors, before);
   assert.throws(() => new BatchNorm({ features: 0 }), /features/);
   assert.throws(() => new BatchNorm({ features: 2, momentum: 0 }), /momentum/);
+});
+
+Deno.test("BatchNorm.apply('train') on wasm (genwasm's fused kernels) matches the cpu backend's op-by-op version: output, running statistics and every gradient", async () => {
+  const rng = new Rng(17);
+  // NHWC maps (statistics over 2 x 5 x 3 rows) and a dense batch.
+  const cases: [number[], number, number][] = [
+    [[2, 5, 3, 8], -2, 3],
+    [[7, 12], -1, 1],
+  ];
+  for (const [shape, low, high] of cases) {
+    const size = shape.reduce((a, b) => a * b);
+    const features = shape.at(-1)!;
+    const x = rng.uniform(size, low, high), weights = rng.uniform(size);
+    const gamma = rng.uniform(features, 0.5, 1.5);
+    const beta = rng.uniform(features);
+    await assertBackendsAgree(
+      () => {
+        const norm = new BatchNorm({ features });
+        norm.variables.gamma.assign(tf.tensor1d(gamma));
+        norm.variables.beta.assign(tf.tensor1d(beta));
+        // A loss whose gradient does not vanish through the normalisation.
+        const loss = (input: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              tf.square(norm.apply(input, "train")),
+              tf.tensor(weights, shape),
+            ),
+          );
+        const input = tf.tensor(x, shape);
+        const y = norm.apply(input, "train");
+        const { value, grads } = tf.variableGrads(
+          () => loss(input) as tf.Scalar,
+          [norm.variables.gamma, norm.variables.beta],
+        );
+        const dx = tf.grad(loss)(input);
+        const outputs = [
+          y,
+          value,
+          dx,
+          grads[norm.variables.gamma.name],
+          grads[norm.variables.beta.name],
+          norm.buffers.runningMean.clone(),
+          norm.buffers.runningVariance.clone(),
+        ];
+        norm.dispose();
+        return outputs;
+      },
+      [
+        `${shape}: y`,
+        `${shape}: loss`,
+        "d/dx",
+        "d/dgamma",
+        "d/dbeta",
+        "running mean",
+        "running variance",
+      ],
+      2e-4,
+    );
+  }
+});
+
+Deno.test("BatchNorm.apply('train') on wasm leaks no tensors, with or without a gradient tape", () => {
+  const norm = new BatchNorm({ features: 4 });
+  const x = tf.randomNormal([3, 2, 2, 4]);
+  const before = tf.memory().numTensors;
+  tf.tidy(() => {
+    norm.apply(x, "train");
+  });
+  tf.dispose(tf.grad((input) => norm.apply(input, "train"))(x));
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose(x);
+  norm.dispose();
+});
+
+Deno.test("BatchNorm.apply('train') keeps its precision for a large mean and a small spread", () => {
+  const rng = new Rng(21);
+  const values = rng.uniform(40 * 3, 99.99, 100.01);
+  const rows = Array.from(
+    { length: 40 },
+    (_, i) => Array.from(values.subarray(3 * i, 3 * i + 3)),
+  );
+  const { mean, variance } = columnMoments(rows);
+  const norm = new BatchNorm({ features: 3 });
+  const actual = tf.tidy(() =>
+    norm.apply(tf.tensor2d(values, [40, 3]), "train").dataSync()
+  );
+  assertClose(
+    actual,
+    normalizeRows(rows, mean, variance, [1, 1, 1], [0, 0, 0]),
+    2e-3,
+    "mean 100, spread 0.01",
+  );
+  norm.dispose();
 });

@@ -29,7 +29,7 @@ import type { KernelArgs } from "./_scope.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { heapAddress } from "./_padded.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
-import type { PoolTask } from "../simd/pool.ts";
+import { runHeapTask } from "./_heap_task.ts";
 import {
   float64Words,
   GROUP_NORM_BACKWARD_TASK,
@@ -56,32 +56,6 @@ function layout(shape: number[]): [number, number, number] {
   return [batch, tf.util.sizeFromShape(shape) / (batch * channels), channels];
 }
 
-/**
- * Runs a GroupNorm task on the kernel pool's threads, or on this thread
- * alone where the SIMD kernels (and so the pool) did not build.
- */
-function runGroupNormTask(
-  backend: BackendWasm,
-  taskIndex: number,
-  task: PoolTask,
-  job: number[],
-): void {
-  const kernels = activeSimdKernels();
-  if (kernels) {
-    kernels.pool.run(taskIndex, job);
-    return;
-  }
-  const memory = {
-    buffer: (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer,
-  };
-  task(
-    { memory } as unknown as WebAssembly.Exports,
-    Int32Array.from(job),
-    0,
-    1,
-  );
-}
-
 function forward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const { x, scale, offset } = inputs as Record<string, TensorInfo>;
   const { groups, epsilon } = attrs as unknown as GroupNormAttrs;
@@ -91,7 +65,7 @@ function forward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const rstd = wasm.makeOutput([x.shape[0], groups], "float32");
   // Addresses after every makeOutput (the heap may grow and move).
   const at = (info: TensorInfo) => heapAddress(wasm, info);
-  runGroupNormTask(wasm, GROUP_NORM_FORWARD_TASK, groupNormForwardTask, [
+  runHeapTask(wasm, GROUP_NORM_FORWARD_TASK, groupNormForwardTask, [
     at(x),
     at(scale),
     at(offset),
@@ -117,7 +91,7 @@ function backward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const threads = activeSimdKernels()?.pool.threads ?? 1;
   const totals = wasm.makeOutput([threads * 2 * channels * 2], "float32");
   const at = (info: TensorInfo) => heapAddress(wasm, info);
-  runGroupNormTask(wasm, GROUP_NORM_BACKWARD_TASK, groupNormBackwardTask, [
+  runHeapTask(wasm, GROUP_NORM_BACKWARD_TASK, groupNormBackwardTask, [
     at(dy),
     at(x),
     at(scale),

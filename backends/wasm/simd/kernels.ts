@@ -46,6 +46,12 @@ import {
 } from "./elementwise.ts";
 import { RESIZE_TASK, resizeTask, resizeWat } from "./resize.ts";
 import {
+  BATCH_NORM_BACKWARD_TASK,
+  BATCH_NORM_FORWARD_TASK,
+  batchNormBackwardTask,
+  batchNormForwardTask,
+} from "./batch_norm.ts";
+import {
   GROUP_NORM_BACKWARD_TASK,
   GROUP_NORM_FORWARD_TASK,
   groupNormBackwardTask,
@@ -78,6 +84,8 @@ function tasks(): PoolTask[] {
   list[RESIZE_TASK] = resizeTask;
   list[GROUP_NORM_FORWARD_TASK] = groupNormForwardTask;
   list[GROUP_NORM_BACKWARD_TASK] = groupNormBackwardTask;
+  list[BATCH_NORM_FORWARD_TASK] = batchNormForwardTask;
+  list[BATCH_NORM_BACKWARD_TASK] = batchNormBackwardTask;
   return list;
 }
 
