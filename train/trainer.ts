@@ -27,7 +27,7 @@ import {
   saveCheckpoint,
   storeTensor,
 } from "./checkpoint.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { writeFileAtomic } from "../data/atomic_write.ts";
 import { WeightAverage } from "./ema.ts";
 import { MetricsLog } from "./metrics_log.ts";
 import { exportAdamState, importAdamState } from "./optimizer_state.ts";
