@@ -16,7 +16,7 @@ import { familyOf } from "../models/registry.ts";
 import { StepRunner } from "../train/step.ts";
 import { WeightAverage } from "../train/ema.ts";
 import { TRAINING_DEFAULTS } from "../train/trainer.ts";
-import type { TrainableModel, TrainingBatch } from "../train/task.ts";
+import type { TrainableModel, TrainingBatch } from "../models/contract.ts";
 import { Mulberry32 } from "../data/random.ts";
 import type { ImageSet } from "../data/image_set.ts";
 

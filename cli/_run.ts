@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { assignVariables, loadCheckpoint } from "../train/checkpoint.ts";
 import { RUN_FILES } from "../train/trainer.ts";
 import { familyOf, type ModelFamily } from "../models/registry.ts";
-import type { TrainableModel } from "../train/task.ts";
+import type { TrainableModel } from "../models/contract.ts";
 import type { ImageSet } from "../data/image_set.ts";
 import type { Classifier } from "../models/classifier/classifier.ts";
 import { referenceStatistics } from "../eval/reference_statistics.ts";

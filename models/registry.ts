@@ -7,7 +7,7 @@
  */
 import type { tf } from "../backends/tf.ts";
 import type { ImageSet } from "../data/image_set.ts";
-import type { TrainableModel } from "../train/task.ts";
+import type { TrainableModel } from "./contract.ts";
 import type { TrainingOptions } from "../train/trainer.ts";
 import { aeFamily } from "./ae/family.ts";
 import { vaeFamily } from "./vae/family.ts";

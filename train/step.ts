@@ -9,7 +9,11 @@
  */
 import { tf } from "../backends/tf.ts";
 import { clipByGlobalNorm } from "./clip.ts";
-import type { StepContext, TrainableModel, TrainingBatch } from "./task.ts";
+import type {
+  StepContext,
+  TrainableModel,
+  TrainingBatch,
+} from "../models/contract.ts";
 
 /** Raised when a loss or gradient norm is not finite. */
 export class DivergenceError extends Error {

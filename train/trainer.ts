@@ -1,5 +1,5 @@
 /**
- * The trainer every model family plugs into (see ./task.ts): seeded data
+ * The trainer every model family plugs into (see ../models/contract.ts): seeded data
  * order, one Adam per variable group, warm-up and schedule, gradient
  * clipping, EMA of the weights, a NaN/Inf guard, progress, a JSONL metrics
  * log, a loss-curve and sample-grid picture, atomic checkpoints and an exact
@@ -34,7 +34,11 @@ import { exportAdamState, importAdamState } from "./optimizer_state.ts";
 import { plotSeries, type Series } from "./loss_plot.ts";
 import { Progress } from "./progress.ts";
 import { learningRateAt, type ScheduleName } from "./schedule.ts";
-import type { StepContext, TrainableModel, TrainingBatch } from "./task.ts";
+import type {
+  StepContext,
+  TrainableModel,
+  TrainingBatch,
+} from "../models/contract.ts";
 import { StepRunner } from "./step.ts";
 
 /** Settings of one training run (all plain data; stored in checkpoints). */

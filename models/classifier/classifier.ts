@@ -10,7 +10,7 @@ import type {
   GroupOptimizerSettings,
   TrainableModel,
   TrainingPhase,
-} from "../../train/task.ts";
+} from "../contract.ts";
 import { ClassifierNetwork, type ClassifierOutputs } from "./model.ts";
 import { classifierPhases } from "./objective.ts";
 import { type ClassifierConfig, resolveClassifierConfig } from "./presets.ts";

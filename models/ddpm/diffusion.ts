@@ -11,7 +11,7 @@ import type {
   GroupOptimizerSettings,
   TrainableModel,
   TrainingPhase,
-} from "../../train/task.ts";
+} from "../contract.ts";
 import { DEFAULT_GUIDANCE, guidedEpsilon } from "./guidance.ts";
 import { UNet } from "./model.ts";
 import { ddpmPhases, type DiffusionNetwork } from "./objective.ts";

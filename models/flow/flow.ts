@@ -13,7 +13,7 @@ import type {
   TrainableModel,
   TrainingBatch,
   TrainingPhase,
-} from "../../train/task.ts";
+} from "../contract.ts";
 import { UniformDequantization } from "./dequantization.ts";
 import { countParameters } from "./flow_layer.ts";
 import { LogitTransform } from "./logit.ts";

@@ -19,7 +19,7 @@ import type {
   TrainableModel,
   TrainingBatch,
   TrainingPhase,
-} from "../../train/task.ts";
+} from "../contract.ts";
 import { createFlowStep } from "./flow_step.ts";
 import { countParameters } from "./flow_layer.ts";
 import { standardNormalLogDensity, standardNormalSample } from "./gaussian.ts";

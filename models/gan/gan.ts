@@ -12,7 +12,7 @@ import type {
   GroupOptimizerSettings,
   TrainableModel,
   TrainingPhase,
-} from "../../train/task.ts";
+} from "../contract.ts";
 import { Discriminator, Generator } from "./model.ts";
 import { ganPhases } from "./objective.ts";
 import { type GanConfig, resolveGanConfig } from "./presets.ts";

@@ -10,7 +10,7 @@ import type {
   GroupOptimizerSettings,
   TrainableModel,
   TrainingPhase,
-} from "../../train/task.ts";
+} from "../contract.ts";
 import {
   type Posterior,
   VaeDecoder,

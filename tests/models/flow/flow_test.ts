@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { initEngine } from "../../../backends/engine.ts";
 import { mulberry32 } from "../../../data/random.ts";
-import type { TrainableModel } from "../../../train/task.ts";
+import type { TrainableModel } from "../../../models/contract.ts";
 import { createFlow } from "../../../models/flow/flow.ts";
 import {
   FLOW_PRESETS,

@@ -1,5 +1,6 @@
 /**
- * The contract between the trainer and a model family.
+ * The contract a trainable model fulfils, owned by the models: the trainer
+ * (train/) imports it, no model imports the trainer.
  *
  * A family hands the trainer a {@link TrainableModel}: its named variables in
  * groups (each group gets its own Adam, e.g. `generator` and `discriminator`;
