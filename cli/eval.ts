@@ -6,6 +6,7 @@
 import { describeEngine, initEngine } from "../backends/engine.ts";
 import { dataSpecOf, loadImageData } from "./_data.ts";
 import { openClassifier, openRun, requireRun } from "./_run.ts";
+import { terminalProgress } from "./_progress.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -83,6 +84,7 @@ export async function main(args: string[]): Promise<void> {
         classifier,
         samples,
         sampling,
+        ...terminalProgress(),
       });
     } finally {
       classifier?.model.dispose();

@@ -11,6 +11,7 @@ import { writePng } from "../data/png.ts";
 import { dataSpecOf, loadImageData } from "./_data.ts";
 import { SAMPLE_OPTION_FLAGS, sampleOptions } from "./_sample_options.ts";
 import { openRun, requireRun } from "./_run.ts";
+import { terminalProgress } from "./_progress.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -95,6 +96,7 @@ export async function main(args: string[]): Promise<void> {
         kind,
         test: data.test,
         ...options,
+        ...terminalProgress(),
       });
       return { values: images.dataSync() as Float32Array, shape: images.shape };
     });

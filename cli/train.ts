@@ -36,6 +36,7 @@ import {
 } from "./_flags.ts";
 import { parseOverrides } from "./_overrides.ts";
 import { openClassifier, openRun } from "./_run.ts";
+import { terminalProgress } from "./_progress.ts";
 
 /** One line for the command list. */
 export const SUMMARY = "train a model (default: the canonical vae on MNIST)";
@@ -335,7 +336,11 @@ export async function runTrain(
       classifier ??= family.name === "classifier"
         ? Promise.resolve(undefined)
         : openClassifier(undefined, data);
-      return { ...data, classifier: await classifier };
+      return {
+        ...data,
+        classifier: await classifier,
+        ...terminalProgress(),
+      };
     };
     const release = async () => (await classifier)?.model.dispose();
     let result;

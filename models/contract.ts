@@ -81,6 +81,14 @@ export interface TrainableModel {
   dispose(): void;
 }
 
+/**
+ * How a long computation of a model (e.g. a diffusion sampler's denoising
+ * loop) reports progress to its caller: called after each step with the
+ * steps done so far and the steps in all. The CLI passes one that draws a
+ * progress bar; models never print.
+ */
+export type ProgressCallback = (done: number, total: number) => void;
+
 /** Per-group optimiser settings a family may set (defaults: Adam, the run's lr). */
 export interface GroupOptimizerSettings {
   learningRate?: number;

@@ -7,7 +7,7 @@
  */
 import type { tf } from "../backends/tf.ts";
 import type { ImageSet } from "../data/image_set.ts";
-import type { TrainableModel } from "./contract.ts";
+import type { ProgressCallback, TrainableModel } from "./contract.ts";
 import type { TrainingOptions } from "../train/trainer.ts";
 import { aeFamily } from "./ae/family.ts";
 import { vaeFamily } from "./vae/family.ts";
@@ -40,6 +40,8 @@ export interface SampleRequest {
   eta?: number;
   /** `--no-clip` sets false: keep the predicted x_0 unclipped (diffusion). */
   clipSample?: boolean;
+  /** Told of each step of a long draw (the CLI's progress bar); default none. */
+  progress?: ProgressCallback;
 }
 
 /** The optional fields of {@link SampleRequest}, as `sample` flags name them. */
@@ -62,6 +64,8 @@ export interface EvaluationData {
   samples?: number;
   /** `eval`'s sampler flags, those in the family's `evaluationOptions`. */
   sampling?: Partial<Pick<SampleRequest, SampleOption>>;
+  /** Told of each step of a long draw (the CLI's progress bar); default none. */
+  progress?: ProgressCallback;
 }
 
 /** What `train` tells `create` beyond the preset's own keys. */

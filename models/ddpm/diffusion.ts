@@ -9,6 +9,7 @@ import { tf } from "../../backends/tf.ts";
 import { mulberry32, type Random } from "../../data/random.ts";
 import type {
   GroupOptimizerSettings,
+  ProgressCallback,
   TrainableModel,
   TrainingPhase,
 } from "../contract.ts";
@@ -57,8 +58,8 @@ export interface DdpmSampleOptions {
   labels?: ArrayLike<number>;
   /** Guidance scale w; default 3. Needs labels. */
   guidance?: number;
-  /** Progress bar on the terminal; default off. */
-  progress?: boolean;
+  /** Told of each denoising step (e.g. a progress bar); default none. */
+  progress?: ProgressCallback;
 }
 
 /** A trainable diffusion model: the trainer's contract plus sampling. */
@@ -186,7 +187,7 @@ class DdpmModel implements Ddpm {
    * evenly spaced steps (`chain`, in order).
    */
   #denoise(options: DdpmSampleOptions, columns?: number) {
-    const { count, seed, labels, guidance, progress = false } = options;
+    const { count, seed, labels, guidance, progress } = options;
     if (!Number.isInteger(count) || count < 1) {
       throw new Error(`count must be a whole number >= 1, got ${count}`);
     }

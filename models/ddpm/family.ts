@@ -12,6 +12,7 @@ import { sampleScores } from "./evaluation.ts";
 import { evaluateNoiseLoss } from "./objective.ts";
 import { DDPM_PRESETS } from "./presets.ts";
 import type { SamplerName } from "./sampler.ts";
+import type { ProgressCallback } from "../contract.ts";
 
 /** Columns of the CLI's sample grid: a chain's pictures, or a class's row. */
 const GRID_COLUMNS = 8;
@@ -51,6 +52,7 @@ function requestedLabels(
 function samplerSettings(
   ddpm: Ddpm,
   request: Partial<Pick<SampleRequest, SampleOption>>,
+  progress: ProgressCallback | undefined,
 ): Omit<DdpmSampleOptions, "count" | "seed"> {
   const { classLabel, guidance, sampler, samplerSteps, eta, clipSample } =
     request;
@@ -72,7 +74,7 @@ function samplerSettings(
     ...(eta !== undefined ? { eta } : {}),
     ...(clipSample !== undefined ? { clipSample } : {}),
     ...(guidance !== undefined ? { guidance } : {}),
-    progress: Deno.stdout.isTerminal(),
+    ...(progress ? { progress } : {}),
   };
 }
 
@@ -123,7 +125,7 @@ export const ddpmFamily: ModelFamily = {
     ),
   sample(model, request) {
     const ddpm = model as Ddpm;
-    const settings = samplerSettings(ddpm, request);
+    const settings = samplerSettings(ddpm, request, request.progress);
     const { conditional, classes } = ddpm.config;
     const { count, seed, kind, classLabel } = request;
     if (kind === "chain") {
@@ -165,9 +167,9 @@ export const ddpmFamily: ModelFamily = {
         : {}),
     });
   },
-  evaluate(model, { test, classifier, samples, sampling = {} }) {
+  evaluate(model, { test, classifier, samples, sampling = {}, progress }) {
     const ddpm = model as Ddpm;
-    const settings = samplerSettings(ddpm, sampling);
+    const settings = samplerSettings(ddpm, sampling, progress);
     const metrics: Record<string, number> = {
       test_loss: evaluateNoiseLoss(ddpm, test, {
         count: Math.min(EVALUATION_TEST_IMAGES, test.shape[0]),
