@@ -86,7 +86,7 @@ export function defaultClassifierRun(data: string): string {
 export async function openClassifier(
   dir: string | undefined,
   data: { name: string; kind: "images" | "points"; test: ImageSet },
-): Promise<EvaluationClassifier | undefined> {
+): Promise<EvaluationClassifier<Classifier> | undefined> {
   if (data.kind === "points") return undefined;
   const test = data.test;
   const path = dir ?? defaultClassifierRun(data.name);

@@ -16,6 +16,7 @@ import {
   MODEL_FAMILIES,
 } from "../models/registry.ts";
 import type { EvaluationClassifier } from "../eval/sample_quality.ts";
+import type { Classifier } from "../models/classifier/classifier.ts";
 import { type ScheduleName, SCHEDULES } from "../train/schedule.ts";
 import {
   train,
@@ -331,7 +332,9 @@ export async function runTrain(
     );
     // Opened when first needed: its reference statistics take a pass over
     // the test set, which a run without --eval-every does only at the end.
-    let classifier: Promise<EvaluationClassifier | undefined> | undefined;
+    let classifier:
+      | Promise<EvaluationClassifier<Classifier> | undefined>
+      | undefined;
     const evaluationData = async (): Promise<EvaluationData> => {
       classifier ??= family.name === "classifier"
         ? Promise.resolve(undefined)
