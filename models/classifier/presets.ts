@@ -6,7 +6,6 @@
  */
 import {
   checkMultiple,
-  checkPositive,
   checkWhole,
   presetFrom,
   resolvePreset,
@@ -36,10 +35,6 @@ export type ClassifierConfig = {
    * it off.
    */
   maxShift: number;
-  /** Adam's step size for the model's variables. */
-  learningRate: number;
-  /** Images per training step. */
-  batchSize: number;
 };
 
 /** Names of the built-in presets. */
@@ -61,8 +56,6 @@ const classifier = {
   baseWidth: 32,
   featureSize: 64,
   maxShift: 2,
-  learningRate: 1e-3,
-  batchSize: 64,
 } satisfies ClassifierConfig;
 
 /** Every preset by name. */
@@ -84,8 +77,6 @@ function checkClassifierConfig(config: ClassifierConfig): void {
       `classifier config key "maxShift" must be below imageSize ${config.imageSize}, got ${config.maxShift}`,
     );
   }
-  checkWhole("classifier", "batchSize", config.batchSize);
-  checkPositive("classifier", "learningRate", config.learningRate);
 }
 
 /**

@@ -8,7 +8,6 @@
 import { tf } from "../../backends/tf.ts";
 import { mulberry32, type Random } from "../../data/random.ts";
 import type {
-  GroupOptimizerSettings,
   ProgressCallback,
   TrainableModel,
   TrainingPhase,
@@ -110,7 +109,6 @@ class DdpmModel implements Ddpm {
   readonly groups: { model: Map<string, tf.Variable> };
   readonly phases: TrainingPhase[];
   readonly pixelRange = "symmetric" as const;
-  readonly optimizers: Record<string, GroupOptimizerSettings>;
 
   constructor(preset: string, config: DdpmConfig, random: Random) {
     this.preset = preset;
@@ -119,7 +117,6 @@ class DdpmModel implements Ddpm {
     this.unet = new UNet(config, random);
     this.groups = { model: this.unet.variables() };
     this.phases = ddpmPhases(this);
-    this.optimizers = { model: { learningRate: config.learningRate } };
   }
 
   predictEpsilon(

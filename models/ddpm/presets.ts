@@ -7,7 +7,6 @@
  */
 import {
   checkMultiple,
-  checkPositive,
   checkWhole,
   presetFrom,
   resolvePreset,
@@ -58,8 +57,6 @@ export type DdpmConfig = {
   classes: number;
   /** Fraction of training labels replaced by the "no label" row. */
   labelDropout: number;
-  /** Adam's step size. */
-  learningRate: number;
 };
 
 /** Names of the built-in presets. */
@@ -85,7 +82,6 @@ const ddpm = {
   conditional: false,
   classes: 10,
   labelDropout: 0.1,
-  learningRate: 2e-4,
 } satisfies DdpmConfig;
 
 /** Every preset by name. `ddpm` is the canonical model; keep it exact. */
@@ -134,7 +130,6 @@ function checkDdpmConfig(config: DdpmConfig): void {
   checkWhole("ddpm", "normGroups", config.normGroups);
   checkWhole("ddpm", "timesteps", config.timesteps, 2);
   checkWhole("ddpm", "classes", config.classes);
-  checkPositive("ddpm", "learningRate", config.learningRate);
   checkChoice("schedule", config.schedule, SCHEDULE_NAMES);
   checkChoice("prediction", config.prediction, PREDICTION_TARGETS);
   checkChoice(

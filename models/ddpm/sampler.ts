@@ -308,7 +308,9 @@ export class DdimSampler extends GridSampler {
 }
 
 /** Sampler names, as `sample --sampler` takes them. */
-export type SamplerName = "ddpm" | "ddim";
+export const SAMPLER_NAMES = ["ddpm", "ddim"] as const;
+/** One of {@link SAMPLER_NAMES}. */
+export type SamplerName = typeof SAMPLER_NAMES[number];
 
 /** Options of {@link createSampler}. */
 export interface SamplerOptions extends ClipOption {

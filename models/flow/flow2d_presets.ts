@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { checkPositive, checkWhole, resolvePreset } from "../_presets.ts";
+import { checkWhole, resolvePreset } from "../_presets.ts";
 import { COUPLING_KINDS, type CouplingKind } from "./coupling.ts";
 import { PERMUTATION_KINDS, type PermutationKind } from "./flow_step.ts";
 import { checkChoice } from "./presets.ts";
@@ -24,8 +24,6 @@ export type Flow2dConfig = {
    * "conv-lu" (a learned 2 x 2 matrix), "shuffle".
    */
   permutation: PermutationKind;
-  /** Adam's step size. */
-  learningRate: number;
 };
 
 /** Names of the built-in presets. */
@@ -41,7 +39,6 @@ const flow2d = {
   hiddenWidth: 64,
   coupling: "affine",
   permutation: "reverse",
-  learningRate: 3e-3,
 } satisfies Flow2dConfig;
 
 /** Every preset by name. */
@@ -70,6 +67,5 @@ export function resolveFlow2dConfig(
     checkWhole("flow2d", "hiddenWidth", config.hiddenWidth);
     checkChoice("flow2d", "coupling", config.coupling, COUPLING_KINDS);
     checkChoice("flow2d", "permutation", config.permutation, PERMUTATION_KINDS);
-    checkPositive("flow2d", "learningRate", config.learningRate);
   });
 }

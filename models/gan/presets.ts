@@ -7,7 +7,6 @@
  */
 import {
   checkMultiple,
-  checkPositive,
   checkWhole,
   presetFrom,
   resolvePreset,
@@ -59,14 +58,6 @@ export type GanConfig = {
   spectralNorm: boolean;
   /** BatchNorm after the discriminator's second convolution (canonical). */
   discriminatorBatchNorm: boolean;
-  /** Adam step size of the generator. */
-  generatorLr: number;
-  /** Adam step size of the discriminator. */
-  discriminatorLr: number;
-  /** Adam's beta1 for both networks (0.5 as in DCGAN). */
-  beta1: number;
-  /** Adam's beta2 for both networks. */
-  beta2: number;
   /**
    * The generator's BatchNorm statistics when sampling: "standing" (those of
    * a fixed reference batch of 256 latents under the weights in use, right
@@ -102,10 +93,6 @@ const dcgan = {
   realLabel: 1,
   spectralNorm: false,
   discriminatorBatchNorm: true,
-  generatorLr: 2e-4,
-  discriminatorLr: 2e-4,
-  beta1: 0.5,
-  beta2: 0.999,
   samplingStatistics: "standing",
 } satisfies GanConfig;
 
@@ -170,15 +157,6 @@ function checkGanConfig(config: GanConfig): void {
     throw new Error(
       `gan config key "realLabel" (label smoothing) does not apply to the hinge loss`,
     );
-  }
-  checkPositive("gan", "generatorLr", config.generatorLr);
-  checkPositive("gan", "discriminatorLr", config.discriminatorLr);
-  for (const key of ["beta1", "beta2"] as const) {
-    if (!(config[key] >= 0 && config[key] < 1)) {
-      throw new Error(
-        `gan config key "${key}" must be in [0, 1), got ${config[key]}`,
-      );
-    }
   }
 }
 

@@ -7,7 +7,6 @@
  */
 import {
   checkMultiple,
-  checkPositive,
   checkWhole,
   presetFrom,
   resolvePreset,
@@ -29,10 +28,6 @@ export type VaeConfig = {
   latentSize: number;
   /** Channels of the first convolution; the second has twice as many. */
   baseWidth: number;
-  /** Adam's step size for the model's variables. */
-  learningRate: number;
-  /** Images per training step. */
-  batchSize: number;
   /**
    * Dynamic binarisation, the usual protocol for MNIST likelihoods: every
    * training batch is drawn as 0/1 pixels (grey level = probability) and
@@ -56,8 +51,6 @@ const vae = {
   channels: 1,
   latentSize: 16,
   baseWidth: 32,
-  learningRate: 1e-3,
-  batchSize: 64,
   binarize: false,
 } satisfies VaeConfig;
 
@@ -83,8 +76,6 @@ function checkVaeConfig(config: VaeConfig): void {
   checkWhole("vae", "channels", config.channels);
   checkWhole("vae", "latentSize", config.latentSize);
   checkWhole("vae", "baseWidth", config.baseWidth);
-  checkWhole("vae", "batchSize", config.batchSize);
-  checkPositive("vae", "learningRate", config.learningRate);
 }
 
 /**
