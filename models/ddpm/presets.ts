@@ -65,7 +65,7 @@ export type DdpmPresetName = "ddpm" | "ddpm-small" | "ddpm-large";
 /**
  * The canonical DDPM (see `shared/spec/canonical-models.md`): T = 1000,
  * linear betas 1e-4 .. 0.02, epsilon prediction, U-Net channels 32/64/64 at
- * 28/14/7 without attention, Adam lr 2e-4 (EMA 0.999 is the family's
+ * 28/14/7 without attention (Adam lr 2e-4 and EMA 0.999 are the family's
  * training recipe); 694561 parameters (695969 conditional).
  */
 const ddpm = {

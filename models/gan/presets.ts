@@ -79,8 +79,9 @@ export type GanPresetName =
  * The canonical DCGAN (see `shared/spec/canonical-models.md`): z of 64;
  * G Dense(64->6272) BN ReLU, ConvT(128->64, k4 s2) BN ReLU, ConvT(64->1,
  * k4 s2) tanh; D Conv(1->64, k4 s2) LReLU, Conv(64->128, k4 s2) BN LReLU,
- * Dense(6272->1); non-saturating loss; Adam 2e-4, (0.5, 0.999). 691330
- * parameters (G 552513, D 138817).
+ * Dense(6272->1); non-saturating loss; 691330 parameters (G 552513, D
+ * 138817). Trained (the family's recipe, family.ts) with Adam 2e-4,
+ * betas (0.5, 0.999).
  */
 const dcgan = {
   imageSize: 28,

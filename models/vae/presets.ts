@@ -44,7 +44,8 @@ export type VaePresetName = "vae" | "vae-small" | "vae-large";
 /**
  * The canonical VAE (see `shared/spec/canonical-models.md`): latent 16,
  * Conv(1->32, k4, s2), Conv(32->64, k4, s2), Dense(3136->32) and the mirror
- * decoder; Adam lr 1e-3, batch 64, 220385 parameters.
+ * decoder; 220385 parameters. Trained (the family's recipe, family.ts) with
+ * Adam lr 1e-3, batch 64.
  */
 const vae = {
   imageSize: 28,
