@@ -58,7 +58,7 @@ function usageError(run: () => unknown, pattern: RegExp): void {
 
 Deno.test("a family added to the list gets its models and --set keys into train --help", () => {
   const help = trainHelp(FAMILIES);
-  assert.match(help, /  fake, fake-small +a stand-in family the test adds/);
+  assert.match(help, / {2}fake, fake-small +a stand-in family the test adds/);
   assert.ok(
     help.includes(
       "fake options (--set KEY=VALUE):\n  width=N                hidden width (3)\n",
@@ -141,7 +141,7 @@ Deno.test("a family added to the list gets its sampling flags into sample and ev
     ),
     help,
   );
-  assert.match(help, /\n  fake +scribbles, doodles/);
+  assert.match(help, /\n {2}fake +scribbles, doodles/);
   assert.ok(!sampleHelp(MODEL_FAMILIES).includes("--wobble"));
   assert.match(evalHelp(FAMILIES), /--wobble W\n +how fake draws its samples/);
 });
