@@ -16,7 +16,7 @@ import { familyOf } from "../models/registry.ts";
 import { StepRunner } from "../train/step.ts";
 import { WeightAverage } from "../train/ema.ts";
 import { TRAINING_DEFAULTS } from "../train/trainer.ts";
-import type { TrainableModel, TrainingBatch } from "../train/task.ts";
+import type { TrainableModel, TrainingBatch } from "../models/contract.ts";
 import { Mulberry32 } from "../data/random.ts";
 import type { ImageSet } from "../data/image_set.ts";
 
@@ -150,10 +150,7 @@ export function prepareSteps(preset: string, batchSize = 64): StepBench {
   const family = familyOf(preset);
   const model = family.create(preset, {}, 0, { classes: 10 });
   const recipe = { ...TRAINING_DEFAULTS, ...family.training };
-  const runner = new StepRunner(model, {
-    learningRate: recipe.learningRate,
-    clipNorm: 0,
-  });
+  const runner = new StepRunner(model, { ...recipe, clipNorm: 0 });
   const weights = new Map(
     Object.values(model.groups).flatMap((group) => [...group]),
   );

@@ -7,6 +7,7 @@
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import type { BackendName, EngineOptions } from "../backends/engine.ts";
+import { readPositiveNumber, readWholeNumber } from "../models/options.ts";
 
 /** A bad flag or value: the dispatcher prints it on one line and exits 2. */
 export class UsageError extends Error {
@@ -95,15 +96,19 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(
  * ```
  */
 export function wholeNumber(flag: string, text: string, minimum = 1): number {
-  const value = Number(text);
-  if (
-    !/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < minimum
-  ) {
-    throw new UsageError(
-      `--${flag} must be a whole number >= ${minimum}, got "${text}"`,
-    );
+  return asUsage(() => readWholeNumber(flag, text, minimum));
+}
+
+/**
+ * Runs `read` (a value reader, or a family's parse or check), its error a
+ * {@link UsageError} with the same message.
+ */
+export function asUsage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  return value;
 }
 
 /**
@@ -118,11 +123,7 @@ export function wholeNumber(flag: string, text: string, minimum = 1): number {
  * ```
  */
 export function positiveNumber(flag: string, text: string): number {
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
-    throw new UsageError(`--${flag} must be a number > 0, got "${text}"`);
-  }
-  return value;
+  return asUsage(() => readPositiveNumber(flag, text));
 }
 
 const BACKENDS: BackendName[] = ["wasm", "cpu"];

@@ -8,8 +8,12 @@
 import { join } from "node:path";
 import { assignVariables, loadCheckpoint } from "../train/checkpoint.ts";
 import { RUN_FILES } from "../train/trainer.ts";
-import { familyOf, type ModelFamily } from "../models/registry.ts";
-import type { TrainableModel } from "../train/task.ts";
+import {
+  familyOf,
+  type ModelFamily,
+  rebuildModel,
+} from "../models/registry.ts";
+import type { TrainableModel } from "../models/contract.ts";
 import type { ImageSet } from "../data/image_set.ts";
 import type { Classifier } from "../models/classifier/classifier.ts";
 import { referenceStatistics } from "../eval/reference_statistics.ts";
@@ -45,7 +49,7 @@ export async function openRun(
   const path = join(runDir, RUN_FILES.checkpoint);
   const saved = await loadCheckpoint(path);
   const family = familyOf(saved.preset);
-  const model = family.create(saved.preset, saved.config, 0);
+  const model = rebuildModel(family, saved.preset, saved.config);
   try {
     const weights = new Map(
       Object.values(model.groups).flatMap((group) => [...group]),
@@ -86,7 +90,7 @@ export function defaultClassifierRun(data: string): string {
 export async function openClassifier(
   dir: string | undefined,
   data: { name: string; kind: "images" | "points"; test: ImageSet },
-): Promise<EvaluationClassifier | undefined> {
+): Promise<EvaluationClassifier<Classifier> | undefined> {
   if (data.kind === "points") return undefined;
   const test = data.test;
   const path = dir ?? defaultClassifierRun(data.name);

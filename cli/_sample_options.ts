@@ -1,100 +1,194 @@
 /**
- * The sampler flags (`--class`, `--temperature`, `--guidance`, `--sampler`,
- * `--sampler-steps`, `--eta`, `--no-clip`) that `sample` and `eval` share: their
- * parseArgs definitions and their checked values.
+ * The sampling flags of `sample` and `eval` (`--class`, `--temperature`,
+ * `--sampler`, ...), as the families declare them (see
+ * models/family.ts): their parseArgs definitions, their help, and their
+ * values parsed and checked by the declaring family's own code.
  *
  * @module
  */
-import type { SampleOption, SampleRequest } from "../models/registry.ts";
-import { positiveNumber, UsageError, wholeNumber } from "./_flags.ts";
+import type { ParseArgsOptionsConfig } from "node:util";
+import {
+  MODEL_FAMILIES,
+  type ModelFamily,
+  type SampleOptionSpec,
+} from "../models/registry.ts";
+import { asUsage, UsageError } from "./_flags.ts";
 
-/** parseArgs definitions of the sampler flags. */
-export const SAMPLE_OPTION_FLAGS = {
-  class: { type: "string" },
-  temperature: { type: "string" },
-  guidance: { type: "string" },
-  sampler: { type: "string" },
-  "sampler-steps": { type: "string" },
-  eta: { type: "string" },
-  "no-clip": { type: "boolean" },
-} as const;
-
-/** Flag of each optional request field. */
-const OPTION_FLAGS: Record<SampleOption, string> = {
-  classLabel: "class",
-  temperature: "temperature",
-  guidance: "guidance",
-  sampler: "sampler",
-  samplerSteps: "sampler-steps",
-  eta: "eta",
-  clipSample: "no-clip",
-};
+/** One sampling flag and the families that honour it. */
+export interface DeclaredFlag {
+  spec: SampleOptionSpec<unknown>;
+  families: string[];
+}
 
 /**
- * The optional request fields given on the command line, checked; a flag
- * the model does not honour is a usage error naming the flag.
+ * Every sampling flag some family declares, once each, in the order the
+ * families (then their options) come.
+ *
+ * @param reserved The command's own flags, which no family may declare.
+ * @throws Error when a family declares a reserved flag, or two families
+ * declare one flag, one as a switch and one with a value.
+ *
+ * @example
+ * ```ts
+ * import { declaredSampleFlags } from "./_sample_options.ts";
+ * console.log([...declaredSampleFlags().keys()].includes("temperature")); // true
+ * ```
+ */
+export function declaredSampleFlags(
+  families: readonly ModelFamily[] = MODEL_FAMILIES,
+  reserved: readonly string[] = [],
+): Map<string, DeclaredFlag> {
+  const declared = new Map<string, DeclaredFlag>();
+  for (const family of families) {
+    for (const spec of Object.values(family.sampleOptions ?? {})) {
+      if (reserved.includes(spec.flag)) {
+        throw new Error(
+          `${family.name} declares --${spec.flag}, a flag of the command itself`,
+        );
+      }
+      const seen = declared.get(spec.flag);
+      if (!seen) {
+        declared.set(spec.flag, { spec, families: [family.name] });
+      } else if (
+        (seen.spec.value === undefined) !== (spec.value === undefined)
+      ) {
+        throw new Error(
+          `--${spec.flag} is a switch for one family and takes a value for another (${
+            [...seen.families, family.name].join(", ")
+          })`,
+        );
+      } else {
+        seen.families.push(family.name);
+      }
+    }
+  }
+  return declared;
+}
+
+/**
+ * parseArgs definitions of every declared sampling flag.
+ *
+ * @param reserved The command's own flags (see {@link declaredSampleFlags}).
+ */
+export function sampleOptionFlags(
+  families: readonly ModelFamily[] = MODEL_FAMILIES,
+  reserved: readonly string[] = [],
+): ParseArgsOptionsConfig {
+  return Object.fromEntries(
+    [...declaredSampleFlags(families, reserved)].map(([flag, { spec }]) => [
+      flag,
+      { type: spec.value === undefined ? "boolean" : "string" },
+    ]),
+  );
+}
+
+/** `--flag VALUE` as help shows it. */
+function flagText(spec: SampleOptionSpec<unknown>): string {
+  return `--${spec.flag}${spec.value === undefined ? "" : ` ${spec.value}`}`;
+}
+
+/**
+ * Help lines of every declared sampling flag: the flag, then its help
+ * from column 19, continuation lines indented to it.
+ *
+ * @example
+ * ```ts
+ * import { sampleOptionsHelp } from "./_sample_options.ts";
+ * console.log(sampleOptionsHelp().includes("--temperature T")); // true
+ * ```
+ */
+export function sampleOptionsHelp(
+  families: readonly ModelFamily[] = MODEL_FAMILIES,
+): string {
+  const lines: string[] = [];
+  for (const { spec } of declaredSampleFlags(families).values()) {
+    const [first, ...rest] = spec.help.split("\n");
+    lines.push(`  ${flagText(spec).padEnd(15)}  ${first}`);
+    for (const line of rest) lines.push(`${"".padEnd(19)}${line}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * The sampling flags `eval` takes, and which families they are for, as
+ * help lines (empty when no family takes any).
+ */
+export function evaluationOptionsHelp(
+  families: readonly ModelFamily[] = MODEL_FAMILIES,
+): string {
+  return families.filter((family) => family.evaluationOptions?.length).map(
+    (family) => {
+      const specs = family.sampleOptions!;
+      const flags = family.evaluationOptions!.map((key) =>
+        flagText(specs[key])
+      );
+      return `  ${flags.join(", ")}\n               how ${family.name} ` +
+        "draws its samples (defaults: see sample --help)";
+    },
+  ).join("\n");
+}
+
+/**
+ * The family's sampling options given on the command line, parsed by the
+ * family's declarations; a declared flag the family does not honour (for
+ * `eval`: does not list in `evaluationOptions`) is a usage error naming the
+ * flag.
+ *
+ * @param values parseArgs values, including {@link sampleOptionFlags}'.
+ * @param evaluation Whether `eval` asks (only `evaluationOptions` count).
  *
  * @example
  * ```ts
  * import { sampleOptions } from "./_sample_options.ts";
- * console.log(sampleOptions({ guidance: "3" }, ["guidance"])); // { guidance: 3 }
+ * import { familyOf } from "../models/registry.ts";
+ * console.log(sampleOptions({ guidance: "3" }, familyOf("ddpm"))); // { guidance: 3 }
  * ```
  */
 export function sampleOptions(
   values: Record<string, unknown>,
-  honoured: readonly SampleOption[],
-): Partial<SampleRequest> {
-  const options: Partial<SampleRequest> = {};
-  for (const [option, flag] of Object.entries(OPTION_FLAGS)) {
+  family: ModelFamily,
+  { evaluation = false, families = MODEL_FAMILIES } = {},
+): Record<string, unknown> {
+  const specs = family.sampleOptions ?? {};
+  const honoured = evaluation
+    ? family.evaluationOptions ?? []
+    : Object.keys(specs);
+  const flags = honoured.map((key) => specs[key].flag);
+  for (const flag of declaredSampleFlags(families).keys()) {
     const given = values[flag];
+    if (given === undefined || given === false || flags.includes(flag)) {
+      continue;
+    }
+    throw new UsageError(
+      `--${flag} does not apply to this model` +
+        (flags.length
+          ? ` (it takes ${flags.map((f) => `--${f}`).join(", ")})`
+          : ""),
+    );
+  }
+  const options: Record<string, unknown> = {};
+  for (const key of honoured) {
+    const spec = specs[key];
+    const given = values[spec.flag];
     if (given === undefined || given === false) continue;
-    if (!honoured.includes(option as SampleOption)) {
-      throw new UsageError(
-        `--${flag} does not apply to this model` +
-          (honoured.length
-            ? ` (it takes ${
-              honoured.map((o) => `--${OPTION_FLAGS[o]}`).join(", ")
-            })`
-            : ""),
-      );
-    }
+    options[key] = spec.value === undefined
+      ? spec.switchValue
+      : asUsage(() => spec.parse(given as string));
   }
-  const text = (flag: string) => values[flag] as string | undefined;
-  if (text("class") !== undefined) {
-    options.classLabel = wholeNumber("class", text("class")!, 0);
-  }
-  if (text("temperature") !== undefined) {
-    options.temperature = positiveNumber("temperature", text("temperature")!);
-  }
-  if (text("guidance") !== undefined) {
-    const guidance = Number(text("guidance"));
-    if (!Number.isFinite(guidance) || guidance < 0 || text("guidance") === "") {
-      throw new UsageError(
-        `--guidance must be a number >= 0, got "${text("guidance")}"`,
-      );
-    }
-    options.guidance = guidance;
-  }
-  if (text("sampler") !== undefined) {
-    if (!["ddpm", "ddim"].includes(text("sampler")!)) {
-      throw new UsageError(
-        `--sampler must be ddpm or ddim, got "${text("sampler")}"`,
-      );
-    }
-    options.sampler = text("sampler");
-  }
-  if (text("sampler-steps") !== undefined) {
-    options.samplerSteps = wholeNumber("sampler-steps", text("sampler-steps")!);
-  }
-  if (text("eta") !== undefined) {
-    const eta = Number(text("eta"));
-    if (!(eta >= 0 && eta <= 1) || text("eta") === "") {
-      throw new UsageError(
-        `--eta must be a number from 0 to 1, got "${text("eta")}"`,
-      );
-    }
-    options.eta = eta;
-  }
-  if (values["no-clip"] === true) options.clipSample = false;
   return options;
+}
+
+/**
+ * Checks parsed options against the data the run trained on (e.g. `--class`
+ * below its classes), with the family's own checks; a usage error if not.
+ */
+export function checkSampleOptions(
+  options: Record<string, unknown>,
+  family: ModelFamily,
+  data: { name: string; classes: number },
+): void {
+  for (const [key, value] of Object.entries(options)) {
+    const check = family.sampleOptions?.[key]?.check;
+    if (check) asUsage(() => check(value, data));
+  }
 }

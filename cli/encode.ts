@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describeEngine, initEngine } from "../backends/engine.ts";
 import { encodeImageSet } from "../models/ae/encode_set.ts";
 import { encodeSafetensors } from "../train/safetensors.ts";
-import { writeFileAtomic } from "../train/atomic_write.ts";
+import { writeFileAtomic } from "../data/atomic_write.ts";
 import { dataSpecOf, loadImageData } from "./_data.ts";
 import { openRun, requireRun } from "./_run.ts";
 import {

@@ -6,6 +6,7 @@
 import { describeEngine, initEngine } from "../backends/engine.ts";
 import { dataSpecOf, loadImageData } from "./_data.ts";
 import { openClassifier, openRun, requireRun } from "./_run.ts";
+import { terminalProgress } from "./_progress.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -13,13 +14,30 @@ import {
   parseFlags,
   wholeNumber,
 } from "./_flags.ts";
-import { SAMPLE_OPTION_FLAGS, sampleOptions } from "./_sample_options.ts";
+import {
+  evaluationOptionsHelp,
+  sampleOptionFlags,
+  sampleOptions,
+} from "./_sample_options.ts";
+import { MODEL_FAMILIES, type ModelFamily } from "../models/registry.ts";
 
 /** One line for the command list. */
 export const SUMMARY = "measure a trained run on the test split";
 
-/** The command's `--help`. */
-export const HELP = `genwasm eval: ${SUMMARY}
+/** The flags of `eval` itself; the sampling flags come from the families. */
+const FLAGS = {
+  ...COMMON_FLAGS,
+  run: { type: "string" },
+  json: { type: "boolean" },
+  raw: { type: "boolean" },
+  classifier: { type: "string" },
+  samples: { type: "string" },
+} as const;
+
+/** The command's `--help` for `families`: the sampling flags are theirs. */
+export function evalHelp(families: readonly ModelFamily[]): string {
+  const sampling = evaluationOptionsHelp(families);
+  return `genwasm eval: ${SUMMARY}
 
 Usage: deno task eval --run DIR [--json]
 
@@ -27,29 +45,25 @@ Metrics depend on the model: elbo_nats (VAE: test negative ELBO, nats per
 image), reconstruction_loss / reconstruction_mse (AE), class_accuracy and
 fid_test_vs_train (classifier). Generative models also get fid,
 inception_score and modes (of 10) from 10000 samples, scored by the
-evaluation classifier (runs/classifier, or --classifier DIR).
+evaluation classifier (runs/classifier, or --classifier DIR); ddpm reports
+the time drawing them took as sampling_seconds.
 
   --run DIR   run folder written by train (required)
   --json      print one JSON object on stdout (and nothing else there)
   --raw       use the raw weights even when the run kept an EMA
   --classifier DIR  evaluation classifier run (default runs/classifier if present)
   --samples N  samples drawn and scored (default 10000; ddpm 256)
-  --sampler NAME, --sampler-steps N, --eta X, --guidance W, --no-clip  how a
-               ddpm draws them (as in sample; default DDIM, 50 steps, eta 0,
-               guidance 3, x_0 clipped);
-               sampling_seconds reports the time they took
-${COMMON_HELP}`;
+${sampling ? `${sampling}\n` : ""}${COMMON_HELP}`;
+}
+
+/** The command's `--help`. */
+export const HELP = evalHelp(MODEL_FAMILIES);
 
 /** Runs `eval` with its arguments (the command name removed). */
 export async function main(args: string[]): Promise<void> {
   const values = parseFlags(args, {
-    ...COMMON_FLAGS,
-    run: { type: "string" },
-    json: { type: "boolean" },
-    raw: { type: "boolean" },
-    classifier: { type: "string" },
-    samples: { type: "string" },
-    ...SAMPLE_OPTION_FLAGS,
+    ...sampleOptionFlags(MODEL_FAMILIES, Object.keys(FLAGS)),
+    ...FLAGS,
   });
   if (values.help) {
     console.log(HELP);
@@ -66,7 +80,7 @@ export async function main(args: string[]): Promise<void> {
   const run = await openRun(runDir, { useAverage: !values.raw });
   try {
     // Checked before any data is loaded: a flag the model ignores is a usage error.
-    const sampling = sampleOptions(values, run.family.evaluationOptions ?? []);
+    const sampling = sampleOptions(values, run.family, { evaluation: true });
     const data = await loadImageData(dataSpecOf(run.training));
     const classifier = run.family.name === "classifier"
       ? undefined
@@ -83,6 +97,7 @@ export async function main(args: string[]): Promise<void> {
         classifier,
         samples,
         sampling,
+        ...terminalProgress(),
       });
     } finally {
       classifier?.model.dispose();

@@ -9,8 +9,15 @@ import { describeEngine, initEngine } from "../backends/engine.ts";
 import { imageGrid } from "../data/image_grid.ts";
 import { writePng } from "../data/png.ts";
 import { dataSpecOf, loadImageData } from "./_data.ts";
-import { SAMPLE_OPTION_FLAGS, sampleOptions } from "./_sample_options.ts";
+import {
+  checkSampleOptions,
+  sampleOptionFlags,
+  sampleOptions,
+  sampleOptionsHelp,
+} from "./_sample_options.ts";
+import { MODEL_FAMILIES, type ModelFamily } from "../models/registry.ts";
 import { openRun, requireRun } from "./_run.ts";
+import { terminalProgress } from "./_progress.ts";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -23,40 +30,50 @@ import {
 /** One line for the command list. */
 export const SUMMARY = "draw a grid of samples from a trained run";
 
-/** The command's `--help`. */
-export const HELP = `genwasm sample: ${SUMMARY}
+/** The flags of `sample` itself; the sampling flags come from the families. */
+const FLAGS = {
+  ...COMMON_FLAGS,
+  run: { type: "string" },
+  n: { type: "string" },
+  seed: { type: "string" },
+  kind: { type: "string" },
+  raw: { type: "boolean" },
+  out: { type: "string" },
+} as const;
+
+/**
+ * The command's `--help` for `families`: the sampling flags and picture
+ * kinds are theirs.
+ */
+export function sampleHelp(families: readonly ModelFamily[]): string {
+  const kinds = families.map((family) =>
+    `  ${family.name.padEnd(15)}  ${family.sampleKinds.join(", ")}`
+  );
+  return `genwasm sample: ${SUMMARY}
 
 Usage: deno task sample --run DIR [--n 64] [--out FILE.png]
 
   --run DIR        run folder written by train (required)
   --n N            images in the grid (default 64)
   --seed N         seed of the draw (default 0)
-  --kind NAME      what to draw: samples, reconstructions, interpolation
-                   (default: the model's first kind)
-  --class N        draw only class N (conditional models: cgan, ddpm --conditional);
-                   without it they draw one row per class
-  --temperature T  scale of the prior noise, e.g. 0.7 (flow, vae; default 1)
-  --guidance W     classifier-free guidance scale (conditional ddpm; default 3)
-  --sampler NAME   ddpm (ancestral) or ddim (diffusion; default ddim)
-  --sampler-steps N  denoising steps (diffusion; default 1000 for ddpm, 50 for ddim)
-  --eta X          DDIM noise: 0 deterministic .. 1 (diffusion; default 0)
-  --no-clip        keep each step's predicted x_0 unclipped (diffusion; by
-                   default it is clipped to [-1, 1], as diffusers does)
+  --kind NAME      what to draw (default: the model's first kind, below)
+${sampleOptionsHelp(families)}
   --raw            use the raw weights even when the run kept an EMA
   --out FILE.png   where to write (default DIR/sample-KIND-SEED.png)
-${COMMON_HELP}`;
+${COMMON_HELP}
+
+Picture kinds (--kind) of each model family, the default first:
+${kinds.join("\n")}`;
+}
+
+/** The command's `--help`. */
+export const HELP = sampleHelp(MODEL_FAMILIES);
 
 /** Runs `sample` with its arguments (the command name removed). */
 export async function main(args: string[]): Promise<void> {
   const values = parseFlags(args, {
-    ...COMMON_FLAGS,
-    run: { type: "string" },
-    n: { type: "string" },
-    seed: { type: "string" },
-    kind: { type: "string" },
-    raw: { type: "boolean" },
-    out: { type: "string" },
-    ...SAMPLE_OPTION_FLAGS,
+    ...sampleOptionFlags(MODEL_FAMILIES, Object.keys(FLAGS)),
+    ...FLAGS,
   });
   if (values.help) {
     console.log(HELP);
@@ -80,14 +97,8 @@ export async function main(args: string[]): Promise<void> {
       );
     }
     const data = await loadImageData(dataSpecOf(run.training));
-    const options = sampleOptions(values, run.family.sampleOptions ?? []);
-    if (
-      options.classLabel !== undefined && options.classLabel >= data.classes
-    ) {
-      throw new UsageError(
-        `--class must be below ${data.classes} (the classes of ${data.name}), got ${options.classLabel}`,
-      );
-    }
+    const options = sampleOptions(values, run.family);
+    checkSampleOptions(options, run.family, data);
     const { values: pixels, shape } = tf.tidy(() => {
       const images = run.family.sample(run.model, {
         count,
@@ -95,6 +106,7 @@ export async function main(args: string[]): Promise<void> {
         kind,
         test: data.test,
         ...options,
+        ...terminalProgress(),
       });
       return { values: images.dataSync() as Float32Array, shape: images.shape };
     });

@@ -14,8 +14,10 @@ import {
   type EvaluationData,
   familyOf,
   MODEL_FAMILIES,
+  type ModelFamily,
 } from "../models/registry.ts";
 import type { EvaluationClassifier } from "../eval/sample_quality.ts";
+import type { Classifier } from "../models/classifier/classifier.ts";
 import { type ScheduleName, SCHEDULES } from "../train/schedule.ts";
 import {
   train,
@@ -26,6 +28,7 @@ import {
 import { formatDuration } from "../train/progress.ts";
 import { type DataSpec, dataSuffix, loadImageData } from "./_data.ts";
 import {
+  asUsage,
   COMMON_FLAGS,
   COMMON_HELP,
   engineOptions,
@@ -36,6 +39,7 @@ import {
 } from "./_flags.ts";
 import { parseOverrides } from "./_overrides.ts";
 import { openClassifier, openRun } from "./_run.ts";
+import { terminalProgress } from "./_progress.ts";
 
 /** One line for the command list. */
 export const SUMMARY = "train a model (default: the canonical vae on MNIST)";
@@ -58,32 +62,34 @@ export interface TrainCommand {
   epochs?: number;
   /** `--minutes M`: stop after M minutes of training (then as at the last step). */
   minutes?: number;
-  /** Whether --lr was given (families that keep it in their config need it). */
-  learningRateGiven: boolean;
   out: string;
   resume: boolean;
   engine: EngineOptions;
 }
 
-/** The command's `--help`. */
-export const HELP = `genwasm train: ${SUMMARY}
+/**
+ * The command's `--help` for `families`: the models and their `--set` keys
+ * are theirs.
+ */
+export function trainHelp(families: readonly ModelFamily[]): string {
+  return `genwasm train: ${SUMMARY}
 
 Usage: deno task train [--model NAME] [--data mnist|fashion|folder:PATH|moons|gaussians|swissroll] [flags]
 
 Models:
 ${
-  MODEL_FAMILIES.map((f) => {
-    const names = f.presets.join(", ");
-    return names.length < 30
-      ? `  ${names.padEnd(30)} ${f.summary}`
-      : `  ${names}\n  ${"".padEnd(30)} ${f.summary}`;
-  }).join("\n")
-}
+    families.map((f) => {
+      const names = f.presets.join(", ");
+      return names.length < 30
+        ? `  ${names.padEnd(30)} ${f.summary}`
+        : `  ${names}\n  ${"".padEnd(30)} ${f.summary}`;
+    }).join("\n")
+  }
 ${
-  MODEL_FAMILIES.filter((f) => f.optionsHelp).map((f) =>
-    `\n${f.name} options (--set KEY=VALUE):\n${f.optionsHelp!.trimEnd()}\n`
-  ).join("")
-}
+    families.filter((f) => f.optionsHelp).map((f) =>
+      `\n${f.name} options (--set KEY=VALUE):\n${f.optionsHelp!.trimEnd()}\n`
+    ).join("")
+  }
 Writes into --out: checkpoint.safetensors (weights, Adam state, EMA, step,
 random state; written atomically), metrics.jsonl, loss.png, samples.png.
 
@@ -106,8 +112,8 @@ random state; written atomically), metrics.jsonl, loss.png, samples.png.
   --seed N              seed of weights, batch order and noise (default 0)
   --warmup N            steps of linear learning-rate warm-up (default 0)
   --schedule NAME       ${
-  SCHEDULES.join(" | ")
-} after warm-up (default: the model's recipe)
+    SCHEDULES.join(" | ")
+  } after warm-up (default: the model's recipe)
   --clip-norm X         clip gradients to this global norm (default: off)
   --ema X               keep an EMA of the weights with this decay, e.g. 0.999
                         (0: off; default: the model's recipe, 0.999 for GANs and
@@ -120,6 +126,67 @@ random state; written atomically), metrics.jsonl, loss.png, samples.png.
   --eval-every N        steps between training-time metrics such as FID and
                         modes covered, logged and plotted to eval.png (default: off)
 ${COMMON_HELP}`;
+}
+
+/** The command's `--help`. */
+export const HELP = trainHelp(MODEL_FAMILIES);
+
+/** The flag that sets each training option, for `--set` of one. */
+const TRAINING_FLAGS: Record<string, string> = {
+  steps: "--steps N",
+  batchSize: "--batch N",
+  learningRate: "--lr X",
+  seed: "--seed N",
+  warmupSteps: "--warmup N",
+  schedule: "--schedule NAME",
+  clipNorm: "--clip-norm X",
+  emaDecay: "--ema X",
+  logEvery: "--log-every N",
+  checkpointEvery: "--checkpoint-every N",
+  sampleEvery: "--sample-every N",
+};
+
+/**
+ * Sorts `--set` pairs out as the family declares its keys: its training
+ * settings change `training` (a usage error when the flag that sets the
+ * same option was given too), its config keys are returned as overrides;
+ * any other key is a usage error naming it.
+ */
+function applySettings(
+  family: ModelFamily,
+  pairs: Record<string, unknown>,
+  training: TrainingOptions,
+  given: (flag: string) => boolean,
+): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  const settings = family.trainingSettings ?? {};
+  for (const [key, value] of Object.entries(pairs)) {
+    const setting = Object.hasOwn(settings, key) ? settings[key] : undefined;
+    if (setting) {
+      if (setting.flag && given(setting.flag)) {
+        throw new UsageError(
+          `give --${setting.flag} or --set ${key}, not both`,
+        );
+      }
+      Object.assign(training, asUsage(() => setting.set(value, training)));
+    } else if (family.configKeys.includes(key)) {
+      overrides[key] = value;
+    } else if (Object.hasOwn(TRAINING_FLAGS, key)) {
+      throw new UsageError(
+        `--set ${key}: a training option, not a config key of ${family.name}; use ${
+          TRAINING_FLAGS[key]
+        }`,
+      );
+    } else {
+      throw new UsageError(
+        `--set ${key}: unknown ${family.name} key (keys: ${
+          [...family.configKeys, ...Object.keys(settings)].join(", ")
+        })`,
+      );
+    }
+  }
+  return overrides;
+}
 
 const FLAGS = {
   ...COMMON_FLAGS,
@@ -159,13 +226,16 @@ const FLAGS = {
  * const command = parseTrainArgs(["--model", "vae", "--steps", "10"]);
  * ```
  */
-export function parseTrainArgs(args: string[]): TrainCommand | "help" {
+export function parseTrainArgs(
+  args: string[],
+  families: readonly ModelFamily[] = MODEL_FAMILIES,
+): TrainCommand | "help" {
   const values = parseFlags(args, FLAGS);
   if (values.help) return "help";
   const model = values.model ?? DEFAULT_MODEL;
   let family;
   try {
-    family = familyOf(model);
+    family = familyOf(model, families);
   } catch (error) {
     throw new UsageError(`--model: ${(error as Error).message}`);
   }
@@ -246,8 +316,20 @@ export function parseTrainArgs(args: string[]): TrainCommand | "help" {
   }
   const out = values.out ?? join("runs", model + dataSuffix(data.data));
   if (out.trim() === "") throw new UsageError("--out must not be empty");
-  const overrides = parseOverrides(values.set ?? []);
-  if (values.conditional) overrides.conditional = true;
+  const overrides = applySettings(
+    family,
+    parseOverrides(values.set ?? []),
+    training,
+    (flag) => values[flag as keyof typeof values] !== undefined,
+  );
+  if (values.conditional) {
+    if (!family.configKeys.includes("conditional")) {
+      throw new UsageError(
+        `--conditional: ${model} has no class-conditional variant`,
+      );
+    }
+    overrides.conditional = true;
+  }
   return {
     model,
     data,
@@ -260,7 +342,6 @@ export function parseTrainArgs(args: string[]): TrainCommand | "help" {
     ...(values.minutes !== undefined
       ? { minutes: positiveNumber("minutes", values.minutes) }
       : {}),
-    learningRateGiven: values.lr !== undefined,
     out,
     resume: values.resume ?? false,
     engine: engineOptions(values),
@@ -309,17 +390,9 @@ export async function runTrain(
   }
   let model;
   try {
-    model = family.create(
-      command.model,
-      overrides,
-      training.seed,
-      {
-        classes: data.classes,
-        ...(command.learningRateGiven
-          ? { learningRate: training.learningRate }
-          : {}),
-      },
-    );
+    model = family.create(command.model, overrides, training.seed, {
+      classes: data.classes,
+    });
   } catch (error) {
     throw new UsageError(`--set: ${(error as Error).message}`);
   }
@@ -330,12 +403,18 @@ export async function runTrain(
     );
     // Opened when first needed: its reference statistics take a pass over
     // the test set, which a run without --eval-every does only at the end.
-    let classifier: Promise<EvaluationClassifier | undefined> | undefined;
+    let classifier:
+      | Promise<EvaluationClassifier<Classifier> | undefined>
+      | undefined;
     const evaluationData = async (): Promise<EvaluationData> => {
       classifier ??= family.name === "classifier"
         ? Promise.resolve(undefined)
         : openClassifier(undefined, data);
-      return { ...data, classifier: await classifier };
+      return {
+        ...data,
+        classifier: await classifier,
+        ...terminalProgress(),
+      };
     };
     const release = async () => (await classifier)?.model.dispose();
     let result;

@@ -5,7 +5,7 @@
  */
 import { encode } from "fast-png";
 import type { Picture } from "./image_grid.ts";
-import { writeFileAtomic } from "../train/atomic_write.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 
 /**
  * Encodes a picture as an 8-bit grey or RGB PNG and writes it atomically

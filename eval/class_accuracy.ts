@@ -3,11 +3,11 @@
  *
  * @module
  */
-import type { Classifier } from "../models/classifier/classifier.ts";
 import {
   classifyImages,
   EVALUATION_BATCH_SIZE,
   type EvaluationImages,
+  type FeatureClassifier,
 } from "./classify_images.ts";
 
 /**
@@ -35,7 +35,7 @@ import {
  * ```
  */
 export function classAccuracy(
-  model: Classifier,
+  model: FeatureClassifier,
   images: EvaluationImages,
   requestedLabels: ArrayLike<number>,
   batchSize = EVALUATION_BATCH_SIZE,

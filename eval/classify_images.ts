@@ -7,7 +7,6 @@
  */
 import { tf } from "../backends/tf.ts";
 import type { ImageSet } from "../data/image_set.ts";
-import type { Classifier } from "../models/classifier/classifier.ts";
 
 /**
  * Images to evaluate, pixels in [0, 1]: a tensor (e.g. a generator's
@@ -16,6 +15,30 @@ import type { Classifier } from "../models/classifier/classifier.ts";
 export type EvaluationImages =
   | tf.Tensor4D
   | Pick<ImageSet, "images" | "shape">;
+
+/**
+ * What the metrics need of the evaluation classifier: the images it takes,
+ * its feature and class counts, and one forward pass. The classifier of
+ * `models/classifier/` fulfils it; eval/ sits below the models and imports
+ * none of them.
+ */
+export interface FeatureClassifier {
+  readonly config: {
+    /** Side of the square images it takes. */
+    readonly imageSize: number;
+    /** Channels of the images it takes. */
+    readonly channels: number;
+    /** Length of the feature vector (the penultimate layer). */
+    readonly featureSize: number;
+    /** Number of classes. */
+    readonly classes: number;
+  };
+  /**
+   * Features (batch, featureSize) and unnormalised class scores
+   * (batch, classes) of images in [0, 1].
+   */
+  classify(images: tf.Tensor4D): { features: tf.Tensor2D; logits: tf.Tensor2D };
+}
 
 /** Everything one pass of the classifier gives, read back to plain arrays. */
 export interface Classified {
@@ -59,7 +82,7 @@ export const EVALUATION_BATCH_SIZE = 500;
  * ```
  */
 export function classifyImages(
-  model: Classifier,
+  model: FeatureClassifier,
   images: EvaluationImages,
   batchSize = EVALUATION_BATCH_SIZE,
 ): Classified {

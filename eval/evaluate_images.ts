@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { Classifier } from "../models/classifier/classifier.ts";
 import {
   classifyImages,
   EVALUATION_BATCH_SIZE,
   type EvaluationImages,
+  type FeatureClassifier,
 } from "./classify_images.ts";
 import {
   classHistogram,
@@ -86,7 +86,7 @@ export interface ImageEvaluation {
  * ```
  */
 export function evaluateImages(
-  model: Classifier,
+  model: FeatureClassifier,
   images: EvaluationImages,
   reference: FeatureStatistics,
   {

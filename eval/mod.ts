@@ -4,8 +4,9 @@
  * Score, class histograms and modes covered, class accuracy of conditional
  * samples, and bits per dimension for likelihood models. The math works in
  * float64 on plain arrays; only {@link evaluateImages},
- * {@link referenceStatistics} and {@link classAccuracy} run the classifier
- * (`models/classifier/`).
+ * {@link referenceStatistics} and {@link classAccuracy} run the classifier,
+ * any {@link FeatureClassifier} (such as `models/classifier/`'s: eval/ sits
+ * below the models and imports none of them).
  *
  * @example Score samples against real images' statistics
  * ```ts

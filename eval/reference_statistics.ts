@@ -3,11 +3,11 @@
  *
  * @module
  */
-import type { Classifier } from "../models/classifier/classifier.ts";
 import {
   classifyImages,
   EVALUATION_BATCH_SIZE,
   type EvaluationImages,
+  type FeatureClassifier,
 } from "./classify_images.ts";
 import {
   type FeatureStatistics,
@@ -38,7 +38,7 @@ import {
  * ```
  */
 export function referenceStatistics(
-  model: Classifier,
+  model: FeatureClassifier,
   set: EvaluationImages,
   batchSize = EVALUATION_BATCH_SIZE,
 ): FeatureStatistics {

@@ -6,13 +6,18 @@
  * @module
  */
 import { tf } from "../backends/tf.ts";
-import type { Classifier } from "../models/classifier/classifier.ts";
+import type { FeatureClassifier } from "./classify_images.ts";
 import { evaluateImages, type ImageEvaluation } from "./evaluate_images.ts";
 import type { FeatureStatistics } from "./feature_statistics.ts";
 
-/** A trained classifier and the real-image statistics to compare with. */
-export interface EvaluationClassifier {
-  model: Classifier;
+/**
+ * A trained classifier and the real-image statistics to compare with; `C`
+ * is the classifier's own type for code that also owns it (e.g. frees it).
+ */
+export interface EvaluationClassifier<
+  C extends FeatureClassifier = FeatureClassifier,
+> {
+  model: C;
   /** Feature statistics of the test split. */
   reference: FeatureStatistics;
 }

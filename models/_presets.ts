@@ -119,19 +119,6 @@ export function checkWhole(
   }
 }
 
-/** Throws unless `value` is a finite number > 0. */
-export function checkPositive(
-  family: string,
-  key: string,
-  value: number,
-): void {
-  if (!(Number.isFinite(value) && value > 0)) {
-    throw new Error(
-      `${family} config key "${key}" must be a positive number, got ${value}`,
-    );
-  }
-}
-
 /** Throws unless `value` is a multiple of `factor`. */
 export function checkMultiple(
   family: string,

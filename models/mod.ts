@@ -1,6 +1,8 @@
 /**
- * Models: a kit of trainable layers and initialisers, and one folder per
- * model family.
+ * Models: the contract a trainable model fulfils (and the training
+ * hyper-parameters, which no model config holds), what a family declares,
+ * a kit of trainable layers and initialisers, and one folder per model
+ * family.
  *
  * @example
  * ```ts
@@ -12,6 +14,8 @@
  *
  * @module
  */
+export * from "./contract.ts";
+export * from "./family.ts";
 export * from "./initializers.ts";
 export * from "./layers.ts";
 export * from "./ae/mod.ts";

@@ -18,7 +18,7 @@ import {
   encodeSafetensors,
   type StoredTensor,
 } from "./safetensors.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { writeFileAtomic } from "../data/atomic_write.ts";
 
 /** The format tag written into every checkpoint. */
 export const CHECKPOINT_FORMAT = "genwasm-checkpoint-2";

@@ -1,9 +1,11 @@
 /**
  * Training progress: on a terminal, one line redrawn in place (bar, step,
- * loss, steps/s, ETA); elsewhere, one plain line per logged step.
+ * loss, steps/s, ETA); elsewhere, one plain line per logged step. Also the
+ * bar the CLI hands to samplers as their {@link ProgressCallback}.
  *
  * @module
  */
+import type { ProgressCallback } from "../models/contract.ts";
 
 /** Options for {@link Progress}. */
 export interface ProgressOptions {
@@ -137,4 +139,44 @@ export class Progress {
     if (this.#drawn) this.#write("\n");
     this.#drawn = false;
   }
+}
+
+/**
+ * A {@link ProgressCallback} that draws a bar for each run of steps it is
+ * told of (e.g. each sampling run of a diffusion model): a new bar starts
+ * when the count falls back, and the line ends at the last step.
+ *
+ * @param options As for {@link Progress}; by default the bar redraws in
+ * place on stdout.
+ *
+ * @example
+ * ```ts
+ * import { progressBar } from "./progress.ts";
+ * const progress = progressBar({ interactive: false });
+ * for (let step = 1; step <= 3; step++) progress(step, 3);
+ * ```
+ */
+export function progressBar(
+  options: Omit<ProgressOptions, "total" | "startStep"> = {},
+): ProgressCallback {
+  let bar: Progress | undefined;
+  let last = 0;
+  return (done, total) => {
+    if (!bar || done <= last || bar.total !== total) {
+      bar?.finish();
+      bar = new Progress({
+        interactive: true,
+        ...options,
+        total,
+        startStep: done - 1,
+      });
+    }
+    last = done;
+    bar.update(done, {}, false);
+    if (done >= total) {
+      bar.finish();
+      bar = undefined;
+      last = 0;
+    }
+  };
 }

@@ -5,10 +5,9 @@
  * @module
  */
 
-/** Names of the decay shapes after warm-up. */
-export const SCHEDULES = ["constant", "cosine", "linear"] as const;
-/** One of {@link SCHEDULES}. */
-export type ScheduleName = typeof SCHEDULES[number];
+import type { ScheduleName } from "../models/contract.ts";
+
+export { type ScheduleName, SCHEDULES } from "../models/contract.ts";
 
 /** Settings of {@link learningRateAt}. */
 export interface ScheduleOptions {

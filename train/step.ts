@@ -9,7 +9,12 @@
  */
 import { tf } from "../backends/tf.ts";
 import { clipByGlobalNorm } from "./clip.ts";
-import type { StepContext, TrainableModel, TrainingBatch } from "./task.ts";
+import type {
+  StepContext,
+  TrainableModel,
+  TrainingBatch,
+  TrainingHyperparameters,
+} from "../models/contract.ts";
 
 /** Raised when a loss or gradient norm is not finite. */
 export class DivergenceError extends Error {
@@ -26,13 +31,15 @@ export class DivergenceError extends Error {
   }
 }
 
-/** The optimiser settings a {@link StepRunner} needs. */
-export interface StepSettings {
-  /** The run's base learning rate (groups may scale theirs from it). */
-  learningRate: number;
-  /** Global-norm clipping threshold; 0 is off. */
-  clipNorm: number;
-}
+/**
+ * The optimiser settings a {@link StepRunner} needs: the run's base
+ * learning rate (groups with their own scale it the same way), the
+ * clipping threshold (0: off), and Adam's betas (default 0.9, 0.999) and
+ * per-group settings where the run has them.
+ */
+export type StepSettings =
+  & Pick<TrainingHyperparameters, "learningRate" | "clipNorm">
+  & Partial<Pick<TrainingHyperparameters, "beta1" | "beta2" | "groups">>;
 
 /** One Adam per variable group, and the code that takes a step with them. */
 export class StepRunner {
@@ -43,14 +50,23 @@ export class StepRunner {
     readonly model: TrainableModel,
     readonly settings: StepSettings,
   ) {
+    for (const group of Object.keys(settings.groups ?? {})) {
+      if (!model.groups[group]) {
+        throw new Error(
+          `optimizer settings name unknown group ${group} (groups: ${
+            Object.keys(model.groups).join(", ")
+          })`,
+        );
+      }
+    }
     for (const group of Object.keys(model.groups)) {
-      const own = model.optimizers?.[group] ?? {};
+      const own = settings.groups?.[group] ?? {};
       this.optimizers.set(
         group,
         tf.train.adam(
           own.learningRate ?? settings.learningRate,
-          own.beta1 ?? 0.9,
-          own.beta2 ?? 0.999,
+          own.beta1 ?? settings.beta1 ?? 0.9,
+          own.beta2 ?? settings.beta2 ?? 0.999,
           1e-8,
         ) as tf.AdamOptimizer,
       );
@@ -81,7 +97,7 @@ export class StepRunner {
     const losses: Record<string, number> = {};
     for (const phase of this.model.phases) {
       const optimizer = this.optimizers.get(phase.group)!;
-      const groupBase = this.model.optimizers?.[phase.group]?.learningRate ??
+      const groupBase = this.settings.groups?.[phase.group]?.learningRate ??
         this.settings.learningRate;
       // tfjs reads this field on every update; it is only typed protected.
       (optimizer as unknown as { learningRate: number }).learningRate =

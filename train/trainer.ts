@@ -1,5 +1,5 @@
 /**
- * The trainer every model family plugs into (see ./task.ts): seeded data
+ * The trainer every model family plugs into (see ../models/contract.ts): seeded data
  * order, one Adam per variable group, warm-up and schedule, gradient
  * clipping, EMA of the weights, a NaN/Inf guard, progress, a JSONL metrics
  * log, a loss-curve and sample-grid picture, atomic checkpoints and an exact
@@ -27,32 +27,28 @@ import {
   saveCheckpoint,
   storeTensor,
 } from "./checkpoint.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { writeFileAtomic } from "../data/atomic_write.ts";
 import { WeightAverage } from "./ema.ts";
 import { MetricsLog } from "./metrics_log.ts";
 import { exportAdamState, importAdamState } from "./optimizer_state.ts";
 import { plotSeries, type Series } from "./loss_plot.ts";
 import { Progress } from "./progress.ts";
-import { learningRateAt, type ScheduleName } from "./schedule.ts";
-import type { StepContext, TrainableModel, TrainingBatch } from "./task.ts";
+import { learningRateAt } from "./schedule.ts";
+import type {
+  StepContext,
+  TrainableModel,
+  TrainingBatch,
+  TrainingHyperparameters,
+} from "../models/contract.ts";
 import { StepRunner } from "./step.ts";
 
-/** Settings of one training run (all plain data; stored in checkpoints). */
-export interface TrainingOptions {
-  /** Total optimiser steps of the run (a resumed run continues to this). */
-  steps: number;
-  batchSize: number;
-  /** Adam's base step size (a group's own setting overrides it). */
-  learningRate: number;
+/**
+ * Settings of one training run (all plain data; stored in checkpoints): the
+ * hyper-parameters (models/contract.ts), the seed, and how often to report.
+ */
+export interface TrainingOptions extends TrainingHyperparameters {
   /** Fixes batch order and every random draw of the steps. */
   seed: number;
-  /** Linear warm-up steps; 0 for none. */
-  warmupSteps: number;
-  schedule: ScheduleName;
-  /** Clip gradients to this global L2 norm per group; 0 for no clipping. */
-  clipNorm: number;
-  /** Weight EMA decay, e.g. 0.999; 0 for none. */
-  emaDecay: number;
   /** Steps between log lines (and metric records). */
   logEvery: number;
   /** Steps between checkpoints; the last step always writes one. */
@@ -66,6 +62,9 @@ export const TRAINING_DEFAULTS: TrainingOptions = {
   steps: 1500,
   batchSize: 64,
   learningRate: 1e-3,
+  beta1: 0.9,
+  beta2: 0.999,
+  groups: {},
   seed: 0,
   warmupSteps: 0,
   schedule: "constant",
@@ -418,6 +417,17 @@ function collectTensors(
   return tensors;
 }
 
+/** Options a resumed run must share with the run it continues. */
+const RESUMED_AS_SAVED = [
+  "batchSize",
+  "seed",
+  "emaDecay",
+  "learningRate",
+  "beta1",
+  "beta2",
+  "groups",
+] as const;
+
 /** Refuses to resume a checkpoint of another model or recipe, saying which. */
 function checkCompatible(
   saved: CheckpointContents,
@@ -431,19 +441,30 @@ function checkCompatible(
       `${source}: holds a ${saved.preset} model, not ${model.preset}`,
     );
   }
-  if (JSON.stringify(saved.config) !== JSON.stringify(model.config)) {
+  // Keys the model's config no longer has are ignored: checkpoints of
+  // earlier versions kept training options there (e.g. the learning rate),
+  // which their training record holds too.
+  const config = Object.fromEntries(
+    Object.entries(saved.config).filter(([key]) =>
+      Object.hasOwn(model.config, key)
+    ),
+  );
+  if (JSON.stringify(config) !== JSON.stringify(model.config)) {
     throw new Error(
       `${source}: model config differs from this run's (${
         JSON.stringify(saved.config)
       })`,
     );
   }
-  for (const key of ["batchSize", "seed", "emaDecay"] as const) {
-    if (saved.training[key] !== options[key]) {
+  for (const key of RESUMED_AS_SAVED) {
+    // Records of earlier versions lack the betas and groups (they were in
+    // the config then).
+    if (!Object.hasOwn(saved.training, key)) continue;
+    const was = JSON.stringify(saved.training[key]);
+    const now = JSON.stringify(options[key]);
+    if (was !== now) {
       throw new Error(
-        `${source}: was trained with ${key} ${
-          saved.training[key]
-        }; resume with the same value, not ${options[key]}`,
+        `${source}: was trained with ${key} ${was}; resume with the same value, not ${now}`,
       );
     }
   }

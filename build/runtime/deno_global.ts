@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 type FileWithRid = { rid: number };
 
 // The shim throws "Method not implemented" for FsFile.sync, which
-// train/atomic_write.ts needs to make checkpoints durable.
+// data/atomic_write.ts needs to make checkpoints durable.
 const fsyncAsync = promisify(fsync);
 Object.assign(shim.FsFile.prototype, {
   sync(this: FileWithRid): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import type { tf } from "../../backends/tf.ts";
 import type { ImageSet } from "../../data/image_set.ts";
-import type { TrainableModel, TrainingPhase } from "../../train/task.ts";
+import type { TrainableModel, TrainingPhase } from "../contract.ts";
 import { type EncodedSet, encodeImageSet } from "./encode_set.ts";
 import { ConvAutoencoder } from "./model.ts";
 import { reconstructionLoss } from "./objective.ts";

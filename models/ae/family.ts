@@ -5,23 +5,23 @@
  */
 import { tf } from "../../backends/tf.ts";
 import { imageTensor } from "../../data/image_set.ts";
-import type { ModelFamily } from "../registry.ts";
+import type { ModelFamily } from "../family.ts";
 import { pairRows, reconstructionCount } from "../_pictures.ts";
 import { type Autoencoder, createAutoencoder } from "./autoencoder.ts";
 import { AE_PRESETS } from "./presets.ts";
 import { evaluateLoss } from "./objective.ts";
 
 /** The autoencoder family (`ae`): reconstructions and their error. */
-export const aeFamily: ModelFamily = {
+export const aeFamily: ModelFamily<Autoencoder> = {
   name: "ae",
   summary: "convolutional autoencoder (BCE or MSE reconstruction)",
   presets: Object.keys(AE_PRESETS),
+  configKeys: Object.keys(AE_PRESETS.ae),
   training: { learningRate: 1e-3, batchSize: 64 },
   sampleKinds: ["reconstructions"],
   create: (preset, overrides, seed) =>
     createAutoencoder({ preset, seed, ...overrides }),
-  sample(model, { count, test }) {
-    const ae = model as Autoencoder;
+  sample(ae, { count, test }) {
     const images = imageTensor(
       test,
       0,
@@ -29,9 +29,8 @@ export const aeFamily: ModelFamily = {
     );
     return pairRows(images, ae.reconstruct(images));
   },
-  encode: (model, images) => (model as Autoencoder).encode(images),
-  evaluate(model, { test }) {
-    const ae = model as Autoencoder;
+  encode: (ae, images) => ae.encode(images),
+  evaluate(ae, { test }) {
     const mse = tf.tidy(() => {
       const images = imageTensor(test, 0, Math.min(2000, test.shape[0]));
       return tf.mean(tf.squaredDifference(ae.reconstruct(images), images))

@@ -6,11 +6,7 @@
  */
 import type { tf } from "../../backends/tf.ts";
 import { mulberry32, type Random } from "../../data/random.ts";
-import type {
-  GroupOptimizerSettings,
-  TrainableModel,
-  TrainingPhase,
-} from "../../train/task.ts";
+import type { TrainableModel, TrainingPhase } from "../contract.ts";
 import { ClassifierNetwork, type ClassifierOutputs } from "./model.ts";
 import { classifierPhases } from "./objective.ts";
 import { type ClassifierConfig, resolveClassifierConfig } from "./presets.ts";
@@ -44,7 +40,6 @@ class ClassifierModel implements Classifier {
   readonly groups: { model: Map<string, tf.Variable> };
   readonly phases: TrainingPhase[];
   readonly pixelRange = "unit" as const;
-  readonly optimizers: Record<string, GroupOptimizerSettings>;
 
   constructor(preset: string, config: ClassifierConfig, random: Random) {
     this.preset = preset;
@@ -52,7 +47,6 @@ class ClassifierModel implements Classifier {
     this.network = new ClassifierNetwork(config, random);
     this.groups = { model: this.network.variables() };
     this.phases = classifierPhases(this.network, config);
-    this.optimizers = { model: { learningRate: config.learningRate } };
   }
 
   classify(images: tf.Tensor4D): ClassifierOutputs {
@@ -88,7 +82,7 @@ class ClassifierModel implements Classifier {
  * import { tf } from "../../backends/tf.ts";
  * const classifier = createClassifier("classifier", mulberry32(1));
  * console.log(classifier.parameterCount()); // 266410
- * const optimizer = tf.train.adam(classifier.config.learningRate);
+ * const optimizer = tf.train.adam(1e-3);
  * const images = tf.zeros([4, 28, 28, 1]) as tf.Tensor4D;
  * const batch = { images, labels: tf.tensor1d([0, 1, 2, 3], "int32") };
  * let seed = 0;

@@ -10,16 +10,21 @@ import { mulberry32 } from "../../data/random.ts";
 import { imageTensor } from "../../data/image_set.ts";
 import { evaluateImages } from "../../eval/evaluate_images.ts";
 import { referenceStatistics } from "../../eval/reference_statistics.ts";
-import type { ModelFamily } from "../registry.ts";
+import type { ModelFamily } from "../family.ts";
+import { LEARNING_RATE_SETTING } from "../options.ts";
 import { accuracy } from "./accuracy.ts";
 import { type Classifier, createClassifier } from "./classifier.ts";
 import { CLASSIFIER_PRESETS } from "./presets.ts";
 
 /** The classifier family (`classifier`). */
-export const classifierFamily: ModelFamily = {
+export const classifierFamily: ModelFamily<Classifier> = {
   name: "classifier",
   summary: "evaluation CNN (>= 99% on MNIST): its features give FID",
   presets: Object.keys(CLASSIFIER_PRESETS),
+  configKeys: Object.keys(CLASSIFIER_PRESETS.classifier),
+  trainingSettings: { learningRate: LEARNING_RATE_SETTING },
+  // Older checkpoints kept these training options in the config.
+  retiredKeys: ["learningRate", "batchSize"],
   // Three epochs of MNIST with cosine decay: 99.26% test accuracy (measured,
   // 64 features; 99.33% with 128);
   // a constant rate stops near 98.8%.
@@ -30,22 +35,12 @@ export const classifierFamily: ModelFamily = {
     schedule: "cosine",
   },
   sampleKinds: ["test"],
-  create: (preset, overrides, seed, recipe = {}) =>
-    createClassifier(
-      {
-        preset,
-        ...overrides,
-        ...(recipe.learningRate !== undefined
-          ? { learningRate: recipe.learningRate }
-          : {}),
-      },
-      mulberry32(seed),
-    ),
+  create: (preset, overrides, seed) =>
+    createClassifier({ preset, ...overrides }, mulberry32(seed)),
   // Shows test images; a classifier draws nothing.
   sample: (_model, { count, test }) =>
     tf.clone(imageTensor(test, 0, Math.min(count, test.shape[0]))),
-  evaluate(model, { train, test }) {
-    const classifier = model as Classifier;
+  evaluate(classifier, { train, test }) {
     const reference = referenceStatistics(classifier, train);
     const scores = evaluateImages(classifier, test, reference);
     return Promise.resolve({

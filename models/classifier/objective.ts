@@ -7,7 +7,7 @@
  */
 import { tf } from "../../backends/tf.ts";
 import { mulberry32 } from "../../data/random.ts";
-import type { TrainingPhase } from "../../train/task.ts";
+import type { TrainingPhase } from "../contract.ts";
 import type { ClassifierNetwork } from "./model.ts";
 import type { ClassifierConfig } from "./presets.ts";
 

@@ -8,10 +8,10 @@
 import { tf } from "../../backends/tf.ts";
 import { mulberry32, type Random } from "../../data/random.ts";
 import type {
-  GroupOptimizerSettings,
+  ProgressCallback,
   TrainableModel,
   TrainingPhase,
-} from "../../train/task.ts";
+} from "../contract.ts";
 import { DEFAULT_GUIDANCE, guidedEpsilon } from "./guidance.ts";
 import { UNet } from "./model.ts";
 import { ddpmPhases, type DiffusionNetwork } from "./objective.ts";
@@ -57,8 +57,8 @@ export interface DdpmSampleOptions {
   labels?: ArrayLike<number>;
   /** Guidance scale w; default 3. Needs labels. */
   guidance?: number;
-  /** Progress bar on the terminal; default off. */
-  progress?: boolean;
+  /** Told of each denoising step (e.g. a progress bar); default none. */
+  progress?: ProgressCallback;
 }
 
 /** A trainable diffusion model: the trainer's contract plus sampling. */
@@ -109,7 +109,6 @@ class DdpmModel implements Ddpm {
   readonly groups: { model: Map<string, tf.Variable> };
   readonly phases: TrainingPhase[];
   readonly pixelRange = "symmetric" as const;
-  readonly optimizers: Record<string, GroupOptimizerSettings>;
 
   constructor(preset: string, config: DdpmConfig, random: Random) {
     this.preset = preset;
@@ -118,7 +117,6 @@ class DdpmModel implements Ddpm {
     this.unet = new UNet(config, random);
     this.groups = { model: this.unet.variables() };
     this.phases = ddpmPhases(this);
-    this.optimizers = { model: { learningRate: config.learningRate } };
   }
 
   predictEpsilon(
@@ -186,7 +184,7 @@ class DdpmModel implements Ddpm {
    * evenly spaced steps (`chain`, in order).
    */
   #denoise(options: DdpmSampleOptions, columns?: number) {
-    const { count, seed, labels, guidance, progress = false } = options;
+    const { count, seed, labels, guidance, progress } = options;
     if (!Number.isInteger(count) || count < 1) {
       throw new Error(`count must be a whole number >= 1, got ${count}`);
     }

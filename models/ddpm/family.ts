@@ -6,12 +6,18 @@
  * @module
  */
 import { mulberry32 } from "../../data/random.ts";
-import type { ModelFamily, SampleOption, SampleRequest } from "../registry.ts";
+import type { ModelFamily, SampleOptionSpecs } from "../family.ts";
+import {
+  CLASS_OPTION,
+  LEARNING_RATE_SETTING,
+  readWholeNumber,
+} from "../options.ts";
+import type { ProgressCallback } from "../contract.ts";
 import { createDdpm, type Ddpm, type DdpmSampleOptions } from "./diffusion.ts";
 import { sampleScores } from "./evaluation.ts";
 import { evaluateNoiseLoss } from "./objective.ts";
 import { DDPM_PRESETS } from "./presets.ts";
-import type { SamplerName } from "./sampler.ts";
+import { SAMPLER_NAMES, type SamplerName } from "./sampler.ts";
 
 /** Columns of the CLI's sample grid: a chain's pictures, or a class's row. */
 const GRID_COLUMNS = 8;
@@ -47,10 +53,82 @@ function requestedLabels(
   );
 }
 
+/** How a diffusion model's pictures are drawn: `sample`'s (and `eval`'s) flags. */
+export interface DdpmSampling {
+  /** `--class N`: draw only this class (conditional models). */
+  classLabel?: number;
+  /** `--guidance W`: classifier-free guidance scale. */
+  guidance?: number;
+  /** `--sampler NAME`: "ddpm" (ancestral) or "ddim". */
+  sampler?: SamplerName;
+  /** `--sampler-steps N`: denoising steps. */
+  samplerSteps?: number;
+  /** `--eta X`: DDIM's noise scale, 0 = deterministic. */
+  eta?: number;
+  /** `--no-clip` sets false: keep the predicted x_0 unclipped. */
+  clipSample?: boolean;
+}
+
+/** The flags of {@link DdpmSampling}, in `sample --help`'s order. */
+const DDPM_SAMPLING: SampleOptionSpecs<DdpmSampling> = {
+  classLabel: CLASS_OPTION,
+  guidance: {
+    flag: "guidance",
+    value: "W",
+    help: "classifier-free guidance scale (conditional ddpm; default 3)",
+    parse(text) {
+      const guidance = Number(text);
+      if (!Number.isFinite(guidance) || guidance < 0 || text === "") {
+        throw new Error(`--guidance must be a number >= 0, got "${text}"`);
+      }
+      return guidance;
+    },
+  },
+  sampler: {
+    flag: "sampler",
+    value: "NAME",
+    help: "ddpm (ancestral) or ddim (diffusion; default ddim)",
+    parse(text) {
+      const name = SAMPLER_NAMES.find((known) => known === text);
+      if (!name) {
+        throw new Error(
+          `--sampler must be ${SAMPLER_NAMES.join(" or ")}, got "${text}"`,
+        );
+      }
+      return name;
+    },
+  },
+  samplerSteps: {
+    flag: "sampler-steps",
+    value: "N",
+    help: "denoising steps (diffusion; default 1000 for ddpm, 50 for ddim)",
+    parse: (text) => readWholeNumber("sampler-steps", text),
+  },
+  eta: {
+    flag: "eta",
+    value: "X",
+    help: "DDIM noise: 0 deterministic .. 1 (diffusion; default 0)",
+    parse(text) {
+      const eta = Number(text);
+      if (!(eta >= 0 && eta <= 1) || text === "") {
+        throw new Error(`--eta must be a number from 0 to 1, got "${text}"`);
+      }
+      return eta;
+    },
+  },
+  clipSample: {
+    flag: "no-clip",
+    switchValue: false,
+    help: "keep each step's predicted x_0 unclipped (diffusion; by\n" +
+      "default it is clipped to [-1, 1], as diffusers does)",
+  },
+};
+
 /** The sampler settings of a request, checked against the model. */
 function samplerSettings(
   ddpm: Ddpm,
-  request: Partial<Pick<SampleRequest, SampleOption>>,
+  request: DdpmSampling,
+  progress: ProgressCallback | undefined,
 ): Omit<DdpmSampleOptions, "count" | "seed"> {
   const { classLabel, guidance, sampler, samplerSteps, eta, clipSample } =
     request;
@@ -67,17 +145,17 @@ function samplerSettings(
     );
   }
   return {
-    ...(sampler !== undefined ? { sampler: sampler as SamplerName } : {}),
+    ...(sampler !== undefined ? { sampler } : {}),
     ...(samplerSteps !== undefined ? { steps: samplerSteps } : {}),
     ...(eta !== undefined ? { eta } : {}),
     ...(clipSample !== undefined ? { clipSample } : {}),
     ...(guidance !== undefined ? { guidance } : {}),
-    progress: Deno.stdout.isTerminal(),
+    ...(progress ? { progress } : {}),
   };
 }
 
 /** The diffusion family: canonical `ddpm` plus `ddpm-small` and `ddpm-large`. */
-export const ddpmFamily: ModelFamily = {
+export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
   name: "ddpm",
   summary: "denoising diffusion U-Net (DDPM/DDIM, --conditional: guidance)",
   optionsHelp:
@@ -90,16 +168,13 @@ export const ddpmFamily: ModelFamily = {
   learningRate=X  Adam step size (default 2e-4; --lr sets it); EMA 0.999 by
   default, which sample and eval use (--raw: the raw weights).`,
   presets: Object.keys(DDPM_PRESETS),
+  configKeys: Object.keys(DDPM_PRESETS.ddpm),
+  trainingSettings: { learningRate: LEARNING_RATE_SETTING },
+  // Older checkpoints kept the learning rate in the config.
+  retiredKeys: ["learningRate"],
   training: { learningRate: 2e-4, batchSize: 64, emaDecay: 0.999 },
   sampleKinds: ["samples", "chain"],
-  sampleOptions: [
-    "sampler",
-    "samplerSteps",
-    "eta",
-    "clipSample",
-    "classLabel",
-    "guidance",
-  ],
+  sampleOptions: DDPM_SAMPLING,
   evaluationOptions: [
     "sampler",
     "samplerSteps",
@@ -107,23 +182,19 @@ export const ddpmFamily: ModelFamily = {
     "clipSample",
     "guidance",
   ],
-  // The model keeps its learning rate and class count in its config (and
-  // so in checkpoints); a checkpoint's config, passed as overrides, wins.
-  create: (preset, overrides, seed, recipe = {}) =>
+  // The model keeps its class count in its config (and so in checkpoints);
+  // a checkpoint's config, passed as overrides, wins.
+  create: (preset, overrides, seed, data = {}) =>
     createDdpm(
       {
         preset,
-        ...(recipe.classes !== undefined ? { classes: recipe.classes } : {}),
+        ...(data.classes !== undefined ? { classes: data.classes } : {}),
         ...overrides,
-        ...(recipe.learningRate !== undefined
-          ? { learningRate: recipe.learningRate }
-          : {}),
       },
       mulberry32(seed),
     ),
-  sample(model, request) {
-    const ddpm = model as Ddpm;
-    const settings = samplerSettings(ddpm, request);
+  sample(ddpm, request) {
+    const settings = samplerSettings(ddpm, request, request.progress);
     const { conditional, classes } = ddpm.config;
     const { count, seed, kind, classLabel } = request;
     if (kind === "chain") {
@@ -151,8 +222,7 @@ export const ddpmFamily: ModelFamily = {
     const labels = requestedLabels(count, classes, classLabel);
     return ddpm.sample({ ...settings, count: labels.length, seed, labels });
   },
-  monitor(model, { test, classifier }) {
-    const ddpm = model as Ddpm;
+  monitor(ddpm, { test, classifier }) {
     return Promise.resolve({
       test_loss: evaluateNoiseLoss(ddpm, test, {
         count: Math.min(MONITOR_TEST_IMAGES, test.shape[0]),
@@ -165,9 +235,8 @@ export const ddpmFamily: ModelFamily = {
         : {}),
     });
   },
-  evaluate(model, { test, classifier, samples, sampling = {} }) {
-    const ddpm = model as Ddpm;
-    const settings = samplerSettings(ddpm, sampling);
+  evaluate(ddpm, { test, classifier, samples, sampling = {}, progress }) {
+    const settings = samplerSettings(ddpm, sampling, progress);
     const metrics: Record<string, number> = {
       test_loss: evaluateNoiseLoss(ddpm, test, {
         count: Math.min(EVALUATION_TEST_IMAGES, test.shape[0]),

@@ -14,7 +14,7 @@
 import { tf } from "../../backends/tf.ts";
 import type { ImageSet } from "../../data/image_set.ts";
 import { Mulberry32 } from "../../data/random.ts";
-import type { TrainingPhase } from "../../train/task.ts";
+import type { TrainingPhase } from "../contract.ts";
 import type { UNet } from "./model.ts";
 import type { DdpmConfig } from "./presets.ts";
 import { epsilonFromPrediction, qSample, trainingTarget } from "./process.ts";

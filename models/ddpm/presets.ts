@@ -7,7 +7,6 @@
  */
 import {
   checkMultiple,
-  checkPositive,
   checkWhole,
   presetFrom,
   resolvePreset,
@@ -58,8 +57,6 @@ export type DdpmConfig = {
   classes: number;
   /** Fraction of training labels replaced by the "no label" row. */
   labelDropout: number;
-  /** Adam's step size. */
-  learningRate: number;
 };
 
 /** Names of the built-in presets. */
@@ -68,7 +65,7 @@ export type DdpmPresetName = "ddpm" | "ddpm-small" | "ddpm-large";
 /**
  * The canonical DDPM (see `shared/spec/canonical-models.md`): T = 1000,
  * linear betas 1e-4 .. 0.02, epsilon prediction, U-Net channels 32/64/64 at
- * 28/14/7 without attention, Adam lr 2e-4 (EMA 0.999 is the family's
+ * 28/14/7 without attention (Adam lr 2e-4 and EMA 0.999 are the family's
  * training recipe); 694561 parameters (695969 conditional).
  */
 const ddpm = {
@@ -85,7 +82,6 @@ const ddpm = {
   conditional: false,
   classes: 10,
   labelDropout: 0.1,
-  learningRate: 2e-4,
 } satisfies DdpmConfig;
 
 /** Every preset by name. `ddpm` is the canonical model; keep it exact. */
@@ -134,7 +130,6 @@ function checkDdpmConfig(config: DdpmConfig): void {
   checkWhole("ddpm", "normGroups", config.normGroups);
   checkWhole("ddpm", "timesteps", config.timesteps, 2);
   checkWhole("ddpm", "classes", config.classes);
-  checkPositive("ddpm", "learningRate", config.learningRate);
   checkChoice("schedule", config.schedule, SCHEDULE_NAMES);
   checkChoice("prediction", config.prediction, PREDICTION_TARGETS);
   checkChoice(

@@ -34,9 +34,9 @@
  */
 import { tf } from "../../backends/tf.ts";
 import { Mulberry32 } from "../../data/random.ts";
-import { Progress } from "../../train/progress.ts";
 import { originalFromEpsilon } from "./process.ts";
 import type { NoiseSchedule } from "./schedule.ts";
+import type { ProgressCallback } from "../contract.ts";
 
 /** What one reverse step gives. */
 export interface SamplerStep {
@@ -308,7 +308,9 @@ export class DdimSampler extends GridSampler {
 }
 
 /** Sampler names, as `sample --sampler` takes them. */
-export type SamplerName = "ddpm" | "ddim";
+export const SAMPLER_NAMES = ["ddpm", "ddim"] as const;
+/** One of {@link SAMPLER_NAMES}. */
+export type SamplerName = typeof SAMPLER_NAMES[number];
 
 /** Options of {@link createSampler}. */
 export interface SamplerOptions extends ClipOption {
@@ -374,8 +376,8 @@ export interface DenoiseOptions {
    * the grid size: the result), e.g. for a picture of the chain.
    */
   record?: readonly number[];
-  /** Show a progress bar on the terminal; default off. */
-  progress?: boolean;
+  /** Told of each step taken (e.g. to draw a progress bar); default none. */
+  progress?: ProgressCallback;
 }
 
 /** What {@link denoise} gives. */
@@ -395,7 +397,7 @@ export interface Denoised {
  * @param sampler A sampler with its grid set.
  * @param predict The (guided) noise prediction.
  * @param shape (count, height, width, channels) of the images.
- * @param options Seed, steps to record, progress bar.
+ * @param options Seed, steps to record, progress callback.
  * @returns The final sample and the recorded ones.
  *
  * @example
@@ -414,7 +416,7 @@ export function denoise(
   sampler: Sampler,
   predict: EpsilonPredictor,
   shape: [number, number, number, number],
-  { seed, initial, record = [], progress = false }: DenoiseOptions,
+  { seed, initial, record = [], progress }: DenoiseOptions,
 ): Denoised {
   const grid = sampler.timesteps;
   if (grid.length === 0) {
@@ -427,31 +429,24 @@ export function denoise(
   }
   const seeds = new Mulberry32(seed);
   const recorded = new Map<number, tf.Tensor4D>();
-  const bar = progress
-    ? new Progress({ total: grid.length, interactive: true })
-    : undefined;
   const startSeed = seeds.nextSeed();
   let x = initial
     ? tf.clone(initial)
     : tf.randomNormal(shape, 0, 1, "float32", startSeed) as tf.Tensor4D;
-  try {
-    for (let k = 0; k <= grid.length; k++) {
-      if (record.includes(k)) recorded.set(k, x);
-      if (k === grid.length) break;
-      const t = grid[k];
-      const noiseSeed = seeds.nextSeed();
-      const next = tf.tidy(() => {
-        const noise = sampler.needsNoise(t)
-          ? tf.randomNormal(shape, 0, 1, "float32", noiseSeed) as tf.Tensor4D
-          : undefined;
-        return sampler.step(predict(x, t), t, x, noise).previousSample;
-      });
-      if (!recorded.has(k)) x.dispose();
-      x = next;
-      bar?.update(k + 1, {}, false);
-    }
-  } finally {
-    bar?.finish();
+  for (let k = 0; k <= grid.length; k++) {
+    if (record.includes(k)) recorded.set(k, x);
+    if (k === grid.length) break;
+    const t = grid[k];
+    const noiseSeed = seeds.nextSeed();
+    const next = tf.tidy(() => {
+      const noise = sampler.needsNoise(t)
+        ? tf.randomNormal(shape, 0, 1, "float32", noiseSeed) as tf.Tensor4D
+        : undefined;
+      return sampler.step(predict(x, t), t, x, noise).previousSample;
+    });
+    if (!recorded.has(k)) x.dispose();
+    x = next;
+    progress?.(k + 1, grid.length);
   }
   return { sample: x, recorded };
 }

@@ -7,7 +7,8 @@
 import { mulberry32 } from "../../data/random.ts";
 import { imageTensor } from "../../data/image_set.ts";
 import { sampleMetrics, scoreSamples } from "../../eval/sample_quality.ts";
-import type { ModelFamily } from "../registry.ts";
+import type { ModelFamily } from "../family.ts";
+import { LEARNING_RATE_SETTING, TEMPERATURE_OPTION } from "../options.ts";
 import { pairRows } from "../_pictures.ts";
 import { createFlow, type Flow } from "./flow.ts";
 import { evaluateBitsPerDim } from "./objective.ts";
@@ -21,7 +22,7 @@ const ROUND_TRIP_IMAGES = 128;
 const MONITOR_IMAGES = 1000;
 
 /** The image flow family: canonical `flow` plus `flow-small` and `flow-large`. */
-export const flowFamily: ModelFamily = {
+export const flowFamily: ModelFamily<Flow, { temperature?: number }> = {
   name: "flow",
   summary:
     "normalising flow (Glow-style multi-scale; exact likelihood, bits/dim)",
@@ -32,23 +33,16 @@ export const flowFamily: ModelFamily = {
   permutation=conv|conv-lu|reverse|shuffle  channel mixing between couplings
   logitAlpha=X           logit pre-processing alpha (0.05)`,
   presets: Object.keys(FLOW_PRESETS),
+  configKeys: Object.keys(FLOW_PRESETS.flow),
+  trainingSettings: { learningRate: LEARNING_RATE_SETTING },
+  // Older checkpoints kept the learning rate in the config.
+  retiredKeys: ["learningRate"],
   training: { learningRate: 1e-3, batchSize: 64 },
   sampleKinds: ["samples", "reconstructions"],
-  sampleOptions: ["temperature"],
-  // The flow keeps its learning rate in its config (and so in checkpoints).
-  create: (preset, overrides, seed, recipe = {}) =>
-    createFlow(
-      {
-        preset,
-        ...overrides,
-        ...(recipe.learningRate !== undefined
-          ? { learningRate: recipe.learningRate }
-          : {}),
-      },
-      mulberry32(seed),
-    ),
-  sample(model, { count, seed, kind, test, temperature = 1 }) {
-    const flow = model as Flow;
+  sampleOptions: { temperature: TEMPERATURE_OPTION },
+  create: (preset, overrides, seed) =>
+    createFlow({ preset, ...overrides }, mulberry32(seed)),
+  sample(flow, { count, seed, kind, test, temperature = 1 }) {
     if (kind === "samples") return flow.sample(count, seed, temperature);
     // kind === "reconstructions": rows of 8 test images above their round trips.
     const images = imageTensor(
@@ -58,15 +52,14 @@ export const flowFamily: ModelFamily = {
     );
     return pairRows(images, flow.reconstruct(images, seed));
   },
-  monitor(model, { test }) {
+  monitor(flow, { test }) {
     return Promise.resolve({
-      bits_per_dim: evaluateBitsPerDim(model as Flow, test, {
+      bits_per_dim: evaluateBitsPerDim(flow, test, {
         count: MONITOR_IMAGES,
       }),
     });
   },
-  evaluate(model, { test, classifier, samples }) {
-    const flow = model as Flow;
+  evaluate(flow, { test, classifier, samples }) {
     flow.assertInvertible();
     const images = imageTensor(
       test,

@@ -8,12 +8,11 @@
 import type { tf } from "../../backends/tf.ts";
 import { mulberry32, type Random } from "../../data/random.ts";
 import type {
-  GroupOptimizerSettings,
   StepContext,
   TrainableModel,
   TrainingBatch,
   TrainingPhase,
-} from "../../train/task.ts";
+} from "../contract.ts";
 import { UniformDequantization } from "./dequantization.ts";
 import { countParameters } from "./flow_layer.ts";
 import { LogitTransform } from "./logit.ts";
@@ -64,7 +63,6 @@ class FlowModel implements Flow {
   readonly buffers: Map<string, tf.Variable>;
   readonly phases: TrainingPhase[];
   readonly pixelRange = "unit" as const;
-  readonly optimizers: Record<string, GroupOptimizerSettings>;
   readonly dims: number;
 
   constructor(preset: string, config: FlowConfig, random: Random) {
@@ -75,7 +73,6 @@ class FlowModel implements Flow {
     this.groups = { model: new Map(Object.entries(this.network.variables)) };
     this.buffers = new Map(Object.entries(this.network.buffers));
     this.phases = flowPhases(this);
-    this.optimizers = { model: { learningRate: config.learningRate } };
     this.dims = config.imageSize ** 2 * config.channels;
   }
 

@@ -14,12 +14,11 @@ import { tf } from "../../backends/tf.ts";
 import type { ImageSet } from "../../data/image_set.ts";
 import { mulberry32, type Random } from "../../data/random.ts";
 import type {
-  GroupOptimizerSettings,
   StepContext,
   TrainableModel,
   TrainingBatch,
   TrainingPhase,
-} from "../../train/task.ts";
+} from "../contract.ts";
 import { createFlowStep } from "./flow_step.ts";
 import { countParameters } from "./flow_layer.ts";
 import { standardNormalLogDensity, standardNormalSample } from "./gaussian.ts";
@@ -62,7 +61,6 @@ class Flow2dModel implements Flow2d {
   readonly buffers: Map<string, tf.Variable>;
   readonly phases: TrainingPhase[];
   readonly pixelRange = "raw" as const;
-  readonly optimizers: Record<string, GroupOptimizerSettings>;
 
   constructor(preset: string, config: Flow2dConfig, random: Random) {
     this.preset = preset;
@@ -82,7 +80,6 @@ class Flow2dModel implements Flow2d {
     this.network = new FlowSequence(steps);
     this.groups = { model: new Map(Object.entries(this.network.variables)) };
     this.buffers = new Map(Object.entries(this.network.buffers));
-    this.optimizers = { model: { learningRate: config.learningRate } };
     this.phases = [{
       name: "loss",
       group: "model",

@@ -15,7 +15,7 @@ import { tf } from "../../backends/tf.ts";
 import type { ImageSet } from "../../data/image_set.ts";
 import { Mulberry32 } from "../../data/random.ts";
 import { bitsPerDim } from "../../eval/bits_per_dim.ts";
-import type { TrainingPhase } from "../../train/task.ts";
+import type { TrainingPhase } from "../contract.ts";
 import type { UniformDequantization } from "./dequantization.ts";
 import { standardNormalLogDensity } from "./gaussian.ts";
 import type { LogitTransform } from "./logit.ts";

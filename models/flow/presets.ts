@@ -7,7 +7,6 @@
  */
 import {
   checkMultiple,
-  checkPositive,
   checkWhole,
   presetFrom,
   resolvePreset,
@@ -40,8 +39,6 @@ export type FlowConfig = {
   permutation: PermutationKind;
   /** Margin of the logit pre-processing, in (0, 0.5). */
   logitAlpha: number;
-  /** Adam's step size. */
-  learningRate: number;
 };
 
 /** Names of the built-in presets. */
@@ -50,8 +47,8 @@ export type FlowPresetName = "flow" | "flow-small" | "flow-large";
 /**
  * The canonical flow (see `shared/spec/canonical-models.md`): 2 levels of
  * 4 steps (ActNorm, 1x1 convolution, affine coupling with a
- * Conv3x3-Conv1x1-Conv3x3 network of width 64), logit alpha 0.05, Adam
- * lr 1e-3; 75728 parameters.
+ * Conv3x3-Conv1x1-Conv3x3 network of width 64), logit alpha 0.05; 75728
+ * parameters. Trained (the family's recipe, family.ts) with Adam lr 1e-3.
  */
 const flow = {
   imageSize: 28,
@@ -62,7 +59,6 @@ const flow = {
   coupling: "affine",
   permutation: "conv",
   logitAlpha: 0.05,
-  learningRate: 1e-3,
 } satisfies FlowConfig;
 
 /** Every preset by name. `flow` is the canonical model; keep it exact. */
@@ -120,7 +116,6 @@ function checkFlowConfig(config: FlowConfig): void {
       `flow config key "logitAlpha" must be in (0, 0.5), got ${config.logitAlpha}`,
     );
   }
-  checkPositive("flow", "learningRate", config.learningRate);
 }
 
 /**

@@ -6,7 +6,13 @@
  * @module
  */
 import { mulberry32 } from "../../data/random.ts";
-import type { ModelFamily, ModelRecipe } from "../registry.ts";
+import type { ModelFamily } from "../family.ts";
+import {
+  adamBeta,
+  CLASS_OPTION,
+  groupLearningRate,
+  LEARNING_RATE_SETTING,
+} from "../options.ts";
 import { createGan, type Gan } from "./gan.ts";
 import { GAN_PRESETS } from "./presets.ts";
 import { ganSampleMetrics } from "./quality.ts";
@@ -17,29 +23,17 @@ const EVALUATION_SAMPLES = 10000;
 /** Columns of the CLI's pictures. */
 const COLUMNS = 8;
 
-/** Config keys the run's flags fill in, unless `--set` gave them. */
-function recipeKeys(
-  recipe: ModelRecipe,
-  overrides: Record<string, unknown>,
-): Record<string, unknown> {
-  const keys: Record<string, unknown> = {};
-  if (recipe.classes !== undefined) keys.classes = recipe.classes;
-  if (recipe.learningRate !== undefined) {
-    keys.generatorLr = keys.discriminatorLr = recipe.learningRate;
-  }
-  return { ...keys, ...overrides };
-}
-
 /**
  * The GAN family: canonical `dcgan` and `cgan` (class-conditional), with
  * `-small` and `-large` sizes. Config keys (`--set KEY=VALUE`): `loss`
  * non-saturating | hinge | least-squares, `realLabel` (0.9 = one-sided
- * label smoothing), `spectralNorm`, `discriminatorBatchNorm`,
- * `generatorLr`, `discriminatorLr`, `beta1`, `beta2`, `latentSize`,
- * `baseWidth`, `conditional`, `samplingStatistics` standing | running.
- * The recipe keeps an EMA (0.999) of the weights; samples use it.
+ * label smoothing), `spectralNorm`, `discriminatorBatchNorm`, `latentSize`,
+ * `baseWidth`, `conditional`, `samplingStatistics` standing | running; and
+ * the optimiser's `generatorLr`, `discriminatorLr`, `beta1`, `beta2`
+ * (training options). The recipe keeps an EMA (0.999) of the weights;
+ * samples use it.
  */
-export const ganFamily: ModelFamily = {
+export const ganFamily: ModelFamily<Gan, { classLabel?: number }> = {
   name: "gan",
   summary:
     "DCGAN; cgan adds class labels (sample --class N); --set loss=hinge etc.",
@@ -55,18 +49,38 @@ export const ganFamily: ModelFamily = {
   GANs keep an EMA (0.999) of the weights by default; sample and eval use it
   (--raw: the raw weights; train --ema 0: no EMA).`,
   presets: Object.keys(GAN_PRESETS),
-  training: { learningRate: 2e-4, batchSize: 64, emaDecay: 0.999 },
+  configKeys: Object.keys(GAN_PRESETS.dcgan),
+  // --lr sets both networks' rates; these set one network's, or the betas.
+  trainingSettings: {
+    learningRate: LEARNING_RATE_SETTING,
+    generatorLr: groupLearningRate("generatorLr", "generator"),
+    discriminatorLr: groupLearningRate("discriminatorLr", "discriminator"),
+    beta1: adamBeta("beta1"),
+    beta2: adamBeta("beta2"),
+  },
+  // Older checkpoints kept these training options in the config.
+  retiredKeys: ["generatorLr", "discriminatorLr", "beta1", "beta2"],
+  // DCGAN's Adam: 2e-4, betas (0.5, 0.999).
+  training: {
+    learningRate: 2e-4,
+    beta1: 0.5,
+    beta2: 0.999,
+    batchSize: 64,
+    emaDecay: 0.999,
+  },
   sampleKinds: ["samples", "interpolation"],
-  sampleOptions: ["classLabel"],
-  // The GAN keeps its learning rates and classes in its config (and so in
-  // checkpoints); --lr sets both networks' rates.
-  create: (preset, overrides, seed, recipe = {}) =>
+  sampleOptions: { classLabel: CLASS_OPTION },
+  // The GAN keeps its classes in its config (and so in checkpoints).
+  create: (preset, overrides, seed, data = {}) =>
     createGan(
-      { preset, ...recipeKeys(recipe, overrides) },
+      {
+        preset,
+        ...(data.classes !== undefined ? { classes: data.classes } : {}),
+        ...overrides,
+      },
       mulberry32(seed),
     ),
-  sample(model, { count, seed, kind, classLabel }) {
-    const gan = model as Gan;
+  sample(gan, { count, seed, kind, classLabel }) {
     if (kind === "interpolation") {
       // Strips of 8 steps, one per picture row.
       const strips = Math.max(1, Math.floor(count / COLUMNS));
@@ -79,17 +93,15 @@ export const ganFamily: ModelFamily = {
     }
     return gan.sample(count, seed, classLabel);
   },
-  monitor: (model, { classifier }) =>
+  monitor: (gan, { classifier }) =>
     Promise.resolve(
-      classifier
-        ? ganSampleMetrics(model as Gan, classifier, MONITOR_SAMPLES)
-        : {},
+      classifier ? ganSampleMetrics(gan, classifier, MONITOR_SAMPLES) : {},
     ),
-  evaluate: (model, { classifier, samples }) =>
+  evaluate: (gan, { classifier, samples }) =>
     Promise.resolve(
       classifier
         ? ganSampleMetrics(
-          model as Gan,
+          gan,
           classifier,
           samples ?? EVALUATION_SAMPLES,
         )

@@ -8,11 +8,7 @@
  */
 import type { tf } from "../../backends/tf.ts";
 import { mulberry32, type Random } from "../../data/random.ts";
-import type {
-  GroupOptimizerSettings,
-  TrainableModel,
-  TrainingPhase,
-} from "../../train/task.ts";
+import type { TrainableModel, TrainingPhase } from "../contract.ts";
 import { Discriminator, Generator } from "./model.ts";
 import { ganPhases } from "./objective.ts";
 import { type GanConfig, resolveGanConfig } from "./presets.ts";
@@ -71,7 +67,6 @@ class GanModel implements Gan {
   readonly buffers: Map<string, tf.Variable>;
   readonly phases: TrainingPhase[];
   readonly pixelRange = "symmetric" as const;
-  readonly optimizers: Record<string, GroupOptimizerSettings>;
 
   constructor(preset: string, config: GanConfig, random: Random) {
     this.preset = preset;
@@ -87,11 +82,6 @@ class GanModel implements Gan {
       ...this.discriminator.buffers(),
     ]);
     this.phases = ganPhases(this);
-    const adam = { beta1: config.beta1, beta2: config.beta2 };
-    this.optimizers = {
-      generator: { learningRate: config.generatorLr, ...adam },
-      discriminator: { learningRate: config.discriminatorLr, ...adam },
-    };
   }
 
   sample(count: number, seed: number, classLabel?: number): tf.Tensor4D {

@@ -21,7 +21,7 @@
  * @module
  */
 import { tf } from "../../backends/tf.ts";
-import type { TrainingPhase } from "../../train/task.ts";
+import type { TrainingPhase } from "../contract.ts";
 import type { Discriminator, Generator } from "./model.ts";
 import type { GanLoss } from "./presets.ts";
 

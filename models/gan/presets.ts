@@ -7,7 +7,6 @@
  */
 import {
   checkMultiple,
-  checkPositive,
   checkWhole,
   presetFrom,
   resolvePreset,
@@ -59,14 +58,6 @@ export type GanConfig = {
   spectralNorm: boolean;
   /** BatchNorm after the discriminator's second convolution (canonical). */
   discriminatorBatchNorm: boolean;
-  /** Adam step size of the generator. */
-  generatorLr: number;
-  /** Adam step size of the discriminator. */
-  discriminatorLr: number;
-  /** Adam's beta1 for both networks (0.5 as in DCGAN). */
-  beta1: number;
-  /** Adam's beta2 for both networks. */
-  beta2: number;
   /**
    * The generator's BatchNorm statistics when sampling: "standing" (those of
    * a fixed reference batch of 256 latents under the weights in use, right
@@ -88,8 +79,9 @@ export type GanPresetName =
  * The canonical DCGAN (see `shared/spec/canonical-models.md`): z of 64;
  * G Dense(64->6272) BN ReLU, ConvT(128->64, k4 s2) BN ReLU, ConvT(64->1,
  * k4 s2) tanh; D Conv(1->64, k4 s2) LReLU, Conv(64->128, k4 s2) BN LReLU,
- * Dense(6272->1); non-saturating loss; Adam 2e-4, (0.5, 0.999). 691330
- * parameters (G 552513, D 138817).
+ * Dense(6272->1); non-saturating loss; 691330 parameters (G 552513, D
+ * 138817). Trained (the family's recipe, family.ts) with Adam 2e-4,
+ * betas (0.5, 0.999).
  */
 const dcgan = {
   imageSize: 28,
@@ -102,10 +94,6 @@ const dcgan = {
   realLabel: 1,
   spectralNorm: false,
   discriminatorBatchNorm: true,
-  generatorLr: 2e-4,
-  discriminatorLr: 2e-4,
-  beta1: 0.5,
-  beta2: 0.999,
   samplingStatistics: "standing",
 } satisfies GanConfig;
 
@@ -170,15 +158,6 @@ function checkGanConfig(config: GanConfig): void {
     throw new Error(
       `gan config key "realLabel" (label smoothing) does not apply to the hinge loss`,
     );
-  }
-  checkPositive("gan", "generatorLr", config.generatorLr);
-  checkPositive("gan", "discriminatorLr", config.discriminatorLr);
-  for (const key of ["beta1", "beta2"] as const) {
-    if (!(config[key] >= 0 && config[key] < 1)) {
-      throw new Error(
-        `gan config key "${key}" must be in [0, 1), got ${config[key]}`,
-      );
-    }
   }
 }
 

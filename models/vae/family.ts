@@ -8,7 +8,8 @@ import { tf } from "../../backends/tf.ts";
 import { mulberry32 } from "../../data/random.ts";
 import { imageTensor } from "../../data/image_set.ts";
 import { binarizeSet } from "../../data/binarize.ts";
-import type { ModelFamily } from "../registry.ts";
+import type { ModelFamily } from "../family.ts";
+import { LEARNING_RATE_SETTING } from "../options.ts";
 import { pairRows, reconstructionCount } from "../_pictures.ts";
 import { evaluateNegativeElbo } from "./objective.ts";
 import { sampleMetrics, scoreSamples } from "../../eval/sample_quality.ts";
@@ -16,31 +17,24 @@ import { VAE_PRESETS } from "./presets.ts";
 import { createVae, type Vae } from "./vae.ts";
 
 /** The VAE family: canonical `vae` plus `vae-small` and `vae-large`. */
-export const vaeFamily: ModelFamily = {
+export const vaeFamily: ModelFamily<Vae> = {
   name: "vae",
   summary: "variational autoencoder (Bernoulli decoder, analytic KL)",
   optionsHelp:
     `  latentSize=N baseWidth=N  latent length and first conv width (16, 32)
   binarize=true          dynamic binarisation (the usual protocol for MNIST likelihoods)`,
   presets: Object.keys(VAE_PRESETS),
+  configKeys: Object.keys(VAE_PRESETS.vae),
+  trainingSettings: { learningRate: LEARNING_RATE_SETTING },
+  // Older checkpoints kept these training options in the config.
+  retiredKeys: ["learningRate", "batchSize"],
   // A constant rate, as the spec says: cosine decay measured worse on the
   // default 3000-step run (test -ELBO 109.15 vs 106.46 nats).
   training: { learningRate: 1e-3, batchSize: 64 },
   sampleKinds: ["samples", "reconstructions", "interpolation"],
-  // The VAE keeps its learning rate in its config (and so in checkpoints).
-  create: (preset, overrides, seed, recipe = {}) =>
-    createVae(
-      {
-        preset,
-        ...overrides,
-        ...(recipe.learningRate !== undefined
-          ? { learningRate: recipe.learningRate }
-          : {}),
-      },
-      mulberry32(seed),
-    ),
-  sample(model, { count, seed, kind, test }) {
-    const vae = model as Vae;
+  create: (preset, overrides, seed) =>
+    createVae({ preset, ...overrides }, mulberry32(seed)),
+  sample(vae, { count, seed, kind, test }) {
     if (kind === "samples") return vae.sample(count, seed);
     if (kind === "reconstructions") {
       // Rows of 8 test images, each above its reconstructions.
@@ -64,9 +58,8 @@ export const vaeFamily: ModelFamily = {
     }
     return tf.concat(strips, 0) as tf.Tensor4D;
   },
-  encode: (model, images) => (model as Vae).encode(images).mean,
-  evaluate(model, { test, classifier, samples }) {
-    const vae = model as Vae;
+  encode: (vae, images) => vae.encode(images).mean,
+  evaluate(vae, { test, classifier, samples }) {
     const report = evaluateNegativeElbo(
       vae,
       vae.config.binarize ? binarizeSet(test, 0) : test,

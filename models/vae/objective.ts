@@ -19,7 +19,7 @@ import { tf } from "../../backends/tf.ts";
 import { binarizeTensor } from "../../data/binarize.ts";
 import type { ImageSet } from "../../data/image_set.ts";
 import { Mulberry32 } from "../../data/random.ts";
-import type { TrainingPhase } from "../../train/task.ts";
+import type { TrainingPhase } from "../contract.ts";
 import type { VaeNetworks } from "./model.ts";
 
 /**

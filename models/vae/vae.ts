@@ -6,11 +6,7 @@
  */
 import type { tf } from "../../backends/tf.ts";
 import { mulberry32, type Random } from "../../data/random.ts";
-import type {
-  GroupOptimizerSettings,
-  TrainableModel,
-  TrainingPhase,
-} from "../../train/task.ts";
+import type { TrainableModel, TrainingPhase } from "../contract.ts";
 import {
   type Posterior,
   VaeDecoder,
@@ -65,7 +61,6 @@ class VaeModel implements Vae {
   readonly groups: { model: Map<string, tf.Variable> };
   readonly phases: TrainingPhase[];
   readonly pixelRange = "unit" as const;
-  readonly optimizers: Record<string, GroupOptimizerSettings>;
 
   constructor(preset: string, config: VaeConfig, random: Random) {
     this.preset = preset;
@@ -79,7 +74,6 @@ class VaeModel implements Vae {
       ]),
     };
     this.phases = vaePhases(this, { binarize: this.config.binarize });
-    this.optimizers = { model: { learningRate: config.learningRate } };
   }
 
   encode(images: tf.Tensor4D): Posterior {
@@ -141,7 +135,7 @@ class VaeModel implements Vae {
  * import { tf } from "../../backends/tf.ts";
  * const vae = createVae("vae", mulberry32(1));
  * console.log(vae.parameterCount()); // 220385
- * const optimizer = tf.train.adam(vae.config.learningRate);
+ * const optimizer = tf.train.adam(1e-3);
  * const images = tf.zeros([4, 28, 28, 1]) as tf.Tensor4D;
  * const batch = { images, labels: tf.zeros([4], "int32") as tf.Tensor1D };
  * let seed = 0;

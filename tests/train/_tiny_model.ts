@@ -8,7 +8,7 @@
 import { tf } from "../../backends/tf.ts";
 import type { ImageSet } from "../../data/image_set.ts";
 import { Rng } from "../_helpers.ts";
-import type { TrainableModel } from "../../train/task.ts";
+import type { TrainableModel } from "../../models/contract.ts";
 
 export function tinyImages(count: number, seed: number): ImageSet {
   const rng = new Rng(seed);

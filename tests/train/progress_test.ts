@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatDuration, Progress } from "../../train/progress.ts";
+import { formatDuration, Progress, progressBar } from "../../train/progress.ts";
 
 Deno.test("formatDuration() writes seconds, minutes and hours", () => {
   assert.equal(formatDuration(42.4), "42s");
@@ -53,4 +53,23 @@ Deno.test("Progress.update() redraws one terminal line and ends it once", () => 
   assert.ok(written[1].startsWith(`\r[${"#".repeat(24)}] step 2/2 `));
   assert.ok(written[1].endsWith("\x1b[K"), "clears the rest of the line");
   assert.equal(written[2], "\n");
+});
+
+Deno.test("progressBar() draws one bar per run of steps and ends each line", () => {
+  const written: string[] = [];
+  let time = 0;
+  const progress = progressBar({
+    write: (text) => written.push(text),
+    now: () => (time += 1000),
+  });
+  for (let done = 1; done <= 3; done++) progress(done, 3);
+  // A second run (e.g. the next chunk of samples) starts a fresh bar.
+  progress(1, 2);
+  progress(2, 2);
+  const ends = written.filter((text) => text === "\n").length;
+  assert.equal(ends, 2, JSON.stringify(written));
+  const draws = written.filter((text) => text !== "\n");
+  assert.match(draws[2], /step 3\/3/);
+  assert.match(draws[3], /step 1\/2/);
+  assert.equal(written.at(-1), "\n");
 });

@@ -8,7 +8,7 @@ import {
   TRAINING_DEFAULTS,
   type TrainingOptions,
 } from "../../train/trainer.ts";
-import { loadCheckpoint } from "../../train/checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint } from "../../train/checkpoint.ts";
 import { tinyImages, tinyModel } from "./_tiny_model.ts";
 
 await initEngine({ threads: 2 });
@@ -223,5 +223,44 @@ Deno.test("train() refuses to resume another model's checkpoint, saying which", 
       /no checkpoint there/,
     );
     model.dispose();
+  });
+});
+
+Deno.test("train() resumes a checkpoint whose config still holds training options (the older format); the learning rate must match", async () => {
+  await withTempDir(async (dir) => {
+    const model = tinyModel();
+    await train(model, data, options({ steps: 2 }), { out: dir, ...quiet });
+    model.dispose();
+    // Rewrite it as earlier versions did: the learning rate and batch size
+    // in the config too, and no betas or groups in the training record.
+    const path = join(dir, RUN_FILES.checkpoint);
+    const saved = await loadCheckpoint(path);
+    const { beta1: _b1, beta2: _b2, groups: _groups, ...training } =
+      saved.training;
+    await saveCheckpoint(path, {
+      ...saved,
+      config: { ...saved.config, learningRate: 0.05, batchSize: 8 },
+      training,
+    });
+    await assert.rejects(
+      () =>
+        train(tinyModel(), data, options({ learningRate: 0.01 }), {
+          out: dir,
+          resume: true,
+          ...quiet,
+        }),
+      /learningRate 0.05; resume with the same value, not 0.01/,
+    );
+    const resumed = tinyModel();
+    const result = await train(resumed, data, options({ steps: 4 }), {
+      out: dir,
+      resume: true,
+      ...quiet,
+    });
+    resumed.dispose();
+    assert.equal(result.step, 4);
+    const rewritten = await loadCheckpoint(path);
+    assert.deepEqual(rewritten.config, { code: 3 });
+    assert.deepEqual(rewritten.training.groups, {});
   });
 });

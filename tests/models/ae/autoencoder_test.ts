@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { initEngine } from "../../../backends/engine.ts";
 import { mulberry32 } from "../../../data/random.ts";
-import type { TrainableModel } from "../../../train/task.ts";
+import type { TrainableModel } from "../../../models/contract.ts";
 import { createAutoencoder } from "../../../models/ae/autoencoder.ts";
 import { ConvAutoencoder } from "../../../models/ae/model.ts";
 import { reconstructionLoss } from "../../../models/ae/objective.ts";

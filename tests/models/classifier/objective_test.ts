@@ -98,7 +98,7 @@ Deno.test("classifier phase: one Adam step lowers the loss on a fixed batch", ()
   const before = loss();
   // Random init: close to ln 10 per image.
   assert.ok(Math.abs(before - Math.log(10)) < 1.5, `initial loss ${before}`);
-  const optimizer = tf.train.adam(classifier.config.learningRate);
+  const optimizer = tf.train.adam(1e-3);
   tf.tidy(() => {
     optimizer.minimize(
       () => phase.loss(batch, context),

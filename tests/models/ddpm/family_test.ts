@@ -31,19 +31,40 @@ Deno.test("ddpmFamily trains with Adam 2e-4 and an EMA of 0.999, and offers the 
   });
   assert.deepEqual(ddpmFamily.presets, ["ddpm", "ddpm-small", "ddpm-large"]);
   assert.deepEqual(ddpmFamily.sampleKinds, ["samples", "chain"]);
+  const options = ddpmFamily.sampleOptions!;
   assert.deepEqual(
-    [...ddpmFamily.sampleOptions!].sort(),
+    Object.keys(options).sort(),
     ["classLabel", "clipSample", "eta", "guidance", "sampler", "samplerSteps"],
   );
+  // The family parses and checks its own flags.
+  const parse = (key: "sampler" | "eta", text: string) => {
+    const spec = options[key];
+    assert.ok(spec.value !== undefined);
+    return spec.parse(text);
+  };
+  assert.equal(parse("sampler", "ddpm"), "ddpm");
+  assert.throws(
+    () => parse("sampler", "euler"),
+    /--sampler must be ddpm or ddim/,
+  );
+  assert.throws(() => parse("eta", "2"), /--eta must be a number from 0 to 1/);
+  assert.equal(options.clipSample.flag, "no-clip");
+  assert.equal(options.clipSample.value, undefined);
 });
 
-Deno.test("ddpmFamily.create() takes classes and --lr from the recipe; a checkpoint's config wins", () => {
+Deno.test("ddpmFamily.create() takes classes from the data; a checkpoint's config wins; --set learningRate is a training option", () => {
   const model = ddpmFamily.create("ddpm", { ...SMALL, conditional: true }, 0, {
     classes: 4,
-    learningRate: 1e-3,
-  }) as Ddpm;
+  });
   assert.equal(model.config.classes, 4);
-  assert.equal(model.config.learningRate, 1e-3);
+  assert.deepEqual(
+    ddpmFamily.trainingSettings!.learningRate.set(1e-3, {}),
+    { learningRate: 1e-3 },
+  );
+  assert.throws(
+    () => ddpmFamily.trainingSettings!.learningRate.set("fast", {}),
+    /--set learningRate must be a number > 0, got "fast"/,
+  );
   assert.deepEqual(model.groups.model.get("label/table")!.shape, [5, 32]);
   const rebuilt = ddpmFamily.create("ddpm", model.config, 0, {
     classes: 10,
@@ -171,7 +192,7 @@ Deno.test("ddpmFamily.evaluate() draws --samples with eval's sampler flags and r
   const classifier = smallClassifier(2);
   const reference = referenceStatistics(classifier, randomImages(40, 6));
   const evaluation = { model: classifier, reference };
-  const sampling = { sampler: "ddpm", samplerSteps: 3 };
+  const sampling = { sampler: "ddpm" as const, samplerSteps: 3 };
   const metrics = await ddpmFamily.evaluate(model, {
     train: TEST,
     test: TEST,

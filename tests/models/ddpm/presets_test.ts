@@ -21,7 +21,6 @@ Deno.test("ddpmPreset('ddpm') is the canonical spec: T 1000, linear, epsilon, 32
     conditional: false,
     classes: 10,
     labelDropout: 0.1,
-    learningRate: 2e-4,
   });
   assert.deepEqual(levelResolutions(ddpmPreset("ddpm")), [28, 14, 7]);
   assert.deepEqual(Object.keys(DDPM_PRESETS), [

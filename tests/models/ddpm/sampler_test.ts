@@ -218,12 +218,16 @@ Deno.test("denoise() takes the sampler's steps in order and records the chain", 
     seen.push(t);
     return stub(x, t);
   };
+  const reported: string[] = [];
   tf.tidy(() => {
     const { sample, recorded } = denoise(sampler, predict, SHAPE, {
       seed: 3,
       record: [0, 2, 5],
+      progress: (done, total) => reported.push(`${done}/${total}`),
     });
     assert.deepEqual(seen, [800, 600, 400, 200, 0]);
+    // Progress reaches the caller after each step, as a callback.
+    assert.deepEqual(reported, ["1/5", "2/5", "3/5", "4/5", "5/5"]);
     assert.deepEqual([...recorded.keys()], [0, 2, 5]);
     assert.equal(recorded.get(5), sample);
     // The same seed draws the same starting noise.

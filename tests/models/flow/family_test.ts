@@ -34,17 +34,20 @@ function pointSet(count: number): ImageSet {
 Deno.test("flowFamily lists its presets, pictures and the --temperature option", () => {
   assert.deepEqual(flowFamily.presets, ["flow", "flow-small", "flow-large"]);
   assert.deepEqual(flowFamily.sampleKinds, ["samples", "reconstructions"]);
-  assert.deepEqual(flowFamily.sampleOptions, ["temperature"]);
+  assert.deepEqual(Object.keys(flowFamily.sampleOptions!), ["temperature"]);
+  const temperature = flowFamily.sampleOptions!.temperature;
+  assert.ok(temperature.value !== undefined);
+  assert.equal(temperature.parse("0.7"), 0.7);
+  assert.throws(() => temperature.parse("0"), /--temperature must be/);
   assert.deepEqual(flowFamily.training, { learningRate: 1e-3, batchSize: 64 });
   const model = flowFamily.create(
     "flow-small",
     { imageSize: 28, channels: 1 },
     1,
-    {
-      learningRate: 3e-4,
-    },
   );
-  assert.equal((model as Flow).config.learningRate, 3e-4);
+  // The learning rate is the run's (training options), not the config's.
+  assert.ok(!("learningRate" in model.config));
+  assert.deepEqual(Object.keys(model.config), flowFamily.configKeys);
   model.dispose();
 });
 

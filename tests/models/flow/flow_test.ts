@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { initEngine } from "../../../backends/engine.ts";
 import { mulberry32 } from "../../../data/random.ts";
-import type { TrainableModel } from "../../../train/task.ts";
+import type { TrainableModel } from "../../../models/contract.ts";
 import { createFlow } from "../../../models/flow/flow.ts";
 import {
   FLOW_PRESETS,
@@ -38,20 +38,19 @@ Deno.test("createFlow('flow') matches the canonical spec's settings", () => {
     coupling: "affine",
     permutation: "conv",
     logitAlpha: 0.05,
-    learningRate: 1e-3,
   });
   assert.equal(flow.logit.alpha, 0.05);
   assert.equal(flow.dims, 784);
   flow.dispose();
 });
 
-Deno.test("createFlow() is a TrainableModel: one group, one phase, buffers, the preset's Adam", () => {
+Deno.test("createFlow() is a TrainableModel: one group, one phase, buffers", () => {
   const flow: TrainableModel = createFlow("flow-small");
   assert.equal(flow.preset, "flow-small");
   assert.deepEqual(Object.keys(flow.groups), ["model"]);
   assert.deepEqual(flow.phases.map((phase) => phase.name), ["loss"]);
   assert.equal(flow.pixelRange, "unit");
-  assert.deepEqual(flow.optimizers, { model: { learningRate: 1e-3 } });
+  assert.ok(!("learningRate" in flow.config), "a training option");
   assert.equal(flow.buffers!.size, 4);
   const names = [...flow.groups.model.keys(), ...flow.buffers!.keys()];
   assert.equal(new Set(names).size, names.length, "names are unique");

@@ -23,33 +23,38 @@ function blankSet(count: number): ImageSet {
 
 const SMALL = { imageSize: 8, baseWidth: 4, latentSize: 3 };
 
-Deno.test("ganFamily.create() takes --lr for both networks and the data's classes, unless --set gives them", () => {
-  const gan = ganFamily.create("cgan-small", SMALL, 0, {
-    learningRate: 1e-3,
-    classes: 4,
-  }) as Gan;
-  assert.deepEqual(
-    [gan.config.generatorLr, gan.config.discriminatorLr, gan.config.classes],
-    [1e-3, 1e-3, 4],
-  );
+Deno.test("ganFamily.create() takes the data's classes unless --set gives them; its Adam settings are training options", () => {
+  const gan = ganFamily.create("cgan-small", SMALL, 0, { classes: 4 });
+  assert.equal(gan.config.classes, 4);
   assert.equal(gan.groups.generator.get("generator.dense.kernel")!.shape[0], 7);
   gan.dispose();
-  const set = ganFamily.create(
-    "dcgan-small",
-    { ...SMALL, generatorLr: 5e-5, classes: 3 },
-    0,
-    { learningRate: 1e-3, classes: 10 },
-  ) as Gan;
-  assert.deepEqual(
-    [set.config.generatorLr, set.config.discriminatorLr, set.config.classes],
-    [5e-5, 1e-3, 3],
-  );
+  const set = ganFamily.create("dcgan-small", { ...SMALL, classes: 3 }, 0, {
+    classes: 10,
+  });
+  assert.equal(set.config.classes, 3);
+  for (const key of ["generatorLr", "discriminatorLr", "beta1", "beta2"]) {
+    assert.ok(!(key in set.config), `${key} is no config key`);
+  }
   set.dispose();
   assert.deepEqual(ganFamily.training, {
     learningRate: 2e-4,
+    beta1: 0.5,
+    beta2: 0.999,
     batchSize: 64,
     emaDecay: 0.999,
   });
+  // --set generatorLr=X sets one group's rate; --lr sets the run's (both).
+  const settings = ganFamily.trainingSettings!;
+  const current = { learningRate: 1e-3, groups: {} };
+  assert.deepEqual(settings.generatorLr.set(5e-5, current), {
+    groups: { generator: { learningRate: 5e-5 } },
+  });
+  assert.deepEqual(settings.beta1.set(0.9, current), { beta1: 0.9 });
+  assert.throws(
+    () => settings.beta2.set(1, current),
+    /beta2 must be a number in \[0, 1\)/,
+  );
+  assert.equal(current.groups && Object.keys(current.groups).length, 0);
 });
 
 Deno.test("ganFamily.sample() draws a grid per kind: samples, one row per class, or interpolation strips", () => {

@@ -8,7 +8,7 @@ import {
   generatorLoss,
 } from "../../../models/gan/objective.ts";
 import type { GanLoss } from "../../../models/gan/presets.ts";
-import type { TrainingBatch } from "../../../train/task.ts";
+import type { TrainingBatch } from "../../../models/contract.ts";
 
 await initEngine({ threads: 2 });
 

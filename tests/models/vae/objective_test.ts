@@ -214,7 +214,7 @@ Deno.test("the vae's loss phase lowers the loss in one Adam step and leaks nothi
     [["loss", "model"]],
   );
   const [phase] = vae.phases;
-  const optimizer = tf.train.adam(vae.config.learningRate);
+  const optimizer = tf.train.adam(1e-3);
   const variables = [...vae.groups.model.values()];
   const batch = {
     images: tf.tensor4d(randomImages(16, 2), [16, 28, 28, 1]),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../train/atomic_write.ts";
+import { writeFileAtomic } from "../../data/atomic_write.ts";
 
 Deno.test("writeFileAtomic creates and then replaces a file, leaving no temporaries", async () => {
   const dir = await Deno.makeTempDir();

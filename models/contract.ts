@@ -1,5 +1,6 @@
 /**
- * The contract between the trainer and a model family.
+ * The contract a trainable model fulfils, owned by the models: the trainer
+ * (train/) imports it, no model imports the trainer.
  *
  * A family hands the trainer a {@link TrainableModel}: its named variables in
  * groups (each group gets its own Adam, e.g. `generator` and `discriminator`;
@@ -68,8 +69,6 @@ export interface TrainableModel {
    * on resume): data-dependent initialisation such as Glow's ActNorm.
    */
   initialize?(batch: TrainingBatch, context: StepContext): void;
-  /** Adam settings per group, where they differ from the run's defaults. */
-  readonly optimizers?: Record<string, GroupOptimizerSettings>;
   /**
    * Images to show while training (sample grid): `count` new samples drawn
    * with `seed`, pixels in [0, 1], shape (count, height, width, channels).
@@ -80,9 +79,53 @@ export interface TrainableModel {
   dispose(): void;
 }
 
-/** Per-group optimiser settings a family may set (defaults: Adam, the run's lr). */
+/**
+ * How a long computation of a model (e.g. a diffusion sampler's denoising
+ * loop) reports progress to its caller: called after each step with the
+ * steps done so far and the steps in all. The CLI passes one that draws a
+ * progress bar; models never print.
+ */
+export type ProgressCallback = (done: number, total: number) => void;
+
+/** Adam settings of one variable group, where it differs from the run's. */
 export interface GroupOptimizerSettings {
   learningRate?: number;
   beta1?: number;
   beta2?: number;
 }
+
+/** Names of the learning-rate shapes after warm-up (see train/schedule.ts). */
+export const SCHEDULES = ["constant", "cosine", "linear"] as const;
+/** One of {@link SCHEDULES}. */
+export type ScheduleName = typeof SCHEDULES[number];
+
+/**
+ * How a run optimises: the hyper-parameters that are no part of the model.
+ * They live here only, never in a model's config (which says what the
+ * network is): a family recommends values ({@link TrainingRecipe}), flags
+ * override them, the trainer's options hold them for the run and its
+ * checkpoints store them.
+ */
+export interface TrainingHyperparameters {
+  /** Total optimiser steps of the run (a resumed run continues to this). */
+  steps: number;
+  batchSize: number;
+  /** Adam's base step size (a group's own setting overrides it). */
+  learningRate: number;
+  /** Adam's beta1 of every group. */
+  beta1: number;
+  /** Adam's beta2 of every group. */
+  beta2: number;
+  /** Groups whose Adam differs from the above, e.g. a GAN's generator rate. */
+  groups: Record<string, GroupOptimizerSettings>;
+  /** Linear warm-up steps; 0 for none. */
+  warmupSteps: number;
+  schedule: ScheduleName;
+  /** Clip gradients to this global L2 norm per group; 0 for no clipping. */
+  clipNorm: number;
+  /** Weight EMA decay, e.g. 0.999; 0 for none. */
+  emaDecay: number;
+}
+
+/** The values a family recommends for its runs (the rest: the trainer's defaults). */
+export type TrainingRecipe = Partial<TrainingHyperparameters>;
