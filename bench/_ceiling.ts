@@ -21,7 +21,7 @@
  * @module
  */
 import { compileWat } from "../backends/wasm/simd/wat.ts";
-import { KernelPool } from "../backends/wasm/simd/pool.ts";
+import { KernelPool, poolTask } from "../backends/wasm/simd/pool.ts";
 import { defaultCacheDir } from "../backends/wasm/_loader.ts";
 
 /** Independent accumulators (v128 locals) of the loop. */
@@ -129,13 +129,13 @@ export function ceilingKernel(ceiling: CeilingModule): CeilingKernel {
  * Sent to the workers as source text, so it refers to nothing outside
  * itself.
  */
-function peakTask(exports: WebAssembly.Exports, job: Int32Array): void {
+const peakTask = poolTask(["iterations"], (exports, job) => {
   (exports.peak as (n: number, m: number, k: number) => number)(
-    job[0],
+    job.iterations,
     0.5,
     1,
   );
-}
+});
 
 /** A way to run `iterations` of the loop on every thread it has. */
 export interface CeilingRunner {
@@ -166,7 +166,7 @@ export async function ceilingRunner(
   );
   return {
     threads,
-    run: (n) => pool.run(0, [n]),
+    run: (n) => pool.run(peakTask, { iterations: n }),
     close: () => pool.close(),
   };
 }

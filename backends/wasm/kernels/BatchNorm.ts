@@ -23,8 +23,6 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { heapAddress } from "./_padded.ts";
 import { runHeapTask } from "./_heap_task.ts";
 import {
-  BATCH_NORM_BACKWARD_TASK,
-  BATCH_NORM_FORWARD_TASK,
   batchNormBackwardTask,
   batchNormForwardTask,
 } from "../simd/batch_norm.ts";
@@ -79,19 +77,19 @@ function forward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const totals = makeTotals(wasm, channels);
   // Addresses after every makeOutput (the heap may grow and move).
   const at = (info: TensorInfo) => heapAddress(wasm, info);
-  const job = (phase: number) => [
+  const job = (phase: number) => ({
     phase,
-    at(x),
-    at(gamma),
-    at(beta),
-    at(y),
-    at(mean),
-    at(rstd),
-    at(totals),
+    xAt: at(x),
+    gammaAt: at(gamma),
+    betaAt: at(beta),
+    yAt: at(y),
+    meanAt: at(mean),
+    rstdAt: at(rstd),
+    totalsAt: at(totals),
     rows,
     channels,
-  ];
-  runHeapTask(wasm, BATCH_NORM_FORWARD_TASK, batchNormForwardTask, job(0));
+  });
+  runHeapTask(wasm, batchNormForwardTask, job(0));
   const sums = addUpTotals(wasm, totals, channels);
   const [meanOut, varianceOut, rstdOut] = [mean, variance, rstd].map((info) =>
     wasm.typedArrayFromHeap(info) as Float32Array
@@ -103,7 +101,7 @@ function forward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
     varianceOut[c] = v;
     rstdOut[c] = 1 / Math.sqrt(v + epsilon);
   }
-  runHeapTask(wasm, BATCH_NORM_FORWARD_TASK, batchNormForwardTask, job(1));
+  runHeapTask(wasm, batchNormForwardTask, job(1));
   wasm.disposeData(totals.dataId);
   return [y, mean, variance, rstd];
 }
@@ -118,19 +116,19 @@ function backward({ inputs, backend }: KernelArgs): TensorInfo[] {
   const dbeta = wasm.makeOutput([channels], "float32");
   const totals = makeTotals(wasm, channels);
   const at = (info: TensorInfo) => heapAddress(wasm, info);
-  const job = (phase: number) => [
+  const job = (phase: number) => ({
     phase,
-    at(dy),
-    at(x),
-    at(gamma),
-    at(mean),
-    at(rstd),
-    at(dx),
-    at(totals),
+    dyAt: at(dy),
+    xAt: at(x),
+    gammaAt: at(gamma),
+    meanAt: at(mean),
+    rstdAt: at(rstd),
+    dxAt: at(dx),
+    totalsAt: at(totals),
     rows,
     channels,
-  ];
-  runHeapTask(wasm, BATCH_NORM_BACKWARD_TASK, batchNormBackwardTask, job(0));
+  });
+  runHeapTask(wasm, batchNormBackwardTask, job(0));
   const sums = addUpTotals(wasm, totals, channels);
   const [gammaOut, betaOut] = [dgamma, dbeta].map((info) =>
     wasm.typedArrayFromHeap(info) as Float32Array
@@ -139,7 +137,7 @@ function backward({ inputs, backend }: KernelArgs): TensorInfo[] {
     betaOut[c] = sums[c];
     gammaOut[c] = sums[channels + c];
   }
-  runHeapTask(wasm, BATCH_NORM_BACKWARD_TASK, batchNormBackwardTask, job(1));
+  runHeapTask(wasm, batchNormBackwardTask, job(1));
   wasm.disposeData(totals.dataId);
   return [dx, dgamma, dbeta];
 }

@@ -32,8 +32,6 @@ import { activeSimdKernels } from "../simd/kernels.ts";
 import { runHeapTask } from "./_heap_task.ts";
 import {
   float64Words,
-  GROUP_NORM_BACKWARD_TASK,
-  GROUP_NORM_FORWARD_TASK,
   groupNormBackwardTask,
   groupNormForwardTask,
 } from "../simd/group_norm.ts";
@@ -65,17 +63,22 @@ function forward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const rstd = wasm.makeOutput([x.shape[0], groups], "float32");
   // Addresses after every makeOutput (the heap may grow and move).
   const at = (info: TensorInfo) => heapAddress(wasm, info);
-  runHeapTask(wasm, GROUP_NORM_FORWARD_TASK, groupNormForwardTask, [
-    at(x),
-    at(scale),
-    at(offset),
-    at(y),
-    at(mean),
-    at(rstd),
-    ...layout(x.shape),
+  const [epsilonLow, epsilonHigh] = float64Words(epsilon);
+  const [batch, positions, channels] = layout(x.shape);
+  runHeapTask(wasm, groupNormForwardTask, {
+    xAt: at(x),
+    scaleAt: at(scale),
+    offsetAt: at(offset),
+    yAt: at(y),
+    meanAt: at(mean),
+    rstdAt: at(rstd),
+    batch,
+    positions,
+    channels,
     groups,
-    ...float64Words(epsilon),
-  ]);
+    epsilonLow,
+    epsilonHigh,
+  });
   return [y, mean, rstd];
 }
 
@@ -91,17 +94,20 @@ function backward({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const threads = activeSimdKernels()?.pool.threads ?? 1;
   const totals = wasm.makeOutput([threads * 2 * channels * 2], "float32");
   const at = (info: TensorInfo) => heapAddress(wasm, info);
-  runHeapTask(wasm, GROUP_NORM_BACKWARD_TASK, groupNormBackwardTask, [
-    at(dy),
-    at(x),
-    at(scale),
-    at(mean),
-    at(rstd),
-    at(dx),
-    at(totals),
-    ...layout(x.shape),
+  const [batch, positions] = layout(x.shape);
+  runHeapTask(wasm, groupNormBackwardTask, {
+    dyAt: at(dy),
+    xAt: at(x),
+    scaleAt: at(scale),
+    meanAt: at(mean),
+    rstdAt: at(rstd),
+    dxAt: at(dx),
+    totalsAt: at(totals),
+    batch,
+    positions,
+    channels,
     groups,
-  ]);
+  });
   const sums = new Float64Array(
     wasm.typedArrayFromHeap(totals).buffer,
     at(totals),

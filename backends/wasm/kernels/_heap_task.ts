@@ -9,25 +9,19 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import type { PoolTask } from "../simd/pool.ts";
 
-/** Runs `task` (the pool's task `taskIndex`) with `job`. */
-export function runHeapTask(
+/** Runs `task` (one of the pool's tasks) with the fields of `job`. */
+export function runHeapTask<F extends string>(
   backend: BackendWasm,
-  taskIndex: number,
-  task: PoolTask,
-  job: number[],
+  task: PoolTask<F>,
+  job: Readonly<Record<F, number>>,
 ): void {
   const kernels = activeSimdKernels();
   if (kernels) {
-    kernels.pool.run(taskIndex, job);
+    kernels.pool.run(task, job);
     return;
   }
   const memory = {
     buffer: (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer,
   };
-  task(
-    { memory } as unknown as WebAssembly.Exports,
-    Int32Array.from(job),
-    0,
-    1,
-  );
+  task.run({ memory } as unknown as WebAssembly.Exports, job, 0, 1);
 }

@@ -9,10 +9,7 @@
  *
  * @module
  */
-
-/** The forward and backward passes' indices among the pool's tasks (./kernels.ts). */
-export const BATCH_NORM_FORWARD_TASK = 11;
-export const BATCH_NORM_BACKWARD_TASK = 12;
+import { poolTask } from "./pool.ts";
 
 /**
  * One thread's share of the forward pass over x [rows, channels]. Phase 0:
@@ -23,63 +20,72 @@ export const BATCH_NORM_BACKWARD_TASK = 12;
  * the kernel pool's workers from its source text, so everything it uses is
  * inside it.
  */
-export function batchNormForwardTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [
-    phase,
-    xAt,
-    gammaAt,
-    betaAt,
-    yAt,
-    meanAt,
-    rstdAt,
-    totalsAt,
-    rows,
-    channels,
-  ] = job;
-  const buffer = (kernels.memory as WebAssembly.Memory).buffer;
-  const heap = new Float32Array(buffer);
-  const x = xAt / 4;
-  const start = Math.floor(rows * part / parts) * channels;
-  const end = Math.floor(rows * (part + 1) / parts) * channels;
-  if (phase === 0) {
-    const sums = new Float64Array(
-      buffer,
-      totalsAt + 16 * part * channels,
+export const batchNormForwardTask = poolTask(
+  [
+    "phase",
+    "xAt",
+    "gammaAt",
+    "betaAt",
+    "yAt",
+    "meanAt",
+    "rstdAt",
+    "totalsAt",
+    "rows",
+    "channels",
+  ],
+  (kernels, job, part, parts) => {
+    const {
+      phase,
+      xAt,
+      gammaAt,
+      betaAt,
+      yAt,
+      meanAt,
+      rstdAt,
+      totalsAt,
+      rows,
       channels,
-    );
-    const squares = new Float64Array(
-      buffer,
-      totalsAt + 8 * (2 * part + 1) * channels,
-      channels,
-    );
-    sums.fill(0);
-    squares.fill(0);
+    } = job;
+    const buffer = (kernels.memory as WebAssembly.Memory).buffer;
+    const heap = new Float32Array(buffer);
+    const x = xAt / 4;
+    const start = Math.floor(rows * part / parts) * channels;
+    const end = Math.floor(rows * (part + 1) / parts) * channels;
+    if (phase === 0) {
+      const sums = new Float64Array(
+        buffer,
+        totalsAt + 16 * part * channels,
+        channels,
+      );
+      const squares = new Float64Array(
+        buffer,
+        totalsAt + 8 * (2 * part + 1) * channels,
+        channels,
+      );
+      sums.fill(0);
+      squares.fill(0);
+      for (let i = start; i < end; i += channels) {
+        for (let c = 0; c < channels; c++) {
+          const v = heap[x + i + c];
+          sums[c] += v;
+          squares[c] += v * v;
+        }
+      }
+      return;
+    }
+    const a = new Float32Array(channels), b = new Float32Array(channels);
+    for (let c = 0; c < channels; c++) {
+      a[c] = heap[rstdAt / 4 + c] * heap[gammaAt / 4 + c];
+      b[c] = heap[betaAt / 4 + c] - heap[meanAt / 4 + c] * a[c];
+    }
+    const y = yAt / 4;
     for (let i = start; i < end; i += channels) {
       for (let c = 0; c < channels; c++) {
-        const v = heap[x + i + c];
-        sums[c] += v;
-        squares[c] += v * v;
+        heap[y + i + c] = heap[x + i + c] * a[c] + b[c];
       }
     }
-    return;
-  }
-  const a = new Float32Array(channels), b = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    a[c] = heap[rstdAt / 4 + c] * heap[gammaAt / 4 + c];
-    b[c] = heap[betaAt / 4 + c] - heap[meanAt / 4 + c] * a[c];
-  }
-  const y = yAt / 4;
-  for (let i = start; i < end; i += channels) {
-    for (let c = 0; c < channels; c++) {
-      heap[y + i + c] = heap[x + i + c] * a[c] + b[c];
-    }
-  }
-}
+  },
+);
 
 /**
  * One thread's share of the backward pass, with xhat = (x - mean) rstd.
@@ -89,74 +95,83 @@ export function batchNormForwardTask(
  * heap byte addresses of dy, x, gamma, mean, rstd, dx and totals, then rows
  * and channels. Runs in the kernel pool's workers from its source text.
  */
-export function batchNormBackwardTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [
-    phase,
-    dyAt,
-    xAt,
-    gammaAt,
-    meanAt,
-    rstdAt,
-    dxAt,
-    totalsAt,
-    rows,
-    channels,
-  ] = job;
-  const buffer = (kernels.memory as WebAssembly.Memory).buffer;
-  const heap = new Float32Array(buffer);
-  const [dy, x] = [dyAt / 4, xAt / 4];
-  const start = Math.floor(rows * part / parts) * channels;
-  const end = Math.floor(rows * (part + 1) / parts) * channels;
-  const mean = new Float32Array(buffer, meanAt, channels);
-  const rstd = new Float32Array(buffer, rstdAt, channels);
-  if (phase === 0) {
-    const sumDy = new Float64Array(
-      buffer,
-      totalsAt + 16 * part * channels,
+export const batchNormBackwardTask = poolTask(
+  [
+    "phase",
+    "dyAt",
+    "xAt",
+    "gammaAt",
+    "meanAt",
+    "rstdAt",
+    "dxAt",
+    "totalsAt",
+    "rows",
+    "channels",
+  ],
+  (kernels, job, part, parts) => {
+    const {
+      phase,
+      dyAt,
+      xAt,
+      gammaAt,
+      meanAt,
+      rstdAt,
+      dxAt,
+      totalsAt,
+      rows,
       channels,
-    );
-    const sumDyXhat = new Float64Array(
-      buffer,
-      totalsAt + 8 * (2 * part + 1) * channels,
-      channels,
-    );
-    // Sums of dy and dy x; dy xhat's from them after the loop.
-    const sumDyX = new Float64Array(channels);
-    sumDy.fill(0);
+    } = job;
+    const buffer = (kernels.memory as WebAssembly.Memory).buffer;
+    const heap = new Float32Array(buffer);
+    const [dy, x] = [dyAt / 4, xAt / 4];
+    const start = Math.floor(rows * part / parts) * channels;
+    const end = Math.floor(rows * (part + 1) / parts) * channels;
+    const mean = new Float32Array(buffer, meanAt, channels);
+    const rstd = new Float32Array(buffer, rstdAt, channels);
+    if (phase === 0) {
+      const sumDy = new Float64Array(
+        buffer,
+        totalsAt + 16 * part * channels,
+        channels,
+      );
+      const sumDyXhat = new Float64Array(
+        buffer,
+        totalsAt + 8 * (2 * part + 1) * channels,
+        channels,
+      );
+      // Sums of dy and dy x; dy xhat's from them after the loop.
+      const sumDyX = new Float64Array(channels);
+      sumDy.fill(0);
+      for (let i = start; i < end; i += channels) {
+        for (let c = 0; c < channels; c++) {
+          const d = heap[dy + i + c];
+          sumDy[c] += d;
+          sumDyX[c] += d * heap[x + i + c];
+        }
+      }
+      for (let c = 0; c < channels; c++) {
+        sumDyXhat[c] = (sumDyX[c] - mean[c] * sumDy[c]) * rstd[c];
+      }
+      return;
+    }
+    const totals = new Float64Array(buffer, totalsAt, 2 * channels);
+    // dx = k (dy - meanDy - xhat meanDyXhat) = kDy dy + kX x + k0 per channel.
+    const kDy = new Float32Array(channels), kX = new Float32Array(channels);
+    const k0 = new Float32Array(channels);
+    for (let c = 0; c < channels; c++) {
+      const k = heap[gammaAt / 4 + c] * rstd[c];
+      const meanDy = totals[c] / rows;
+      const slope = rstd[c] * totals[channels + c] / rows;
+      kDy[c] = k;
+      kX[c] = -k * slope;
+      k0[c] = -k * (meanDy - mean[c] * slope);
+    }
+    const dx = dxAt / 4;
     for (let i = start; i < end; i += channels) {
       for (let c = 0; c < channels; c++) {
-        const d = heap[dy + i + c];
-        sumDy[c] += d;
-        sumDyX[c] += d * heap[x + i + c];
+        heap[dx + i + c] = kDy[c] * heap[dy + i + c] + kX[c] * heap[x + i + c] +
+          k0[c];
       }
     }
-    for (let c = 0; c < channels; c++) {
-      sumDyXhat[c] = (sumDyX[c] - mean[c] * sumDy[c]) * rstd[c];
-    }
-    return;
-  }
-  const totals = new Float64Array(buffer, totalsAt, 2 * channels);
-  // dx = k (dy - meanDy - xhat meanDyXhat) = kDy dy + kX x + k0 per channel.
-  const kDy = new Float32Array(channels), kX = new Float32Array(channels);
-  const k0 = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    const k = heap[gammaAt / 4 + c] * rstd[c];
-    const meanDy = totals[c] / rows;
-    const slope = rstd[c] * totals[channels + c] / rows;
-    kDy[c] = k;
-    kX[c] = -k * slope;
-    k0[c] = -k * (meanDy - mean[c] * slope);
-  }
-  const dx = dxAt / 4;
-  for (let i = start; i < end; i += channels) {
-    for (let c = 0; c < channels; c++) {
-      heap[dx + i + c] = kDy[c] * heap[dy + i + c] + kX[c] * heap[x + i + c] +
-        k0[c];
-    }
-  }
-}
+  },
+);

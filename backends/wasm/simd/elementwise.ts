@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { KernelPool } from "./pool.ts";
+import { type KernelPool, poolTask } from "./pool.ts";
 
 /** Elements a share is a multiple of: 16 (the byte masks go 16 at a time). */
 const CHUNK = 16;
@@ -72,9 +72,6 @@ local.get $count i32.const 4 i32.sub local.set $count
 br $next)))`;
 }
 
-/** The elementwise kernels' index among the pool's tasks (simd/kernels.ts). */
-export const ELEMENTWISE_TASK = 5;
-
 /** Which elementwise kernel a job runs (the task reads the numbers). */
 export const Elementwise = {
   LeakyRelu: 0,
@@ -90,46 +87,44 @@ export const Elementwise = {
  * {@link runElementwise} writes it: [kind, count, a float's bits, then the
  * addresses].
  */
-export function elementwiseTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [kind, count, bits, p0, p1, p2, p3] = job;
-  const scalar = new Float32Array(new Int32Array([bits]).buffer)[0];
-  const chunks = count / 16;
-  const first = 16 * Math.floor(chunks * part / parts);
-  const last = part === parts - 1
-    ? count
-    : 16 * Math.floor(chunks * (part + 1) / parts);
-  const n = last - first;
-  if (n <= 0) return;
-  // The export names of elementwiseWat(), spelt out: this runs alone.
-  if (kind === 0) {
-    (kernels.leaky_relu as (...args: number[]) => void)(
-      p0 + 4 * first,
-      p1 + 4 * first,
-      n,
-      scalar,
-    );
-  } else if (kind === 1) {
-    (kernels.greater_scalar as (...args: number[]) => void)(
-      p0 + 4 * first,
-      p1 + first,
-      n,
-      scalar,
-    );
-  } else {
-    (kernels.select as (...args: number[]) => void)(
-      p0 + first,
-      p1 + 4 * first,
-      p2 + 4 * first,
-      p3 + 4 * first,
-      n,
-    );
-  }
-}
+export const elementwiseTask = poolTask(
+  ["kind", "count", "bits", "p0", "p1", "p2", "p3"],
+  (kernels, job, part, parts) => {
+    const { kind, count, bits, p0, p1, p2, p3 } = job;
+    const scalar = new Float32Array(new Int32Array([bits]).buffer)[0];
+    const chunks = count / 16;
+    const first = 16 * Math.floor(chunks * part / parts);
+    const last = part === parts - 1
+      ? count
+      : 16 * Math.floor(chunks * (part + 1) / parts);
+    const n = last - first;
+    if (n <= 0) return;
+    // The export names of elementwiseWat(), spelt out: this runs alone.
+    if (kind === 0) {
+      (kernels.leaky_relu as (...args: number[]) => void)(
+        p0 + 4 * first,
+        p1 + 4 * first,
+        n,
+        scalar,
+      );
+    } else if (kind === 1) {
+      (kernels.greater_scalar as (...args: number[]) => void)(
+        p0 + 4 * first,
+        p1 + first,
+        n,
+        scalar,
+      );
+    } else {
+      (kernels.select as (...args: number[]) => void)(
+        p0 + first,
+        p1 + 4 * first,
+        p2 + 4 * first,
+        p3 + 4 * first,
+        n,
+      );
+    }
+  },
+);
 
 /**
  * Runs elementwise kernel `kind` over `count` elements (a multiple of 16)
@@ -150,7 +145,8 @@ export function runElementwise(
     );
   }
   const bits = new Int32Array(new Float32Array([scalar]).buffer)[0];
-  pool.run(ELEMENTWISE_TASK, [kind, count, bits, ...pointers]);
+  const [p0, p1, p2 = 0, p3 = 0] = pointers;
+  pool.run(elementwiseTask, { kind, count, bits, p0, p1, p2, p3 });
 }
 
 /** Whether {@link runElementwise} takes `count` elements. */

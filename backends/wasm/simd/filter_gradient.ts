@@ -23,8 +23,8 @@
  * @module
  */
 import { multiplyAdd } from "./wat.ts";
-import type { KernelPool } from "./pool.ts";
-import { type PaddedConvShape, shapeJob } from "./shape.ts";
+import { type KernelPool, poolTask } from "./pool.ts";
+import type { PaddedConvShape } from "./shape.ts";
 
 /** Input channels one microkernel call covers at most (6 x 8 lanes = 12 accumulators). */
 export const MAX_ROWS = 6;
@@ -111,9 +111,6 @@ export function filterGradientWat(fused: boolean): string {
   return kernels.join("\n");
 }
 
-/** The filter gradient's index among the pool's tasks (simd/kernels.ts). */
-export const FILTER_GRADIENT_TASK = 0;
-
 /**
  * One thread's share of a filter gradient: the blocks (tap, input channels,
  * output channels) whose index is `part` modulo `parts`, every image in
@@ -121,73 +118,87 @@ export const FILTER_GRADIENT_TASK = 0;
  * workers from its source text, so everything it uses is inside it; `job`
  * is laid out as {@link filterGradient} writes it.
  */
-export function filterGradientTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [
-    xp,
-    dy,
-    dw,
-    batch,
-    paddedHeight,
-    paddedWidth,
-    inChannels,
-    outHeight,
-    outWidth,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    maxRows,
-  ] = job;
-  const xRowStep = 4 * strideHeight * paddedWidth * inChannels;
-  const xColStep = 4 * strideWidth * inChannels;
-  const dyStep = 4 * outChannels;
-  const imageBytes = 4 * paddedHeight * paddedWidth * inChannels;
-  const dyImageBytes = 4 * outHeight * outWidth * outChannels;
-  type Call = [(...args: number[]) => void, number, number, number];
-  const calls: Call[] = [];
-  let block = 0;
-  for (let kh = 0; kh < filterHeight; kh++) {
-    for (let kw = 0; kw < filterWidth; kw++) {
-      const tap = kh * filterWidth + kw;
-      for (let ci = 0; ci < inChannels; ci += maxRows) {
-        const rows = Math.min(maxRows, inChannels - ci);
-        // Output channels 8 at a time, then a last 4 if left.
-        for (let co = 0; co < outChannels; co += 8) {
-          if (block++ % parts !== part) continue;
-          const lanes = outChannels - co >= 8 ? 8 : 4;
-          calls.push([
-            // The export names of kernelName(), spelt out: this runs alone.
-            kernels[`dw_${rows}x${lanes}`] as (...args: number[]) => void,
-            xp + 4 * ((kh * paddedWidth + kw) * inChannels + ci),
-            dy + 4 * co,
-            dw + 4 * ((tap * inChannels + ci) * outChannels + co),
-          ]);
+export const filterGradientTask = poolTask(
+  [
+    "xp",
+    "dy",
+    "dw",
+    "batch",
+    "paddedHeight",
+    "paddedWidth",
+    "inChannels",
+    "outHeight",
+    "outWidth",
+    "outChannels",
+    "filterHeight",
+    "filterWidth",
+    "strideHeight",
+    "strideWidth",
+    "maxRows",
+  ],
+  (kernels, job, part, parts) => {
+    const {
+      xp,
+      dy,
+      dw,
+      batch,
+      paddedHeight,
+      paddedWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      filterHeight,
+      filterWidth,
+      strideHeight,
+      strideWidth,
+      maxRows,
+    } = job;
+    const xRowStep = 4 * strideHeight * paddedWidth * inChannels;
+    const xColStep = 4 * strideWidth * inChannels;
+    const dyStep = 4 * outChannels;
+    const imageBytes = 4 * paddedHeight * paddedWidth * inChannels;
+    const dyImageBytes = 4 * outHeight * outWidth * outChannels;
+    type Call = [(...args: number[]) => void, number, number, number];
+    const calls: Call[] = [];
+    let block = 0;
+    for (let kh = 0; kh < filterHeight; kh++) {
+      for (let kw = 0; kw < filterWidth; kw++) {
+        const tap = kh * filterWidth + kw;
+        for (let ci = 0; ci < inChannels; ci += maxRows) {
+          const rows = Math.min(maxRows, inChannels - ci);
+          // Output channels 8 at a time, then a last 4 if left.
+          for (let co = 0; co < outChannels; co += 8) {
+            if (block++ % parts !== part) continue;
+            const lanes = outChannels - co >= 8 ? 8 : 4;
+            calls.push([
+              // The export names of kernelName(), spelt out: this runs alone.
+              kernels[`dw_${rows}x${lanes}`] as (...args: number[]) => void,
+              xp + 4 * ((kh * paddedWidth + kw) * inChannels + ci),
+              dy + 4 * co,
+              dw + 4 * ((tap * inChannels + ci) * outChannels + co),
+            ]);
+          }
         }
       }
     }
-  }
-  for (let n = 0; n < batch; n++) {
-    for (const [kernel, x, d, w] of calls) {
-      kernel(
-        x + n * imageBytes,
-        d + n * dyImageBytes,
-        w,
-        outHeight,
-        outWidth,
-        xRowStep,
-        xColStep,
-        dyStep,
-        dyStep,
-      );
+    for (let n = 0; n < batch; n++) {
+      for (const [kernel, x, d, w] of calls) {
+        kernel(
+          x + n * imageBytes,
+          d + n * dyImageBytes,
+          w,
+          outHeight,
+          outWidth,
+          xRowStep,
+          xColStep,
+          dyStep,
+          dyStep,
+        );
+      }
     }
-  }
-}
+  },
+);
 
 /**
  * dW (zeroed first) from xp and dy, all given as byte addresses on the heap
@@ -205,11 +216,5 @@ export function filterGradient(
       `filterGradient needs output channels in 4s, got ${shape.outChannels}`,
     );
   }
-  pool.run(FILTER_GRADIENT_TASK, [
-    xp,
-    dy,
-    dw,
-    ...shapeJob(shape),
-    MAX_ROWS,
-  ]);
+  pool.run(filterGradientTask, { xp, dy, dw, ...shape, maxRows: MAX_ROWS });
 }

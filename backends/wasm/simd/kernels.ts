@@ -15,50 +15,18 @@
  */
 import { compileWat } from "./wat.ts";
 import { KernelPool, type PoolTask } from "./pool.ts";
+import { filterGradientTask, filterGradientWat } from "./filter_gradient.ts";
 import {
-  FILTER_GRADIENT_TASK,
-  filterGradientTask,
-  filterGradientWat,
-} from "./filter_gradient.ts";
-import {
-  NARROW_CONVOLUTION_TASK,
   narrowConvolutionTask,
   narrowConvolutionWat,
 } from "./narrow_convolution.ts";
+import { winogradFilterTask, winogradTask, winogradWat } from "./winograd.ts";
+import { padTask, padWat, spaceToDepthTask } from "./pad.ts";
+import { elementwiseTask, elementwiseWat } from "./elementwise.ts";
+import { resizeTask, resizeWat } from "./resize.ts";
+import { groupNormBackwardTask, groupNormForwardTask } from "./group_norm.ts";
+import { batchNormBackwardTask, batchNormForwardTask } from "./batch_norm.ts";
 import {
-  WINOGRAD_FILTER_TASK,
-  WINOGRAD_TASK,
-  winogradFilterTask,
-  winogradTask,
-  winogradWat,
-} from "./winograd.ts";
-import {
-  PAD_TASK,
-  padTask,
-  padWat,
-  SPACE_TO_DEPTH_TASK,
-  spaceToDepthTask,
-} from "./pad.ts";
-import {
-  ELEMENTWISE_TASK,
-  elementwiseTask,
-  elementwiseWat,
-} from "./elementwise.ts";
-import { RESIZE_TASK, resizeTask, resizeWat } from "./resize.ts";
-import {
-  BATCH_NORM_BACKWARD_TASK,
-  BATCH_NORM_FORWARD_TASK,
-  batchNormBackwardTask,
-  batchNormForwardTask,
-} from "./batch_norm.ts";
-import {
-  GROUP_NORM_BACKWARD_TASK,
-  GROUP_NORM_FORWARD_TASK,
-  groupNormBackwardTask,
-  groupNormForwardTask,
-} from "./group_norm.ts";
-import {
-  WINOGRAD_FILTER_GRADIENT_TASK,
   winogradFilterGradientTask,
   winogradFilterGradientWat,
 } from "./winograd_filter_gradient.ts";
@@ -70,24 +38,25 @@ export interface SimdKernels {
   pool: KernelPool;
 }
 
-/** The pool's tasks, at the indices their modules name. */
-function tasks(): PoolTask[] {
-  const list: PoolTask[] = [];
-  list[FILTER_GRADIENT_TASK] = filterGradientTask;
-  list[NARROW_CONVOLUTION_TASK] = narrowConvolutionTask;
-  list[WINOGRAD_TASK] = winogradTask;
-  list[WINOGRAD_FILTER_TASK] = winogradFilterTask;
-  list[WINOGRAD_FILTER_GRADIENT_TASK] = winogradFilterGradientTask;
-  list[PAD_TASK] = padTask;
-  list[SPACE_TO_DEPTH_TASK] = spaceToDepthTask;
-  list[ELEMENTWISE_TASK] = elementwiseTask;
-  list[RESIZE_TASK] = resizeTask;
-  list[GROUP_NORM_FORWARD_TASK] = groupNormForwardTask;
-  list[GROUP_NORM_BACKWARD_TASK] = groupNormBackwardTask;
-  list[BATCH_NORM_FORWARD_TASK] = batchNormForwardTask;
-  list[BATCH_NORM_BACKWARD_TASK] = batchNormBackwardTask;
-  return list;
-}
+/**
+ * Every task the pool runs. A new kernel adds its task here (its index is
+ * its place in the list) and its WAT to {@link kernelModuleWat}.
+ */
+export const POOL_TASKS: readonly PoolTask[] = [
+  filterGradientTask,
+  narrowConvolutionTask,
+  winogradTask,
+  winogradFilterTask,
+  winogradFilterGradientTask,
+  padTask,
+  spaceToDepthTask,
+  elementwiseTask,
+  resizeTask,
+  groupNormForwardTask,
+  groupNormBackwardTask,
+  batchNormForwardTask,
+  batchNormBackwardTask,
+] as readonly PoolTask<string>[];
 
 /** The module's text, importing the heap (shared or not). */
 export function kernelModuleWat(fused: boolean, sharedMemory: boolean): string {
@@ -129,7 +98,7 @@ export async function buildSimdKernels(
     const pool = await KernelPool.start(
       wasm,
       memory,
-      tasks(),
+      POOL_TASKS,
       shared ? threads : 1,
       cacheDir,
     );

@@ -20,8 +20,8 @@
  * @module
  */
 import { multiplyAdd } from "./wat.ts";
-import type { KernelPool } from "./pool.ts";
-import { type PaddedConvShape, shapeJob } from "./shape.ts";
+import { type KernelPool, poolTask } from "./pool.ts";
+import type { PaddedConvShape } from "./shape.ts";
 
 /** Output channels one microkernel call covers at most. */
 export const MAX_CHANNELS = 4;
@@ -32,9 +32,6 @@ export const MAX_CHANNELS = 4;
  * one filter vector, fit the 16 SIMD registers of x86-64.
  */
 export const POSITIONS_FOR_CHANNELS = [0, 6, 4, 3, 3];
-
-/** The narrow convolution's index among the pool's tasks (simd/kernels.ts). */
-export const NARROW_CONVOLUTION_TASK = 1;
 
 /** Export name of the microkernel for `positions` x `channels`. */
 const kernelName = (positions: number, channels: number) =>
@@ -166,66 +163,90 @@ export function packNarrowFilter(
  * source text, so everything it uses is inside it; `job` is laid out as
  * {@link narrowConvolution} writes it.
  */
-export function narrowConvolutionTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [
-    xp,
-    w,
-    bias,
-    y,
-    relu,
-    batch,
-    paddedHeight,
-    paddedWidth,
-    inChannels,
-    outHeight,
-    outWidth,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    maxChannels,
-  ] = job;
-  // POSITIONS_FOR_CHANNELS, from the job: this runs alone.
-  const most = job.subarray(17, 17 + maxChannels + 1);
-  const xRow = 4 * paddedWidth * inChannels;
-  const xStep = 4 * strideWidth * inChannels;
-  const yStep = 4 * outChannels;
-  const blockBytes = 4 * filterHeight * filterWidth * inChannels;
-  for (let row = part; row < batch * outHeight; row += parts) {
-    const n = Math.floor(row / outHeight), oh = row % outHeight;
-    const xRowStart = xp + n * paddedHeight * xRow + oh * strideHeight * xRow;
-    const yRowStart = y + row * outWidth * yStep;
-    for (let co = 0; co < outChannels; co += maxChannels) {
-      const channels = Math.min(maxChannels, outChannels - co);
-      for (let ow = 0; ow < outWidth; ow += most[channels]) {
-        const positions = Math.min(most[channels], outWidth - ow);
-        // The export names of kernelName(), spelt out, and no named inner
-        // functions (bundlers wrap those in helpers the workers lack).
-        (kernels[`narrow_${positions}x${channels}`] as (
-          ...args: number[]
-        ) => void)(
-          xRowStart + ow * xStep,
-          w + co * blockBytes,
-          yRowStart + ow * yStep + 4 * co,
-          bias ? bias + 4 * co : 0,
-          relu,
-          inChannels / 4,
-          filterHeight,
-          filterWidth,
-          xRow,
-          xStep,
-          yStep,
-        );
+export const narrowConvolutionTask = poolTask(
+  [
+    "xp",
+    "w",
+    "bias",
+    "y",
+    "relu",
+    "batch",
+    "paddedHeight",
+    "paddedWidth",
+    "inChannels",
+    "outHeight",
+    "outWidth",
+    "outChannels",
+    "filterHeight",
+    "filterWidth",
+    "strideHeight",
+    "strideWidth",
+    "maxChannels",
+    "most1",
+    "most2",
+    "most3",
+    "most4",
+  ],
+  (kernels, job, part, parts) => {
+    const {
+      xp,
+      w,
+      bias,
+      y,
+      relu,
+      batch,
+      paddedHeight,
+      paddedWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      filterHeight,
+      filterWidth,
+      strideHeight,
+      strideWidth,
+      maxChannels,
+      most1,
+      most2,
+      most3,
+      most4,
+    } = job;
+    // POSITIONS_FOR_CHANNELS, from the job: this runs alone.
+    const most = [0, most1, most2, most3, most4];
+    const xRow = 4 * paddedWidth * inChannels;
+    const xStep = 4 * strideWidth * inChannels;
+    const yStep = 4 * outChannels;
+    const blockBytes = 4 * filterHeight * filterWidth * inChannels;
+    for (let row = part; row < batch * outHeight; row += parts) {
+      const n = Math.floor(row / outHeight), oh = row % outHeight;
+      const xRowStart = xp + n * paddedHeight * xRow + oh * strideHeight * xRow;
+      const yRowStart = y + row * outWidth * yStep;
+      for (let co = 0; co < outChannels; co += maxChannels) {
+        const channels = Math.min(maxChannels, outChannels - co);
+        for (let ow = 0; ow < outWidth; ow += most[channels]) {
+          const positions = Math.min(most[channels], outWidth - ow);
+          // The export names of kernelName(), spelt out, and no named inner
+          // functions (bundlers wrap those in helpers the workers lack).
+          (kernels[`narrow_${positions}x${channels}`] as (
+            ...args: number[]
+          ) => void)(
+            xRowStart + ow * xStep,
+            w + co * blockBytes,
+            yRowStart + ow * yStep + 4 * co,
+            bias ? bias + 4 * co : 0,
+            relu,
+            inChannels / 4,
+            filterHeight,
+            filterWidth,
+            xRow,
+            xStep,
+            yStep,
+          );
+        }
       }
     }
-  }
-}
+  },
+);
 
 /**
  * y = act(conv(xp, w) + bias) with heap byte addresses (`w` packed by
@@ -246,14 +267,17 @@ export function narrowConvolution(
       `narrowConvolution needs input channels in 4s, got ${shape.inChannels}`,
     );
   }
-  pool.run(NARROW_CONVOLUTION_TASK, [
+  pool.run(narrowConvolutionTask, {
     xp,
-    packedFilter,
+    w: packedFilter,
     bias,
     y,
-    relu ? 1 : 0,
-    ...shapeJob(shape),
-    MAX_CHANNELS,
-    ...POSITIONS_FOR_CHANNELS,
-  ]);
+    relu: relu ? 1 : 0,
+    ...shape,
+    maxChannels: MAX_CHANNELS,
+    most1: POSITIONS_FOR_CHANNELS[1],
+    most2: POSITIONS_FOR_CHANNELS[2],
+    most3: POSITIONS_FOR_CHANNELS[3],
+    most4: POSITIONS_FOR_CHANNELS[4],
+  });
 }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { KernelPool } from "./pool.ts";
+import { type KernelPool, poolTask } from "./pool.ts";
 
 /**
  * `pad_rows`: `rows` rows of `inBytes` each from `src` to `dst`, each with
@@ -48,52 +48,68 @@ local.get $dst local.get $dstStride i32.add local.set $dst
 local.get $runs i32.const 1 i32.sub local.tee $runs br_if $run))`;
 }
 
-/** The padding's index among the pool's tasks (simd/kernels.ts). */
-export const PAD_TASK = 4;
-
 /**
  * One thread's share of a padding: a contiguous range of the padded rows
  * (images x padded height), so each thread writes one stretch of memory.
  * Runs in the pool's workers from its source text, so everything it uses
  * is inside it; `job` is laid out as {@link padSpatial} writes it.
  */
-export function padTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [src, dst, batch, height, width, channels, top, bottom, left, right] =
-    job;
-  // The export names of padWat(), spelt out: this runs alone.
-  const padRows = kernels.pad_rows as (...args: number[]) => void;
-  const zero = kernels.zero_bytes as (...args: number[]) => void;
-  const paddedHeight = top + height + bottom;
-  const inBytes = 4 * width * channels;
-  const outBytes = 4 * (left + width + right) * channels;
-  const rows = batch * paddedHeight;
-  const first = Math.floor(rows * part / parts);
-  const last = Math.floor(rows * (part + 1) / parts);
-  for (let row = first; row < last;) {
-    const n = Math.floor(row / paddedHeight), h = row % paddedHeight - top;
-    if (h < 0 || h >= height) {
-      zero(dst + row * outBytes, outBytes);
-      row++;
-      continue;
+export const padTask = poolTask(
+  [
+    "src",
+    "dst",
+    "batch",
+    "height",
+    "width",
+    "channels",
+    "top",
+    "bottom",
+    "left",
+    "right",
+  ],
+  (kernels, job, part, parts) => {
+    const {
+      src,
+      dst,
+      batch,
+      height,
+      width,
+      channels,
+      top,
+      bottom,
+      left,
+      right,
+    } = job;
+    // The export names of padWat(), spelt out: this runs alone.
+    const padRows = kernels.pad_rows as (...args: number[]) => void;
+    const zero = kernels.zero_bytes as (...args: number[]) => void;
+    const paddedHeight = top + height + bottom;
+    const inBytes = 4 * width * channels;
+    const outBytes = 4 * (left + width + right) * channels;
+    const rows = batch * paddedHeight;
+    const first = Math.floor(rows * part / parts);
+    const last = Math.floor(rows * (part + 1) / parts);
+    for (let row = first; row < last;) {
+      const n = Math.floor(row / paddedHeight), h = row % paddedHeight - top;
+      if (h < 0 || h >= height) {
+        zero(dst + row * outBytes, outBytes);
+        row++;
+        continue;
+      }
+      // The run of input rows of this image within the share.
+      const count = Math.min(height - h, last - row);
+      padRows(
+        src + (n * height + h) * inBytes,
+        dst + row * outBytes,
+        count,
+        inBytes,
+        4 * left * channels,
+        4 * right * channels,
+      );
+      row += count;
     }
-    // The run of input rows of this image within the share.
-    const count = Math.min(height - h, last - row);
-    padRows(
-      src + (n * height + h) * inBytes,
-      dst + row * outBytes,
-      count,
-      inBytes,
-      4 * left * channels,
-      4 * right * channels,
-    );
-    row += count;
-  }
-}
+  },
+);
 
 /** How many rows and columns of zeros go on each side. */
 export interface SpatialPadding {
@@ -122,7 +138,7 @@ export function padSpatial(
       `padSpatial takes padding >= 0, got ${JSON.stringify(padding)}`,
     );
   }
-  pool.run(PAD_TASK, [
+  pool.run(padTask, {
     src,
     dst,
     batch,
@@ -133,11 +149,8 @@ export function padSpatial(
     bottom,
     left,
     right,
-  ]);
+  });
 }
-
-/** The space-to-depth copy's index among the pool's tasks (simd/kernels.ts). */
-export const SPACE_TO_DEPTH_TASK = 10;
 
 /**
  * One thread's share of {@link spaceToDepth}: a contiguous range of the
@@ -145,76 +158,87 @@ export const SPACE_TO_DEPTH_TASK = 10;
  * workers from its source text, so everything it uses is inside it; `job`
  * is laid out as {@link spaceToDepth} writes it.
  */
-export function spaceToDepthTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [
-    src,
-    dst,
-    batch,
-    height,
-    width,
-    channels,
-    blockRows,
-    blockCols,
-    top,
-    left,
-    outHeight,
-    outWidth,
-  ] = job;
-  // The export names of padWat(), spelt out: this runs alone.
-  const copyRuns = kernels.copy_runs as (...args: number[]) => void;
-  const zeroRuns = kernels.zero_runs as (...args: number[]) => void;
-  const pixelBytes = 4 * channels;
-  const runBytes = blockCols * pixelBytes;
-  const blockBytes = blockRows * runBytes;
-  // Blocks j whose columns j * blockCols - left + [0, blockCols) all lie in x.
-  const jFirst = Math.min(outWidth, Math.ceil(left / blockCols));
-  const jEnd = Math.max(
-    jFirst,
-    Math.min(outWidth, Math.floor((width + left) / blockCols)),
-  );
-  const rows = batch * outHeight * blockRows;
-  const first = Math.floor(rows * part / parts);
-  const last = Math.floor(rows * (part + 1) / parts);
-  for (let row = first; row < last; row++) {
-    const ry = row % blockRows, i = Math.floor(row / blockRows) % outHeight;
-    const n = Math.floor(row / (blockRows * outHeight));
-    const sourceRow = i * blockRows + ry - top;
-    const out = dst + (n * outHeight + i) * outWidth * blockBytes +
-      ry * runBytes;
-    if (sourceRow < 0 || sourceRow >= height) {
-      zeroRuns(out, outWidth, runBytes, blockBytes);
-      continue;
-    }
-    const input = src + (n * height + sourceRow) * width * pixelBytes;
-    if (jEnd > jFirst) {
-      copyRuns(
-        input + (jFirst * blockCols - left) * pixelBytes,
-        out + jFirst * blockBytes,
-        jEnd - jFirst,
-        runBytes,
-        runBytes,
-        blockBytes,
-      );
-    }
-    // Blocks at the edges, pixel by pixel.
-    for (let j = 0; j < outWidth; j++) {
-      if (j === jFirst) j = jEnd;
-      if (j >= outWidth) break;
-      for (let rx = 0; rx < blockCols; rx++) {
-        const column = j * blockCols + rx - left;
-        const at = out + j * blockBytes + rx * pixelBytes;
-        if (column < 0 || column >= width) {
-          zeroRuns(at, 1, pixelBytes, 0);
-        } else copyRuns(input + column * pixelBytes, at, 1, pixelBytes, 0, 0);
+export const spaceToDepthTask = poolTask(
+  [
+    "src",
+    "dst",
+    "batch",
+    "height",
+    "width",
+    "channels",
+    "blockRows",
+    "blockCols",
+    "top",
+    "left",
+    "outHeight",
+    "outWidth",
+  ],
+  (kernels, job, part, parts) => {
+    const {
+      src,
+      dst,
+      batch,
+      height,
+      width,
+      channels,
+      blockRows,
+      blockCols,
+      top,
+      left,
+      outHeight,
+      outWidth,
+    } = job;
+    // The export names of padWat(), spelt out: this runs alone.
+    const copyRuns = kernels.copy_runs as (...args: number[]) => void;
+    const zeroRuns = kernels.zero_runs as (...args: number[]) => void;
+    const pixelBytes = 4 * channels;
+    const runBytes = blockCols * pixelBytes;
+    const blockBytes = blockRows * runBytes;
+    // Blocks j whose columns j * blockCols - left + [0, blockCols) all lie in x.
+    const jFirst = Math.min(outWidth, Math.ceil(left / blockCols));
+    const jEnd = Math.max(
+      jFirst,
+      Math.min(outWidth, Math.floor((width + left) / blockCols)),
+    );
+    const rows = batch * outHeight * blockRows;
+    const first = Math.floor(rows * part / parts);
+    const last = Math.floor(rows * (part + 1) / parts);
+    for (let row = first; row < last; row++) {
+      const ry = row % blockRows, i = Math.floor(row / blockRows) % outHeight;
+      const n = Math.floor(row / (blockRows * outHeight));
+      const sourceRow = i * blockRows + ry - top;
+      const out = dst + (n * outHeight + i) * outWidth * blockBytes +
+        ry * runBytes;
+      if (sourceRow < 0 || sourceRow >= height) {
+        zeroRuns(out, outWidth, runBytes, blockBytes);
+        continue;
+      }
+      const input = src + (n * height + sourceRow) * width * pixelBytes;
+      if (jEnd > jFirst) {
+        copyRuns(
+          input + (jFirst * blockCols - left) * pixelBytes,
+          out + jFirst * blockBytes,
+          jEnd - jFirst,
+          runBytes,
+          runBytes,
+          blockBytes,
+        );
+      }
+      // Blocks at the edges, pixel by pixel.
+      for (let j = 0; j < outWidth; j++) {
+        if (j === jFirst) j = jEnd;
+        if (j >= outWidth) break;
+        for (let rx = 0; rx < blockCols; rx++) {
+          const column = j * blockCols + rx - left;
+          const at = out + j * blockBytes + rx * pixelBytes;
+          if (column < 0 || column >= width) {
+            zeroRuns(at, 1, pixelBytes, 0);
+          } else copyRuns(input + column * pixelBytes, at, 1, pixelBytes, 0, 0);
+        }
       }
     }
-  }
-}
+  },
+);
 
 /** The block size and where x sits in the blocked grid. */
 export interface SpaceToDepthGeometry {
@@ -256,7 +280,7 @@ export function spaceToDepth(
       }`,
     );
   }
-  pool.run(SPACE_TO_DEPTH_TASK, [
+  pool.run(spaceToDepthTask, {
     src,
     dst,
     batch,
@@ -269,5 +293,5 @@ export function spaceToDepth(
     left,
     outHeight,
     outWidth,
-  ]);
+  });
 }

@@ -5,11 +5,12 @@
  * from JavaScript).
  *
  * A job is a list of integers written to a shared control block: the
- * index of its task, then the task's arguments (heap addresses and sizes).
- * The calling thread takes part 0 and each worker one part more: every
- * thread runs `task(exports, job, part, parts)` with `job` the arguments.
- * Tasks travel to the workers as source text, so each must not refer to
- * anything outside itself.
+ * index of its task, then the task's fields (heap addresses and sizes) in
+ * the order the task declares them. The calling thread takes part 0 and
+ * each worker one part more: every thread runs `task.run(exports, job,
+ * part, parts)` with `job` the fields by name. Tasks travel to the workers
+ * as source text, and the calling thread runs the same text, so each must
+ * not refer to anything outside itself.
  *
  * Workers are node:worker_threads started from a script written to the
  * cache folder, the way the tfjs pthreads are (backends/wasm/_loader.ts):
@@ -22,13 +23,41 @@
 import { Worker } from "node:worker_threads";
 import { writeCachedScript } from "../_loader.ts";
 
-/** A task: the share `part` of `parts` of the job. */
-export type PoolTask = (
+/**
+ * What a thread of a task runs: its share `part` of `parts` of the job,
+ * whose integer fields (heap byte addresses, sizes) it reads by name. It
+ * runs from its source text alone, on every thread (so it must not refer to
+ * anything outside itself, nor define named inner functions, which bundlers
+ * wrap in helpers that the source lacks).
+ */
+export type TaskRun<F extends string> = (
   exports: WebAssembly.Exports,
-  job: Int32Array,
+  job: Readonly<Record<F, number>>,
   part: number,
   parts: number,
 ) => void;
+
+/**
+ * A pool task: the names of its job's integer fields, in the order they
+ * travel through the control block, and its {@link TaskRun}. A kernel
+ * module exports one per job it hands the pool, and ./kernels.ts lists
+ * them: a task's place in that list is its index.
+ */
+export interface PoolTask<F extends string = string> {
+  readonly fields: readonly F[];
+  readonly run: TaskRun<F>;
+}
+
+/** Declares a pool task (see {@link PoolTask}); the fields are its job's one declaration. */
+export function poolTask<const F extends string>(
+  fields: readonly F[],
+  run: TaskRun<F>,
+): PoolTask<F> {
+  if (fields.length + 1 > MAX_JOB) {
+    throw new Error(`a job of ${fields.length} > ${MAX_JOB - 1} fields`);
+  }
+  return { fields, run };
+}
 
 /** Control block: sequence number, finished workers, failure flag, then the job. */
 const SEQUENCE = 0, FINISHED = 1, FAILED = 2, JOB = 3;
@@ -37,12 +66,39 @@ export const MAX_JOB = 29;
 /** Bytes after the job for the first failing worker's message. */
 const MESSAGE_BYTES = 256;
 
-function workerSource(tasks: PoolTask[]): string {
+/** A task's fields and run function as JavaScript source text. */
+function taskSource(task: PoolTask): string {
+  return `{ fields: ${JSON.stringify(task.fields)}, run: ${task.run} }`;
+}
+
+/**
+ * `task` rebuilt from its source text alone, in the global scope: what the
+ * workers run, and so what the calling thread runs too (a task that
+ * reaches outside itself fails on every thread, not only in the workers).
+ */
+export function taskFromSource<F extends string>(
+  task: PoolTask<F>,
+): PoolTask<F> {
+  return (0, eval)(`(${taskSource(task)})`) as PoolTask<F>;
+}
+
+/** The job's fields by name, read from the control block. */
+function readJob(
+  fields: readonly string[],
+  job: Int32Array,
+): Record<string, number> {
+  const record: Record<string, number> = {};
+  for (let i = 0; i < fields.length; i++) record[fields[i]] = job[i];
+  return record;
+}
+
+function workerSource(tasks: readonly PoolTask[]): string {
   return `"use strict";
 const { parentPort, workerData } = require("node:worker_threads");
 const { wasm, memory, control, part, parts } = workerData;
 const kernels = new WebAssembly.Instance(wasm, { env: { memory } }).exports;
-const tasks = [${tasks.map((task) => task.toString()).join(",\n")}];
+const tasks = [${tasks.map(taskSource).join(",\n")}];
+const readJob = ${readJob};
 const state = new Int32Array(control);
 const job = state.subarray(${JOB + 1});
 parentPort.postMessage("ready");
@@ -52,7 +108,8 @@ for (;;) {
   seen = Atomics.load(state, ${SEQUENCE});
   if (seen < 0) break;
   try {
-    tasks[state[${JOB}]](kernels, job, part, parts);
+    const task = tasks[state[${JOB}]];
+    task.run(kernels, readJob(task.fields, job), part, parts);
   } catch (error) {
     if (Atomics.compareExchange(state, ${FAILED}, 0, 1) === 0) {
       new TextEncoder().encodeInto(
@@ -72,14 +129,20 @@ export class KernelPool {
   readonly #state: Int32Array;
   readonly #workers: Worker[];
 
+  /** Each task's index, and the copy from its source that this thread runs. */
+  readonly #indices: Map<PoolTask, number>;
+  readonly #fromSource: PoolTask[];
+
   private constructor(
     readonly exports: WebAssembly.Exports,
-    readonly tasks: PoolTask[],
+    tasks: readonly PoolTask[],
     state: Int32Array,
     workers: Worker[],
   ) {
     this.#state = state;
     this.#workers = workers;
+    this.#indices = new Map(tasks.map((task, index) => [task, index]));
+    this.#fromSource = tasks.map(taskFromSource);
   }
 
   /**
@@ -89,7 +152,7 @@ export class KernelPool {
   static async start(
     wasm: WebAssembly.Module,
     memory: WebAssembly.Memory,
-    tasks: PoolTask[],
+    tasks: readonly PoolTask[],
     threads: number,
     cacheDir: string,
   ): Promise<KernelPool> {
@@ -131,17 +194,25 @@ export class KernelPool {
   }
 
   /**
-   * Runs task `task` (an index into the pool's tasks) with arguments `job`
-   * on every thread, and returns when all parts are done.
+   * Runs `task` (one of the pool's tasks) with the fields of `job` on every
+   * thread, and returns when all parts are done.
    */
-  run(task: number, job: readonly number[]): void {
-    if (job.length + 1 > MAX_JOB) {
-      throw new Error(`job of ${job.length} > ${MAX_JOB - 1} integers`);
+  run<F extends string>(
+    task: PoolTask<F>,
+    job: Readonly<Record<F, number>>,
+  ): void {
+    const index = this.#indices.get(task as PoolTask);
+    if (index === undefined) {
+      throw new Error(
+        `task with fields ${task.fields.join(", ")} is not in the pool`,
+      );
     }
     const state = this.#state;
     const parts = this.threads;
-    state[JOB] = task;
-    state.set(job, JOB + 1);
+    state[JOB] = index;
+    task.fields.forEach((field, i) => {
+      state[JOB + 1 + i] = job[field];
+    });
     Atomics.store(state, FINISHED, 0);
     Atomics.store(state, FAILED, 0);
     if (parts > 1) {
@@ -150,7 +221,13 @@ export class KernelPool {
     }
     let failure: unknown;
     try {
-      this.tasks[task](this.exports, state.subarray(JOB + 1), 0, parts);
+      const own = this.#fromSource[index];
+      own.run(
+        this.exports,
+        readJob(own.fields, state.subarray(JOB + 1)),
+        0,
+        parts,
+      );
     } catch (error) {
       failure = error;
     }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { KernelPool } from "./pool.ts";
+import { type KernelPool, poolTask } from "./pool.ts";
 
 /**
  * `upsample2x_row`: one input row of `width` pixels (`groups` x 4
@@ -56,36 +56,31 @@ local.get $dy local.get $pixel i32.add local.set $dy
 local.get $width i32.const 1 i32.sub local.tee $width br_if $col))`;
 }
 
-/** The resize kernels' index among the pool's tasks (simd/kernels.ts). */
-export const RESIZE_TASK = 6;
-
 /**
  * One thread's share of an upsampling (`gradient` 0) or its gradient (1):
  * the input-sized rows (images x height) whose index is `part` modulo
  * `parts`. Runs in the pool's workers from its source text, so everything
  * it uses is inside it; `job` is laid out as {@link upsample2x} writes it.
  */
-export function resizeTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [gradient, small, large, batch, height, width, channels] = job;
-  // The export names of resizeWat(), spelt out: this runs alone.
-  const kernel = (gradient ? kernels.upsample2x_grad_row : kernels
-    .upsample2x_row) as (...args: number[]) => void;
-  const smallRow = 4 * width * channels, largeRow = 2 * 2 * smallRow;
-  for (let row = part; row < batch * height; row += parts) {
-    kernel(
-      gradient ? large + row * largeRow : small + row * smallRow,
-      gradient ? small + row * smallRow : large + row * largeRow,
-      width,
-      channels / 4,
-      largeRow / 2,
-    );
-  }
-}
+export const resizeTask = poolTask(
+  ["gradient", "small", "large", "batch", "height", "width", "channels"],
+  (kernels, job, part, parts) => {
+    const { gradient, small, large, batch, height, width, channels } = job;
+    // The export names of resizeWat(), spelt out: this runs alone.
+    const kernel = (gradient ? kernels.upsample2x_grad_row : kernels
+      .upsample2x_row) as (...args: number[]) => void;
+    const smallRow = 4 * width * channels, largeRow = 2 * 2 * smallRow;
+    for (let row = part; row < batch * height; row += parts) {
+      kernel(
+        gradient ? large + row * largeRow : small + row * smallRow,
+        gradient ? small + row * smallRow : large + row * largeRow,
+        width,
+        channels / 4,
+        largeRow / 2,
+      );
+    }
+  },
+);
 
 /**
  * Nearest-neighbour 2x upsampling of NHWC float32 `small` [batch, height,
@@ -104,13 +99,13 @@ export function upsample2x(
   if (channels % 4 !== 0) {
     throw new Error(`upsample2x takes channels in 4s, got ${channels}`);
   }
-  pool.run(RESIZE_TASK, [
-    gradient ? 1 : 0,
+  pool.run(resizeTask, {
+    gradient: gradient ? 1 : 0,
     small,
     large,
     batch,
     height,
     width,
     channels,
-  ]);
+  });
 }

@@ -23,24 +23,3 @@ export interface PaddedConvShape {
   strideHeight: number;
   strideWidth: number;
 }
-
-/**
- * The shape as the integers of a pool job, in the order every SIMD
- * convolution task reads them back (tasks run alone, from their source
- * text, so they spell the order out).
- */
-export function shapeJob(shape: PaddedConvShape): number[] {
-  return [
-    shape.batch,
-    shape.paddedHeight,
-    shape.paddedWidth,
-    shape.inChannels,
-    shape.outHeight,
-    shape.outWidth,
-    shape.outChannels,
-    shape.filterHeight,
-    shape.filterWidth,
-    shape.strideHeight,
-    shape.strideWidth,
-  ];
-}

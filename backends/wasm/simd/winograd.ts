@@ -28,7 +28,7 @@
  * @module
  */
 import { multiplyAdd } from "./wat.ts";
-import type { KernelPool } from "./pool.ts";
+import { type KernelPool, poolTask } from "./pool.ts";
 import type { PaddedConvShape } from "./shape.ts";
 import {
   tileSize,
@@ -390,18 +390,15 @@ export function packWinogradFilter(
       `packWinogradFilter needs output channels in 8s, got ${outChannels}`,
     );
   }
-  pool.run(WINOGRAD_FILTER_TASK, [
+  pool.run(winogradFilterTask, {
     filter,
     packed,
     inChannels,
     outChannels,
-    algorithm.m,
-    algorithm.r,
-  ]);
+    m: algorithm.m,
+    r: algorithm.r,
+  });
 }
-
-/** The filter transform's index among the pool's tasks (simd/kernels.ts). */
-export const WINOGRAD_FILTER_TASK = 9;
 
 /**
  * One thread's share of {@link packWinogradFilter}: a range of input
@@ -409,40 +406,35 @@ export const WINOGRAD_FILTER_TASK = 9;
  * groups of 4. Runs in the pool's workers from its source text, so
  * everything it uses is inside it.
  */
-export function winogradFilterTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [filter, packed, inChannels, outChannels, m, r] = job;
-  // The export name of transformName(), spelt out: this runs alone.
-  const transform = kernels[`wino_filter_${m}_${r}`] as (
-    ...args: number[]
-  ) => void;
-  const panels = outChannels / 8;
-  const tapBytes = 4 * inChannels * outChannels;
-  const first = Math.floor(inChannels * part / parts);
-  const last = Math.floor(inChannels * (part + 1) / parts);
-  for (let ci = first; ci < last; ci++) {
-    for (let panel = 0; panel < panels; panel++) {
-      transform(
-        filter + 4 * (ci * outChannels + 8 * panel),
-        packed + 32 * (panel * inChannels + ci),
-        2,
-        1,
-        r * tapBytes,
-        tapBytes,
-        32 * panels * inChannels,
-        16,
-        0,
-      );
+export const winogradFilterTask = poolTask(
+  ["filter", "packed", "inChannels", "outChannels", "m", "r"],
+  (kernels, job, part, parts) => {
+    const { filter, packed, inChannels, outChannels, m, r } = job;
+    // The export name of transformName(), spelt out: this runs alone.
+    const transform = kernels[`wino_filter_${m}_${r}`] as (
+      ...args: number[]
+    ) => void;
+    const panels = outChannels / 8;
+    const tapBytes = 4 * inChannels * outChannels;
+    const first = Math.floor(inChannels * part / parts);
+    const last = Math.floor(inChannels * (part + 1) / parts);
+    for (let ci = first; ci < last; ci++) {
+      for (let panel = 0; panel < panels; panel++) {
+        transform(
+          filter + 4 * (ci * outChannels + 8 * panel),
+          packed + 32 * (panel * inChannels + ci),
+          2,
+          1,
+          r * tapBytes,
+          tapBytes,
+          32 * panels * inChannels,
+          16,
+          0,
+        );
+      }
     }
-  }
-}
-
-/** The Winograd convolution's index among the pool's tasks (simd/kernels.ts). */
-export const WINOGRAD_TASK = 2;
+  },
+);
 
 /**
  * One thread's share of a Winograd convolution: the tile blocks whose index
@@ -451,151 +443,179 @@ export const WINOGRAD_TASK = 2;
  * everything it uses is inside it; `job` is laid out as
  * {@link winogradConvolution} writes it.
  */
-export function winogradTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [
-    xp,
-    u,
-    bias,
-    y,
-    relu,
-    scratch,
-    batch,
-    paddedHeight,
-    paddedWidth,
-    inChannels,
-    outHeight,
-    outWidth,
-    outChannels,
-    blockTiles,
-    gemmRows,
-    m,
-    r,
-    phaseRows,
-    phaseCols,
-    cropTop,
-    cropLeft,
-    yHeight,
-    yWidth,
-    yChannels,
-  ] = job;
-  // The export names of transformName(), spelt out: this runs alone.
-  const transformIn = kernels[`wino_in_${m}_${r}`] as (
-    ...args: number[]
-  ) => void;
-  const gemm = kernels.wino_gemm as (...args: number[]) => void;
-  const transformOut = kernels[`wino_out_${m}_${r}`] as (
-    ...args: number[]
-  ) => void;
-  const positions = (m + r - 1) * (m + r - 1);
-  const tilesHigh = Math.ceil(outHeight / m);
-  const tilesWide = Math.ceil(outWidth / m);
-  const imageTiles = tilesHigh * tilesWide, total = batch * imageTiles;
-  const vPos = 4 * blockTiles * inChannels, mPos = 4 * blockTiles * outChannels;
-  const vGroup = 16 * blockTiles;
-  const v = scratch + part * positions * (vPos + mPos);
-  const mBlock = v + positions * vPos;
-  const uPos = 4 * inChannels * outChannels;
-  const xRow = 4 * paddedWidth * inChannels, xPixel = 4 * inChannels;
-  const mTile = 4 * outChannels;
-  const yRow = 4 * yWidth * yChannels, yPixel = 4 * yChannels;
-  for (let t0 = part * blockTiles; t0 < total; t0 += parts * blockTiles) {
-    const t1 = Math.min(total, t0 + blockTiles);
-    // Tile rows within the block: [first tile, count, n, ty, tx].
-    const runs: number[][] = [];
-    for (let t = t0; t < t1;) {
-      const n = Math.floor(t / imageTiles), inImage = t % imageTiles;
-      const ty = Math.floor(inImage / tilesWide), tx = inImage % tilesWide;
-      const count = Math.min(t1 - t, tilesWide - tx);
-      runs.push([t, count, n, ty, tx]);
-      t += count;
-    }
-    for (const [t, count, n, ty, tx] of runs) {
-      transformIn(
-        xp + ((n * paddedHeight + m * ty) * paddedWidth + m * tx) * xPixel,
-        v + (t - t0) * 16,
-        inChannels / 4,
-        count,
-        xRow,
-        xPixel,
-        vPos,
-        vGroup,
-        16,
-      );
-    }
-    const rowBlocks = Math.ceil((t1 - t0) / gemmRows);
-    for (let p = 0; p < positions; p++) {
-      gemm(
-        v + p * vPos,
-        u + p * uPos,
-        mBlock + p * mPos,
-        rowBlocks,
-        outChannels / 8,
-        inChannels / 4,
-        vGroup,
-        mTile,
-      );
-    }
-    // Output channel block (phase) ry, rx of conv output (qy, qx) goes to
-    // y's pixel (qy * phaseRows + ry - cropTop, qx * phaseCols + rx -
-    // cropLeft) where that lies inside y. (No inner functions here:
-    // bundlers name them with helpers that the workers lack.)
-    for (const [t, count, n, ty, tx] of runs) {
-      for (let phase = 0; phase < phaseRows * phaseCols; phase++) {
-        const ry = Math.floor(phase / phaseCols), rx = phase % phaseCols;
-        const qyFirst = Math.max(0, Math.ceil((cropTop - ry) / phaseRows));
-        const qyEnd = Math.min(
-          outHeight,
-          Math.floor((yHeight - 1 + cropTop - ry) / phaseRows) + 1,
-        );
-        const rowFirst = Math.max(0, qyFirst - m * ty);
-        const rowEnd = Math.min(m, qyEnd - m * ty);
-        if (rowFirst >= rowEnd) continue;
-        const qxFirst = Math.max(0, Math.ceil((cropLeft - rx) / phaseCols));
-        const qxEnd = Math.min(
-          outWidth,
-          Math.floor((yWidth - 1 + cropLeft - rx) / phaseCols) + 1,
-        );
-        // Tiles [kFull, kEnd) of the run are whole; the others go one by one.
-        const kFull = Math.min(count, Math.max(0, Math.ceil(qxFirst / m) - tx));
-        const kEnd = Math.min(
+export const winogradTask = poolTask(
+  [
+    "xp",
+    "u",
+    "bias",
+    "y",
+    "relu",
+    "scratch",
+    "batch",
+    "paddedHeight",
+    "paddedWidth",
+    "inChannels",
+    "outHeight",
+    "outWidth",
+    "outChannels",
+    "blockTiles",
+    "gemmRows",
+    "m",
+    "r",
+    "phaseRows",
+    "phaseCols",
+    "cropTop",
+    "cropLeft",
+    "yHeight",
+    "yWidth",
+    "yChannels",
+  ],
+  (kernels, job, part, parts) => {
+    const {
+      xp,
+      u,
+      bias,
+      y,
+      relu,
+      scratch,
+      batch,
+      paddedHeight,
+      paddedWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      blockTiles,
+      gemmRows,
+      m,
+      r,
+      phaseRows,
+      phaseCols,
+      cropTop,
+      cropLeft,
+      yHeight,
+      yWidth,
+      yChannels,
+    } = job;
+    // The export names of transformName(), spelt out: this runs alone.
+    const transformIn = kernels[`wino_in_${m}_${r}`] as (
+      ...args: number[]
+    ) => void;
+    const gemm = kernels.wino_gemm as (...args: number[]) => void;
+    const transformOut = kernels[`wino_out_${m}_${r}`] as (
+      ...args: number[]
+    ) => void;
+    const positions = (m + r - 1) * (m + r - 1);
+    const tilesHigh = Math.ceil(outHeight / m);
+    const tilesWide = Math.ceil(outWidth / m);
+    const imageTiles = tilesHigh * tilesWide, total = batch * imageTiles;
+    const vPos = 4 * blockTiles * inChannels,
+      mPos = 4 * blockTiles * outChannels;
+    const vGroup = 16 * blockTiles;
+    const v = scratch + part * positions * (vPos + mPos);
+    const mBlock = v + positions * vPos;
+    const uPos = 4 * inChannels * outChannels;
+    const xRow = 4 * paddedWidth * inChannels, xPixel = 4 * inChannels;
+    const mTile = 4 * outChannels;
+    const yRow = 4 * yWidth * yChannels, yPixel = 4 * yChannels;
+    for (let t0 = part * blockTiles; t0 < total; t0 += parts * blockTiles) {
+      const t1 = Math.min(total, t0 + blockTiles);
+      // Tile rows within the block: [first tile, count, n, ty, tx].
+      const runs: number[][] = [];
+      for (let t = t0; t < t1;) {
+        const n = Math.floor(t / imageTiles), inImage = t % imageTiles;
+        const ty = Math.floor(inImage / tilesWide), tx = inImage % tilesWide;
+        const count = Math.min(t1 - t, tilesWide - tx);
+        runs.push([t, count, n, ty, tx]);
+        t += count;
+      }
+      for (const [t, count, n, ty, tx] of runs) {
+        transformIn(
+          xp + ((n * paddedHeight + m * ty) * paddedWidth + m * tx) * xPixel,
+          v + (t - t0) * 16,
+          inChannels / 4,
           count,
-          Math.max(kFull, Math.floor(qxEnd / m) - tx),
+          xRow,
+          xPixel,
+          vPos,
+          vGroup,
+          16,
         );
-        for (let k = 0; k < count;) {
-          const tiles = k >= kFull && k < kEnd ? kEnd - k : 1;
-          const firstColumn = m * (tx + k);
-          const colFirst = Math.max(0, qxFirst - firstColumn);
-          const colEnd = Math.min(m, qxEnd - firstColumn);
-          if (colFirst < colEnd) {
-            transformOut(
-              mBlock + (t - t0 + k) * mTile + phase * yPixel,
-              y + ((n * yHeight + m * ty * phaseRows + ry - cropTop) * yWidth +
-                    firstColumn * phaseCols + rx - cropLeft) * yPixel,
-              bias === 0 ? 0 : bias + phase * yPixel,
-              yChannels / 4,
-              tiles,
-              mPos,
-              yRow * phaseRows,
-              yPixel * phaseCols,
-              relu,
-              rowEnd,
-              colEnd,
-              mTile,
-              rowFirst,
-              colFirst,
-            );
+      }
+      const rowBlocks = Math.ceil((t1 - t0) / gemmRows);
+      for (let p = 0; p < positions; p++) {
+        gemm(
+          v + p * vPos,
+          u + p * uPos,
+          mBlock + p * mPos,
+          rowBlocks,
+          outChannels / 8,
+          inChannels / 4,
+          vGroup,
+          mTile,
+        );
+      }
+      // Output channel block (phase) ry, rx of conv output (qy, qx) goes to
+      // y's pixel (qy * phaseRows + ry - cropTop, qx * phaseCols + rx -
+      // cropLeft) where that lies inside y. (No inner functions here:
+      // bundlers name them with helpers that the workers lack.)
+      for (const [t, count, n, ty, tx] of runs) {
+        for (let phase = 0; phase < phaseRows * phaseCols; phase++) {
+          const ry = Math.floor(phase / phaseCols), rx = phase % phaseCols;
+          const qyFirst = Math.max(0, Math.ceil((cropTop - ry) / phaseRows));
+          const qyEnd = Math.min(
+            outHeight,
+            Math.floor((yHeight - 1 + cropTop - ry) / phaseRows) + 1,
+          );
+          const rowFirst = Math.max(0, qyFirst - m * ty);
+          const rowEnd = Math.min(m, qyEnd - m * ty);
+          if (rowFirst >= rowEnd) continue;
+          const qxFirst = Math.max(0, Math.ceil((cropLeft - rx) / phaseCols));
+          const qxEnd = Math.min(
+            outWidth,
+            Math.floor((yWidth - 1 + cropLeft - rx) / phaseCols) + 1,
+          );
+          // Tiles [kFull, kEnd) of the run are whole; the others go one by one.
+          const kFull = Math.min(
+            count,
+            Math.max(0, Math.ceil(qxFirst / m) - tx),
+          );
+          const kEnd = Math.min(
+            count,
+            Math.max(kFull, Math.floor(qxEnd / m) - tx),
+          );
+          for (let k = 0; k < count;) {
+            const tiles = k >= kFull && k < kEnd ? kEnd - k : 1;
+            const firstColumn = m * (tx + k);
+            const colFirst = Math.max(0, qxFirst - firstColumn);
+            const colEnd = Math.min(m, qxEnd - firstColumn);
+            if (colFirst < colEnd) {
+              transformOut(
+                mBlock + (t - t0 + k) * mTile + phase * yPixel,
+                y +
+                  ((n * yHeight + m * ty * phaseRows + ry - cropTop) * yWidth +
+                      firstColumn * phaseCols + rx - cropLeft) * yPixel,
+                bias === 0 ? 0 : bias + phase * yPixel,
+                yChannels / 4,
+                tiles,
+                mPos,
+                yRow * phaseRows,
+                yPixel * phaseCols,
+                relu,
+                rowEnd,
+                colEnd,
+                mTile,
+                rowFirst,
+                colFirst,
+              );
+            }
+            k += tiles;
           }
-          k += tiles;
         }
       }
     }
-  }
-}
+  },
+);
 
 /**
  * A Winograd convolution's geometry, in elements: the direct kernels' shape
@@ -697,34 +717,34 @@ export function winogradConvolution(
       `winogradConvolution's output layout needs ${shape.outChannels} channels as phases of a multiple of 4, got ${phases} x ${layout.channels}`,
     );
   }
-  pool.run(WINOGRAD_TASK, [
+  pool.run(winogradTask, {
     xp,
-    packedFilter,
+    u: packedFilter,
     bias,
     y,
-    relu ? 1 : 0,
+    relu: relu ? 1 : 0,
     scratch,
-    shape.batch,
-    shape.paddedHeight,
-    shape.paddedWidth,
-    shape.inChannels,
-    shape.outHeight,
-    shape.outWidth,
-    shape.outChannels,
-    tilesPerBlock(
+    batch: shape.batch,
+    paddedHeight: shape.paddedHeight,
+    paddedWidth: shape.paddedWidth,
+    inChannels: shape.inChannels,
+    outHeight: shape.outHeight,
+    outWidth: shape.outWidth,
+    outChannels: shape.outChannels,
+    blockTiles: tilesPerBlock(
       shape.inChannels,
       shape.outChannels,
       tileSize(algorithm) ** 2,
     ),
-    GEMM_ROWS,
-    algorithm.m,
-    algorithm.r,
-    layout.phaseRows,
-    layout.phaseCols,
-    layout.cropTop,
-    layout.cropLeft,
-    layout.height,
-    layout.width,
-    layout.channels,
-  ]);
+    gemmRows: GEMM_ROWS,
+    m: algorithm.m,
+    r: algorithm.r,
+    phaseRows: layout.phaseRows,
+    phaseCols: layout.phaseCols,
+    cropTop: layout.cropTop,
+    cropLeft: layout.cropLeft,
+    yHeight: layout.height,
+    yWidth: layout.width,
+    yChannels: layout.channels,
+  });
 }

@@ -19,7 +19,7 @@
  * @module
  */
 import { multiplyAdd } from "./wat.ts";
-import type { KernelPool } from "./pool.ts";
+import { type KernelPool, poolTask } from "./pool.ts";
 import {
   tilesPerBlock,
   tileTransformWat,
@@ -126,9 +126,6 @@ export function winogradFilterGradientWat(fused: boolean): string {
  */
 const BLOCK_BUDGET_FLOATS = 1 << 17;
 
-/** The Winograd filter gradient's index among the pool's tasks (simd/kernels.ts). */
-export const WINOGRAD_FILTER_GRADIENT_TASK = 3;
-
 /**
  * One thread's share of a Winograd filter gradient: the tile blocks whose
  * index is `part` modulo `parts`, added into the thread's own dU (zeroed by
@@ -136,92 +133,106 @@ export const WINOGRAD_FILTER_GRADIENT_TASK = 3;
  * everything it uses is inside it; `job` is laid out as
  * {@link winogradFilterGradient} writes it.
  */
-export function winogradFilterGradientTask(
-  kernels: WebAssembly.Exports,
-  job: Int32Array,
-  part: number,
-  parts: number,
-): void {
-  const [
-    xp,
-    dyp,
-    du,
-    scratch,
-    batch,
-    paddedHeight,
-    paddedWidth,
-    inChannels,
-    tilesHigh,
-    tilesWide,
-    outChannels,
-    blockTiles,
-    m,
-    r,
-  ] = job;
-  // The export names of transformName(), spelt out: this runs alone.
-  const transformX = kernels[`wino_in_${m}_${r}`] as (
-    ...args: number[]
-  ) => void;
-  const transformDy = kernels[`wino_dy_${m}_${r}`] as (
-    ...args: number[]
-  ) => void;
-  const gemm = kernels.wino_dw as (...args: number[]) => void;
-  const positions = (m + r - 1) * (m + r - 1);
-  const imageTiles = tilesHigh * tilesWide, total = batch * imageTiles;
-  const vPos = 4 * blockTiles * inChannels, qPos = 4 * blockTiles * outChannels;
-  const vGroup = 16 * blockTiles;
-  const v = scratch + part * positions * (vPos + qPos);
-  const q = v + positions * vPos;
-  const duPos = 4 * inChannels * outChannels;
-  const myDu = du + part * positions * duPos;
-  const xRow = 4 * paddedWidth * inChannels, xPixel = 4 * inChannels;
-  const dyRow = 4 * m * tilesWide * outChannels, dyPixel = 4 * outChannels;
-  for (let t0 = part * blockTiles; t0 < total; t0 += parts * blockTiles) {
-    const t1 = Math.min(total, t0 + blockTiles);
-    for (let t = t0; t < t1;) {
-      const n = Math.floor(t / imageTiles), inImage = t % imageTiles;
-      const ty = Math.floor(inImage / tilesWide), tx = inImage % tilesWide;
-      const count = Math.min(t1 - t, tilesWide - tx);
-      transformX(
-        xp + ((n * paddedHeight + m * ty) * paddedWidth + m * tx) * xPixel,
-        v + (t - t0) * 16,
-        inChannels / 4,
-        count,
-        xRow,
-        xPixel,
-        vPos,
-        vGroup,
-        16,
-      );
-      transformDy(
-        dyp + ((n * m * tilesHigh + m * ty) * m * tilesWide + m * tx) *
-            dyPixel,
-        q + (t - t0) * dyPixel,
-        outChannels / 4,
-        count,
-        dyRow,
-        dyPixel,
-        qPos,
-        16,
-        dyPixel,
-      );
-      t += count;
+export const winogradFilterGradientTask = poolTask(
+  [
+    "xp",
+    "dyp",
+    "du",
+    "scratch",
+    "batch",
+    "paddedHeight",
+    "paddedWidth",
+    "inChannels",
+    "tilesHigh",
+    "tilesWide",
+    "outChannels",
+    "blockTiles",
+    "m",
+    "r",
+  ],
+  (kernels, job, part, parts) => {
+    const {
+      xp,
+      dyp,
+      du,
+      scratch,
+      batch,
+      paddedHeight,
+      paddedWidth,
+      inChannels,
+      tilesHigh,
+      tilesWide,
+      outChannels,
+      blockTiles,
+      m,
+      r,
+    } = job;
+    // The export names of transformName(), spelt out: this runs alone.
+    const transformX = kernels[`wino_in_${m}_${r}`] as (
+      ...args: number[]
+    ) => void;
+    const transformDy = kernels[`wino_dy_${m}_${r}`] as (
+      ...args: number[]
+    ) => void;
+    const gemm = kernels.wino_dw as (...args: number[]) => void;
+    const positions = (m + r - 1) * (m + r - 1);
+    const imageTiles = tilesHigh * tilesWide, total = batch * imageTiles;
+    const vPos = 4 * blockTiles * inChannels,
+      qPos = 4 * blockTiles * outChannels;
+    const vGroup = 16 * blockTiles;
+    const v = scratch + part * positions * (vPos + qPos);
+    const q = v + positions * vPos;
+    const duPos = 4 * inChannels * outChannels;
+    const myDu = du + part * positions * duPos;
+    const xRow = 4 * paddedWidth * inChannels, xPixel = 4 * inChannels;
+    const dyRow = 4 * m * tilesWide * outChannels, dyPixel = 4 * outChannels;
+    for (let t0 = part * blockTiles; t0 < total; t0 += parts * blockTiles) {
+      const t1 = Math.min(total, t0 + blockTiles);
+      for (let t = t0; t < t1;) {
+        const n = Math.floor(t / imageTiles), inImage = t % imageTiles;
+        const ty = Math.floor(inImage / tilesWide), tx = inImage % tilesWide;
+        const count = Math.min(t1 - t, tilesWide - tx);
+        transformX(
+          xp + ((n * paddedHeight + m * ty) * paddedWidth + m * tx) * xPixel,
+          v + (t - t0) * 16,
+          inChannels / 4,
+          count,
+          xRow,
+          xPixel,
+          vPos,
+          vGroup,
+          16,
+        );
+        transformDy(
+          dyp + ((n * m * tilesHigh + m * ty) * m * tilesWide + m * tx) *
+              dyPixel,
+          q + (t - t0) * dyPixel,
+          outChannels / 4,
+          count,
+          dyRow,
+          dyPixel,
+          qPos,
+          16,
+          dyPixel,
+        );
+        t += count;
+      }
+      for (let p = 0; p < positions; p++) {
+        gemm(
+          v + p * vPos,
+          q + p * qPos,
+          myDu + p * duPos,
+          inChannels / 4,
+          outChannels / 8,
+          t1 - t0,
+          vGroup,
+          dyPixel,
+          dyPixel,
+        );
+      }
     }
-    for (let p = 0; p < positions; p++) {
-      gemm(
-        v + p * vPos,
-        q + p * qPos,
-        myDu + p * duPos,
-        inChannels / 4,
-        outChannels / 8,
-        t1 - t0,
-        vGroup,
-        dyPixel,
-        dyPixel,
-      );
-    }
-  }
-}
+  },
+);
 
 /**
  * Bytes of scratch for {@link winogradFilterGradient}: V and Q blocks, and
@@ -311,25 +322,25 @@ export function winogradFilterGradient(
       `winogradFilterGradient needs input channels in 4s and output channels in 8s, got ${inChannels} -> ${outChannels}`,
     );
   }
-  pool.run(WINOGRAD_FILTER_GRADIENT_TASK, [
+  pool.run(winogradFilterGradientTask, {
     xp,
     dyp,
     du,
     scratch,
-    shape.batch,
-    shape.paddedHeight,
-    shape.paddedWidth,
+    batch: shape.batch,
+    paddedHeight: shape.paddedHeight,
+    paddedWidth: shape.paddedWidth,
     inChannels,
-    Math.ceil(shape.outHeight / algorithm.m),
-    Math.ceil(shape.outWidth / algorithm.m),
+    tilesHigh: Math.ceil(shape.outHeight / algorithm.m),
+    tilesWide: Math.ceil(shape.outWidth / algorithm.m),
     outChannels,
-    tilesPerBlock(
+    blockTiles: tilesPerBlock(
       inChannels,
       outChannels,
       tileSize(algorithm) ** 2,
       BLOCK_BUDGET_FLOATS,
     ),
-    algorithm.m,
-    algorithm.r,
-  ]);
+    m: algorithm.m,
+    r: algorithm.r,
+  });
 }
