@@ -24,6 +24,7 @@ import {
   type TrainingOptions,
 } from "../train/trainer.ts";
 import { formatDuration } from "../train/progress.ts";
+import { RunFolder } from "../train/run_folder.ts";
 import { type DataSpec, dataSuffix, loadImageData } from "./_data.ts";
 import {
   COMMON_FLAGS,
@@ -62,6 +63,8 @@ export interface TrainCommand {
   learningRateGiven: boolean;
   out: string;
   resume: boolean;
+  /** `--overwrite`: start again in an --out that holds a checkpoint. */
+  overwrite: boolean;
   engine: EngineOptions;
 }
 
@@ -86,6 +89,8 @@ ${
 }
 Writes into --out: checkpoint.safetensors (weights, Adam state, EMA, step,
 random state; written atomically), metrics.jsonl, loss.png, samples.png.
+An --out that holds a checkpoint needs --resume or --overwrite; one that
+another train is writing into is refused.
 
   --model NAME          model preset (default ${DEFAULT_MODEL})
   --data NAME           mnist (default), fashion (Debian dataset-fashion-mnist),
@@ -114,6 +119,7 @@ random state; written atomically), metrics.jsonl, loss.png, samples.png.
                         ddpm, else off); sample and eval use the EMA weights
   --out DIR             run folder (default runs/MODEL)
   --resume              continue the run in --out from its checkpoint
+  --overwrite           start again in --out, replacing its checkpoint
   --log-every N         steps between logged lines (default 50)
   --checkpoint-every N  steps between checkpoints (default 500)
   --sample-every N      steps between sample grids (default 500)
@@ -141,6 +147,7 @@ const FLAGS = {
   ema: { type: "string" },
   out: { type: "string" },
   resume: { type: "boolean" },
+  overwrite: { type: "boolean" },
   "log-every": { type: "string" },
   "checkpoint-every": { type: "string" },
   "sample-every": { type: "string" },
@@ -246,6 +253,9 @@ export function parseTrainArgs(args: string[]): TrainCommand | "help" {
   }
   const out = values.out ?? join("runs", model + dataSuffix(data.data));
   if (out.trim() === "") throw new UsageError("--out must not be empty");
+  if (values.resume && values.overwrite) {
+    throw new UsageError("give --resume or --overwrite, not both");
+  }
   const overrides = parseOverrides(values.set ?? []);
   if (values.conditional) overrides.conditional = true;
   return {
@@ -263,6 +273,7 @@ export function parseTrainArgs(args: string[]): TrainCommand | "help" {
     learningRateGiven: values.lr !== undefined,
     out,
     resume: values.resume ?? false,
+    overwrite: values.overwrite ?? false,
     engine: engineOptions(values),
   };
 }
@@ -277,6 +288,20 @@ export function parseTrainArgs(args: string[]): TrainCommand | "help" {
  * ```
  */
 export async function runTrain(
+  command: TrainCommand,
+): Promise<Record<string, number>> {
+  // Claimed first: a refused folder costs no engine start or data load.
+  const folder = await RunFolder.claim(command.out, command);
+  try {
+    return await trainInto(folder, command);
+  } finally {
+    await folder.release();
+  }
+}
+
+/** {@link runTrain} in its claimed run folder. */
+async function trainInto(
+  folder: RunFolder,
   command: TrainCommand,
 ): Promise<Record<string, number>> {
   const family = familyOf(command.model);
@@ -342,8 +367,7 @@ export async function runTrain(
     const stop = stopOnInterrupt();
     try {
       result = await train(model, data.train, training, {
-        out: command.out,
-        resume: command.resume,
+        out: folder,
         signal: stop.signal,
         source: { ...command.data },
         ...(command.minutes !== undefined

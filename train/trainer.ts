@@ -12,7 +12,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { tf } from "../backends/tf.ts";
 import { batchIndices, gatherRows } from "../data/batches.ts";
 import type { ImageSet } from "../data/image_set.ts";
@@ -28,6 +27,7 @@ import {
   storeTensor,
 } from "./checkpoint.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
+import { RunFolder } from "./run_folder.ts";
 import { WeightAverage } from "./ema.ts";
 import { MetricsLog } from "./metrics_log.ts";
 import { exportAdamState, importAdamState } from "./optimizer_state.ts";
@@ -78,10 +78,18 @@ export const TRAINING_DEFAULTS: TrainingOptions = {
 
 /** Where a run writes, and how it reports. */
 export interface RunOptions {
-  /** The run folder: checkpoint, metrics, pictures. */
-  out: string;
+  /**
+   * The run folder (checkpoint, metrics, pictures): a path, which the run
+   * claims for its length (see {@link RunFolder.claim}: refused while
+   * another process trains into it, or when it holds a checkpoint and
+   * neither `resume` nor `overwrite` is set), or a folder the caller
+   * claimed (and releases), whose own `resume` then applies.
+   */
+  out: string | RunFolder;
   /** Continue from `out`/checkpoint.safetensors. */
   resume?: boolean;
+  /** Start again in an `out` that holds a checkpoint, replacing it. */
+  overwrite?: boolean;
   /**
    * Where the data came from (e.g. `{data: "fashion"}`), saved in the
    * checkpoint's training record so `sample` and `eval` reload the same data.
@@ -144,14 +152,7 @@ export class TrainingInterrupted extends Error {
   }
 }
 
-/** File names inside a run folder. */
-export const RUN_FILES = {
-  checkpoint: "checkpoint.safetensors",
-  metrics: "metrics.jsonl",
-  samples: "samples.png",
-  lossPlot: "loss.png",
-  evalPlot: "eval.png",
-} as const;
+export { RUN_FILES } from "./run_folder.ts";
 
 /** Seeds of the random stream derive from the run seed through this. */
 const STREAM_SALT = 0x5eed1e55;
@@ -175,7 +176,9 @@ function toBatchTensors(
 
 /**
  * Trains `model` on `data` and returns when `options.steps` is reached.
- * Throws {@link DivergenceError} on NaN/Inf, leaving the last checkpoint.
+ * Throws {@link DivergenceError} on NaN/Inf, leaving the last checkpoint;
+ * refuses a run folder that another process trains into, or that holds a
+ * checkpoint unless resuming or overwriting it.
  *
  * @example
  * ```ts ignore
@@ -188,8 +191,25 @@ export async function train(
   options: TrainingOptions,
   run: RunOptions,
 ): Promise<TrainingResult> {
-  await Deno.mkdir(run.out, { recursive: true });
-  const checkpointPath = join(run.out, RUN_FILES.checkpoint);
+  const folder = typeof run.out === "string"
+    ? await RunFolder.claim(run.out, run)
+    : run.out;
+  try {
+    return await trainInto(folder, model, data, options, run);
+  } finally {
+    if (folder !== run.out) await folder.release();
+  }
+}
+
+/** {@link train} in a claimed run folder. */
+async function trainInto(
+  folder: RunFolder,
+  model: TrainableModel,
+  data: ImageSet,
+  options: TrainingOptions,
+  run: RunOptions,
+): Promise<TrainingResult> {
+  const checkpointPath = folder.checkpoint;
   const groups = Object.entries(model.groups);
   const runner = new StepRunner(model, options);
   const optimizers = runner.optimizers;
@@ -200,7 +220,7 @@ export async function train(
   const stream = new Mulberry32(options.seed ^ STREAM_SALT);
   let step = 0;
 
-  if (run.resume) {
+  if (folder.resume) {
     const saved = await loadCheckpoint(checkpointPath);
     checkCompatible(saved, model, options, checkpointPath, run.source);
     assignVariables(allWeights, saved.tensors, "model.", checkpointPath);
@@ -229,14 +249,14 @@ export async function train(
   });
   for (let skipped = 0; skipped < step; skipped++) batches.next();
 
-  const metricsPath = join(run.out, RUN_FILES.metrics);
+  const metricsPath = folder.file("metrics");
   const history: Series[] = model.phases.map((phase) => ({
     name: phase.name,
     points: [],
   }));
   const evaluations: Series[] = [];
-  if (run.resume) await trimLog(metricsPath, step, history, evaluations);
-  const log = new MetricsLog(metricsPath, { append: run.resume });
+  if (folder.resume) await trimLog(metricsPath, step, history, evaluations);
+  const log = new MetricsLog(metricsPath, { append: folder.resume });
   const progress = new Progress({
     total: options.steps,
     startStep: step,
@@ -269,7 +289,7 @@ export async function train(
     addEvaluation(evaluations, step, metrics);
     if (evaluations.length > 0) {
       await writePng(
-        join(run.out, RUN_FILES.evalPlot),
+        folder.file("evalPlot"),
         plotSeries(evaluations),
       );
     }
@@ -286,7 +306,7 @@ export async function train(
       });
     const { values, shape } = average ? average.withAverages(draw) : draw();
     await writePng(
-      join(run.out, RUN_FILES.samples),
+      folder.file("samples"),
       imageGrid(values, shape as [number, number, number, number], {
         columns: Math.min(8, shape[0]),
         scale: 2,
@@ -361,7 +381,7 @@ export async function train(
       const stopping = run.signal?.aborted ?? false;
       if (stopping || step % options.checkpointEvery === 0 || last) {
         await save();
-        await writePng(join(run.out, RUN_FILES.lossPlot), plotSeries(history));
+        await writePng(folder.file("lossPlot"), plotSeries(history));
       }
       if (
         (options.sampleEvery > 0 && step % options.sampleEvery === 0) || last
