@@ -36,7 +36,7 @@ import {
   wholeNumber,
 } from "./_flags.ts";
 import { parseOverrides } from "./_overrides.ts";
-import { openClassifier, openRun } from "./_run.ts";
+import { openClassifier } from "./_run.ts";
 
 /** One line for the command list. */
 export const SUMMARY = "train a model (default: the canonical vae on MNIST)";
@@ -368,6 +368,7 @@ async function trainInto(
     try {
       result = await train(model, data.train, training, {
         out: folder,
+        keepAverage: true,
         signal: stop.signal,
         source: { ...command.data },
         ...(command.minutes !== undefined
@@ -389,6 +390,7 @@ async function trainInto(
       // its listener only now; honour it before the (long) final evaluation.
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (stop.signal.aborted) {
+        result.average?.dispose();
         throw new TrainingInterrupted(
           result.step,
           result.checkpoint,
@@ -409,18 +411,17 @@ async function trainInto(
           formatDuration(result.secondsPerStep * training.steps)
         } for the run)`,
     );
-    // Evaluate what sample and eval use: the EMA weights when the run keeps them.
-    const averaged = training.emaDecay > 0
-      ? await openRun(command.out)
-      : undefined;
+    // Evaluate what sample and eval use: the EMA weights when the run keeps
+    // them, in place of the trained ones (as saved in the checkpoint).
+    const averaged = result.average;
+    const evaluate = async () => family.evaluate(model, await evaluationData());
     let metrics;
     try {
-      metrics = await family.evaluate(
-        averaged?.model ?? model,
-        await evaluationData(),
-      );
+      metrics = averaged
+        ? await averaged.withAveragesAsync(evaluate)
+        : await evaluate();
     } finally {
-      averaged?.model.dispose();
+      averaged?.dispose();
       await release();
     }
     console.log(

@@ -120,6 +120,12 @@ export interface RunOptions {
     every: number;
     measure(step: number): Promise<Record<string, number>>;
   };
+  /**
+   * Hand the EMA weights back in {@link TrainingResult.average} instead of
+   * freeing them, so the caller can evaluate them in memory; the caller
+   * then disposes them.
+   */
+  keepAverage?: boolean;
 }
 
 /** What a finished run reports. */
@@ -132,6 +138,11 @@ export interface TrainingResult {
   history: Series[];
   secondsPerStep: number;
   checkpoint: string;
+  /**
+   * The EMA weights, when the run keeps them and
+   * {@link RunOptions.keepAverage} asked for them (the caller disposes them).
+   */
+  average?: WeightAverage;
 }
 
 export { DivergenceError } from "./step.ts";
@@ -315,6 +326,7 @@ async function trainInto(
   };
 
   let last = step >= options.steps;
+  let kept: WeightAverage | undefined;
   try {
     while (!last) {
       const indices = batches.next().value as Uint32Array;
@@ -397,11 +409,12 @@ async function trainInto(
         throw new TrainingInterrupted(step, checkpointPath);
       }
     }
+    if (run.keepAverage) kept = average;
   } finally {
     progress.finish();
     log.close();
     runner.dispose();
-    average?.dispose();
+    if (!kept) average?.dispose();
   }
   return {
     step,
@@ -410,6 +423,7 @@ async function trainInto(
     secondsPerStep: (performance.now() - started) / 1000 /
       Math.max(1, step - startStep),
     checkpoint: checkpointPath,
+    ...(kept ? { average: kept } : {}),
   };
 }
 

@@ -288,6 +288,42 @@ Deno.test("train refuses an --out another live process trains into, in one line 
   });
 });
 
+Deno.test("train evaluates the EMA weights in memory: the numbers eval gives for the saved EMA weights, not those of the raw weights", async () => {
+  await withRunDir(async (root) => {
+    const pictures = await writePictures(root);
+    const out = join(root, "run");
+    const trained = await runCli([
+      ...quickAe(pictures, out, 3),
+      "--ema",
+      "0.9",
+      "--lr",
+      "0.01",
+    ]);
+    assert.equal(trained.code, 0, trained.stderr);
+    const printed = trained.stdout.match(/^test \(EMA weights\): (.*)$/m);
+    assert.ok(printed, trained.stdout);
+    const atEnd = Object.fromEntries(
+      printed[1].split(", ").map((pair) => {
+        const [name, value] = pair.split(" ");
+        return [name, Number(value)];
+      }),
+    );
+    // eval --json gives the full values; train printed them to 4 decimals.
+    const evaluate = async (flags: string[], ema: boolean) => {
+      const result = await runCli(["eval", "--run", out, "--json", ...flags]);
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      assert.equal(report.ema, ema);
+      return Object.fromEntries(
+        Object.keys(atEnd).map((name) => [name, +report[name].toFixed(4)]),
+      );
+    };
+    assert.ok(Object.keys(atEnd).length > 0);
+    assert.deepEqual(atEnd, await evaluate([], true));
+    assert.notDeepEqual(atEnd, await evaluate(["--raw"], false));
+  });
+});
+
 Deno.test("train, sample and eval give one-line errors with the right exit codes", async () => {
   await withRunDir(async (folder) => {
     const file = join(folder, "a-file");

@@ -1,13 +1,20 @@
 /**
  * Run folders never lose work: a folder holding a checkpoint is opened only
  * to resume or overwrite it, one writer at a time holds its lock (a lock
- * whose holder died is taken over).
+ * whose holder died is taken over), and the EMA weights a run keeps are
+ * handed back in memory, equal to what its checkpoint saves.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { initEngine } from "../../backends/engine.ts";
-import { LOCK_FILE, RUN_FILES, RunFolder } from "../../train/run_folder.ts";
+import { tf } from "../../backends/tf.ts";
+import {
+  loadRun,
+  LOCK_FILE,
+  RUN_FILES,
+  RunFolder,
+} from "../../train/run_folder.ts";
 import { DivergenceError, train } from "../../train/trainer.ts";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
 import {
@@ -230,4 +237,61 @@ Deno.test("without file locks (the Node executable's Deno shim), a lock whose PI
   } finally {
     Object.defineProperty(proto, "tryLock", tryLock);
   }
+});
+
+Deno.test("train() with keepAverage hands back the EMA weights in memory: the checkpoint's ema.* tensors, and the numbers of the model loadRun rebuilds", async () => {
+  await withTempDir(async (dir) => {
+    const model = tinyModel();
+    const result = await train(model, data, options({ emaDecay: 0.9 }), {
+      out: dir,
+      keepAverage: true,
+      ...quiet,
+    });
+    const average = result.average;
+    assert.ok(average, "the averages come back");
+    try {
+      const saved = await loadCheckpoint(result.checkpoint);
+      type Tiny = ReturnType<typeof tinyModel>;
+      const weightsOf = (m: Tiny) =>
+        new Map([...m.weights].map(([name, w]) => [name, [...w.dataSync()]]));
+      // What an evaluation sees: pictures the weights draw from fixed noise.
+      const picture = (m: Tiny) =>
+        tf.tidy(() => [...m.generate!(4, 11).dataSync()]);
+      const [inMemory, drawn] = average.withAverages(
+        () => [weightsOf(model), picture(model)] as const,
+      );
+      for (const [name, values] of inMemory) {
+        const stored = (prefix: string) => [
+          ...saved.tensors.get(`${prefix}${name}`)!.data,
+        ];
+        assert.deepEqual(values, stored("ema."), name);
+        assert.notDeepEqual(
+          values,
+          stored("model."),
+          `${name}: not the weights`,
+        );
+      }
+      const reloaded = await loadRun(dir, () => tinyModel({ seed: 7 }));
+      assert.ok(reloaded.averaged);
+      assert.deepEqual(weightsOf(reloaded.model), inMemory);
+      assert.deepEqual(picture(reloaded.model), drawn);
+      assert.notDeepEqual(picture(model), drawn, "the weights draw others");
+      reloaded.model.dispose();
+      // The trained weights are back in place after the in-memory evaluation.
+      for (const [name, values] of weightsOf(model)) {
+        assert.deepEqual(values, [
+          ...saved.tensors.get(`model.${name}`)!.data,
+        ], name);
+      }
+    } finally {
+      average.dispose();
+    }
+    const unkept = await train(model, data, options({ emaDecay: 0.9 }), {
+      out: dir,
+      overwrite: true,
+      ...quiet,
+    });
+    assert.equal(unkept.average, undefined);
+    model.dispose();
+  });
 });
