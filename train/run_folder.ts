@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   assignVariables,
   type CheckpointContents,
@@ -60,15 +60,18 @@ export class RunFolder {
   readonly checkpoint: string;
   #lock: Deno.FsFile | undefined;
   #held = true;
+  #made: string[];
 
   private constructor(
     /** The folder. */
     readonly dir: string,
     /** Whether the run continues the checkpoint there. */
     readonly resume: boolean,
+    made: string[],
     lock: Deno.FsFile | undefined,
   ) {
     this.checkpoint = join(dir, RUN_FILES.checkpoint);
+    this.#made = made;
     this.#lock = lock;
   }
 
@@ -92,8 +95,15 @@ export class RunFolder {
     dir: string,
     { resume = false, overwrite = false }: ClaimOptions = {},
   ): Promise<RunFolder> {
-    await Deno.mkdir(dir, { recursive: true });
-    const folder = new RunFolder(dir, resume, await takeLock(dir));
+    const made = await makeFolder(dir);
+    let lock;
+    try {
+      lock = await takeLock(dir);
+    } catch (error) {
+      await removeIfEmpty(made);
+      throw error;
+    }
+    const folder = new RunFolder(dir, resume, made, lock);
     try {
       if (!resume && !overwrite && await holdsCheckpoint(dir)) {
         throw new Error(
@@ -112,7 +122,10 @@ export class RunFolder {
     return join(this.dir, RUN_FILES[name]);
   }
 
-  /** Removes the lock file and lets go of the lock; later calls do nothing. */
+  /**
+   * Removes the lock file and lets go of the lock, and the folders the
+   * claim made when nothing was written there; later calls do nothing.
+   */
   async release(): Promise<void> {
     if (!this.#held) return;
     this.#held = false;
@@ -122,6 +135,41 @@ export class RunFolder {
       await Deno.remove(join(this.dir, LOCK_FILE));
     } catch { /* gone already; a lock file left behind is stale */ }
     this.#lock?.close();
+    await removeIfEmpty(this.#made);
+  }
+}
+
+/** Makes `dir` and its missing parents; returns those it made, deepest first. */
+async function makeFolder(dir: string): Promise<string[]> {
+  try {
+    await Deno.mkdir(dir);
+    return [dir];
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return [];
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const parent = dirname(dir);
+  const parents = parent === dir ? [] : await makeFolder(parent);
+  try {
+    await Deno.mkdir(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return parents;
+    throw error;
+  }
+  return [dir, ...parents];
+}
+
+/**
+ * Removes the folders `made` (deepest first) while they are empty: a
+ * command that wrote nothing leaves no empty run folder behind.
+ */
+async function removeIfEmpty(made: string[]): Promise<void> {
+  for (const dir of made) {
+    try {
+      await Deno.remove(dir);
+    } catch {
+      return; // not empty, or gone
+    }
   }
 }
 

@@ -247,6 +247,7 @@ Deno.test("train refuses an --out another live process trains into, in one line 
     const pictures = await writePictures(root);
     const out = join(root, "run");
     // This test process holds the lock as a live trainer would.
+    await Deno.mkdir(out);
     const folder = await RunFolder.claim(out);
     let refused;
     try {

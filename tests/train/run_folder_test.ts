@@ -198,6 +198,28 @@ Deno.test("RunFolder.claim() takes over a lock file whose process is dead, and r
   });
 });
 
+Deno.test("RunFolder.claim() makes a missing folder and its parents; released with nothing written, they are gone again", async () => {
+  await withTempDir(async (dir) => {
+    const fresh = join(dir, "runs", "fresh");
+    const unused = await RunFolder.claim(fresh);
+    assert.ok(exists(join(fresh, LOCK_FILE)));
+    await unused.release();
+    assert.ok(!exists(join(dir, "runs")), "unused new folders are removed");
+    assert.ok(exists(dir), "the folder that was there stays");
+    const used = await RunFolder.claim(fresh);
+    await Deno.writeTextFile(used.file("metrics"), "{}\n");
+    await used.release();
+    assert.deepEqual([...Deno.readDirSync(fresh)].map((e) => e.name), [
+      RUN_FILES.metrics,
+    ]);
+    const empty = join(dir, "empty");
+    await Deno.mkdir(empty);
+    const kept = await RunFolder.claim(empty);
+    await kept.release();
+    assert.ok(exists(empty), "an empty folder that was there stays");
+  });
+});
+
 Deno.test("without file locks (the Node executable's Deno shim), a lock whose PID runs is refused and one whose PID is dead is taken over", async () => {
   const proto = Deno.FsFile.prototype as unknown as Record<string, unknown>;
   const tryLock = Object.getOwnPropertyDescriptor(proto, "tryLock")!;
