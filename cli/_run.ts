@@ -1,13 +1,13 @@
 /**
- * Opening a run folder: its checkpoint, the family that made it, and the
- * model rebuilt from the stored config with the stored weights (the EMA
- * weights when the run kept them, unless asked otherwise).
+ * The CLI's side of opening a run folder (train/run_folder.ts does the
+ * opening): the family that made a run, rebuilt with the stored weights
+ * (the EMA weights when the run kept them, unless asked otherwise), and
+ * the evaluation classifier's run.
  *
  * @module
  */
 import { join } from "node:path";
-import { assignVariables, loadCheckpoint } from "../train/checkpoint.ts";
-import { RUN_FILES } from "../train/trainer.ts";
+import { type LoadedRun, loadRun, RUN_FILES } from "../train/run_folder.ts";
 import {
   familyOf,
   type ModelFamily,
@@ -21,16 +21,9 @@ import type { EvaluationClassifier } from "../eval/sample_quality.ts";
 import { dataSuffix } from "./_data.ts";
 import { UsageError } from "./_flags.ts";
 
-/** A trained model ready to sample or evaluate. */
-export interface OpenedRun {
+/** A trained model ready to sample or evaluate, with its family. */
+export interface OpenedRun extends LoadedRun<TrainableModel> {
   family: ModelFamily;
-  model: TrainableModel;
-  preset: string;
-  step: number;
-  /** Whether the weights are the EMA averages. */
-  averaged: boolean;
-  /** The run's training options as saved. */
-  training: Record<string, unknown>;
 }
 
 /** The `--run DIR` of sample, eval and encode; a usage error when missing. */
@@ -44,34 +37,14 @@ export function requireRun(values: { run?: string }): string {
 /** Loads `runDir`/checkpoint.safetensors and rebuilds its model. */
 export async function openRun(
   runDir: string,
-  { useAverage = true } = {},
+  options: { useAverage?: boolean } = {},
 ): Promise<OpenedRun> {
-  const path = join(runDir, RUN_FILES.checkpoint);
-  const saved = await loadCheckpoint(path);
-  const family = familyOf(saved.preset);
-  const model = rebuildModel(family, saved.preset, saved.config);
-  try {
-    const weights = new Map(
-      Object.values(model.groups).flatMap((group) => [...group]),
-    );
-    const averaged = useAverage &&
-      [...weights.keys()].every((name) => saved.tensors.has(`ema.${name}`));
-    assignVariables(weights, saved.tensors, averaged ? "ema." : "model.", path);
-    if (model.buffers) {
-      assignVariables(model.buffers, saved.tensors, "buffer.", path);
-    }
-    return {
-      family,
-      model,
-      preset: saved.preset,
-      step: saved.step,
-      averaged,
-      training: saved.training,
-    };
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
+  const run = await loadRun(
+    runDir,
+    (preset, config) => rebuildModel(familyOf(preset), preset, config),
+    options,
+  );
+  return { ...run, family: familyOf(run.preset) };
 }
 
 /**

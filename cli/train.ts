@@ -26,6 +26,7 @@ import {
   type TrainingOptions,
 } from "../train/trainer.ts";
 import { formatDuration } from "../train/progress.ts";
+import { RunFolder } from "../train/run_folder.ts";
 import { type DataSpec, dataSuffix, loadImageData } from "./_data.ts";
 import {
   asUsage,
@@ -38,7 +39,7 @@ import {
   wholeNumber,
 } from "./_flags.ts";
 import { parseOverrides } from "./_overrides.ts";
-import { openClassifier, openRun } from "./_run.ts";
+import { openClassifier } from "./_run.ts";
 import { terminalProgress } from "./_progress.ts";
 
 /** One line for the command list. */
@@ -64,6 +65,8 @@ export interface TrainCommand {
   minutes?: number;
   out: string;
   resume: boolean;
+  /** `--overwrite`: start again in an --out that holds a checkpoint. */
+  overwrite: boolean;
   engine: EngineOptions;
 }
 
@@ -92,6 +95,8 @@ ${
   }
 Writes into --out: checkpoint.safetensors (weights, Adam state, EMA, step,
 random state; written atomically), metrics.jsonl, loss.png, samples.png.
+An --out that holds a checkpoint needs --resume or --overwrite; one that
+another train is writing into is refused.
 
   --model NAME          model preset (default ${DEFAULT_MODEL})
   --data NAME           mnist (default), fashion (Debian dataset-fashion-mnist),
@@ -120,6 +125,7 @@ random state; written atomically), metrics.jsonl, loss.png, samples.png.
                         ddpm, else off); sample and eval use the EMA weights
   --out DIR             run folder (default runs/MODEL)
   --resume              continue the run in --out from its checkpoint
+  --overwrite           start again in --out, replacing its checkpoint
   --log-every N         steps between logged lines (default 50)
   --checkpoint-every N  steps between checkpoints (default 500)
   --sample-every N      steps between sample grids (default 500)
@@ -208,6 +214,7 @@ const FLAGS = {
   ema: { type: "string" },
   out: { type: "string" },
   resume: { type: "boolean" },
+  overwrite: { type: "boolean" },
   "log-every": { type: "string" },
   "checkpoint-every": { type: "string" },
   "sample-every": { type: "string" },
@@ -316,6 +323,9 @@ export function parseTrainArgs(
   }
   const out = values.out ?? join("runs", model + dataSuffix(data.data));
   if (out.trim() === "") throw new UsageError("--out must not be empty");
+  if (values.resume && values.overwrite) {
+    throw new UsageError("give --resume or --overwrite, not both");
+  }
   const overrides = applySettings(
     family,
     parseOverrides(values.set ?? []),
@@ -344,6 +354,7 @@ export function parseTrainArgs(
       : {}),
     out,
     resume: values.resume ?? false,
+    overwrite: values.overwrite ?? false,
     engine: engineOptions(values),
   };
 }
@@ -358,6 +369,20 @@ export function parseTrainArgs(
  * ```
  */
 export async function runTrain(
+  command: TrainCommand,
+): Promise<Record<string, number>> {
+  // Claimed first: a refused folder costs no engine start or data load.
+  const folder = await RunFolder.claim(command.out, command);
+  try {
+    return await trainInto(folder, command);
+  } finally {
+    await folder.release();
+  }
+}
+
+/** {@link runTrain} in its claimed run folder. */
+async function trainInto(
+  folder: RunFolder,
   command: TrainCommand,
 ): Promise<Record<string, number>> {
   const family = familyOf(command.model);
@@ -421,8 +446,8 @@ export async function runTrain(
     const stop = stopOnInterrupt();
     try {
       result = await train(model, data.train, training, {
-        out: command.out,
-        resume: command.resume,
+        out: folder,
+        keepAverage: true,
         signal: stop.signal,
         source: { ...command.data },
         ...(command.minutes !== undefined
@@ -444,6 +469,7 @@ export async function runTrain(
       // its listener only now; honour it before the (long) final evaluation.
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (stop.signal.aborted) {
+        result.average?.dispose();
         throw new TrainingInterrupted(
           result.step,
           result.checkpoint,
@@ -464,18 +490,17 @@ export async function runTrain(
           formatDuration(result.secondsPerStep * training.steps)
         } for the run)`,
     );
-    // Evaluate what sample and eval use: the EMA weights when the run keeps them.
-    const averaged = training.emaDecay > 0
-      ? await openRun(command.out)
-      : undefined;
+    // Evaluate what sample and eval use: the EMA weights when the run keeps
+    // them, in place of the trained ones (as saved in the checkpoint).
+    const averaged = result.average;
+    const evaluate = async () => family.evaluate(model, await evaluationData());
     let metrics;
     try {
-      metrics = await family.evaluate(
-        averaged?.model ?? model,
-        await evaluationData(),
-      );
+      metrics = averaged
+        ? await averaged.withAveragesAsync(evaluate)
+        : await evaluate();
     } finally {
-      averaged?.model.dispose();
+      averaged?.dispose();
       await release();
     }
     console.log(

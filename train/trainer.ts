@@ -12,7 +12,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { tf } from "../backends/tf.ts";
 import { batchIndices, gatherRows } from "../data/batches.ts";
 import type { ImageSet } from "../data/image_set.ts";
@@ -28,6 +27,7 @@ import {
   storeTensor,
 } from "./checkpoint.ts";
 import { writeFileAtomic } from "../data/atomic_write.ts";
+import { RunFolder } from "./run_folder.ts";
 import { WeightAverage } from "./ema.ts";
 import { MetricsLog } from "./metrics_log.ts";
 import { exportAdamState, importAdamState } from "./optimizer_state.ts";
@@ -77,10 +77,18 @@ export const TRAINING_DEFAULTS: TrainingOptions = {
 
 /** Where a run writes, and how it reports. */
 export interface RunOptions {
-  /** The run folder: checkpoint, metrics, pictures. */
-  out: string;
+  /**
+   * The run folder (checkpoint, metrics, pictures): a path, which the run
+   * claims for its length (see {@link RunFolder.claim}: refused while
+   * another process trains into it, or when it holds a checkpoint and
+   * neither `resume` nor `overwrite` is set), or a folder the caller
+   * claimed (and releases), whose own `resume` then applies.
+   */
+  out: string | RunFolder;
   /** Continue from `out`/checkpoint.safetensors. */
   resume?: boolean;
+  /** Start again in an `out` that holds a checkpoint, replacing it. */
+  overwrite?: boolean;
   /**
    * Where the data came from (e.g. `{data: "fashion"}`), saved in the
    * checkpoint's training record so `sample` and `eval` reload the same data.
@@ -111,6 +119,12 @@ export interface RunOptions {
     every: number;
     measure(step: number): Promise<Record<string, number>>;
   };
+  /**
+   * Hand the EMA weights back in {@link TrainingResult.average} instead of
+   * freeing them, so the caller can evaluate them in memory; the caller
+   * then disposes them.
+   */
+  keepAverage?: boolean;
 }
 
 /** What a finished run reports. */
@@ -123,6 +137,11 @@ export interface TrainingResult {
   history: Series[];
   secondsPerStep: number;
   checkpoint: string;
+  /**
+   * The EMA weights, when the run keeps them and
+   * {@link RunOptions.keepAverage} asked for them (the caller disposes them).
+   */
+  average?: WeightAverage;
 }
 
 export { DivergenceError } from "./step.ts";
@@ -143,14 +162,7 @@ export class TrainingInterrupted extends Error {
   }
 }
 
-/** File names inside a run folder. */
-export const RUN_FILES = {
-  checkpoint: "checkpoint.safetensors",
-  metrics: "metrics.jsonl",
-  samples: "samples.png",
-  lossPlot: "loss.png",
-  evalPlot: "eval.png",
-} as const;
+export { RUN_FILES } from "./run_folder.ts";
 
 /** Seeds of the random stream derive from the run seed through this. */
 const STREAM_SALT = 0x5eed1e55;
@@ -174,7 +186,9 @@ function toBatchTensors(
 
 /**
  * Trains `model` on `data` and returns when `options.steps` is reached.
- * Throws {@link DivergenceError} on NaN/Inf, leaving the last checkpoint.
+ * Throws {@link DivergenceError} on NaN/Inf, leaving the last checkpoint;
+ * refuses a run folder that another process trains into, or that holds a
+ * checkpoint unless resuming or overwriting it.
  *
  * @example
  * ```ts ignore
@@ -187,8 +201,25 @@ export async function train(
   options: TrainingOptions,
   run: RunOptions,
 ): Promise<TrainingResult> {
-  await Deno.mkdir(run.out, { recursive: true });
-  const checkpointPath = join(run.out, RUN_FILES.checkpoint);
+  const folder = typeof run.out === "string"
+    ? await RunFolder.claim(run.out, run)
+    : run.out;
+  try {
+    return await trainInto(folder, model, data, options, run);
+  } finally {
+    if (folder !== run.out) await folder.release();
+  }
+}
+
+/** {@link train} in a claimed run folder. */
+async function trainInto(
+  folder: RunFolder,
+  model: TrainableModel,
+  data: ImageSet,
+  options: TrainingOptions,
+  run: RunOptions,
+): Promise<TrainingResult> {
+  const checkpointPath = folder.checkpoint;
   const groups = Object.entries(model.groups);
   const runner = new StepRunner(model, options);
   const optimizers = runner.optimizers;
@@ -199,7 +230,7 @@ export async function train(
   const stream = new Mulberry32(options.seed ^ STREAM_SALT);
   let step = 0;
 
-  if (run.resume) {
+  if (folder.resume) {
     const saved = await loadCheckpoint(checkpointPath);
     checkCompatible(saved, model, options, checkpointPath, run.source);
     assignVariables(allWeights, saved.tensors, "model.", checkpointPath);
@@ -228,14 +259,14 @@ export async function train(
   });
   for (let skipped = 0; skipped < step; skipped++) batches.next();
 
-  const metricsPath = join(run.out, RUN_FILES.metrics);
+  const metricsPath = folder.file("metrics");
   const history: Series[] = model.phases.map((phase) => ({
     name: phase.name,
     points: [],
   }));
   const evaluations: Series[] = [];
-  if (run.resume) await trimLog(metricsPath, step, history, evaluations);
-  const log = new MetricsLog(metricsPath, { append: run.resume });
+  if (folder.resume) await trimLog(metricsPath, step, history, evaluations);
+  const log = new MetricsLog(metricsPath, { append: folder.resume });
   const progress = new Progress({
     total: options.steps,
     startStep: step,
@@ -268,7 +299,7 @@ export async function train(
     addEvaluation(evaluations, step, metrics);
     if (evaluations.length > 0) {
       await writePng(
-        join(run.out, RUN_FILES.evalPlot),
+        folder.file("evalPlot"),
         plotSeries(evaluations),
       );
     }
@@ -285,7 +316,7 @@ export async function train(
       });
     const { values, shape } = average ? average.withAverages(draw) : draw();
     await writePng(
-      join(run.out, RUN_FILES.samples),
+      folder.file("samples"),
       imageGrid(values, shape as [number, number, number, number], {
         columns: Math.min(8, shape[0]),
         scale: 2,
@@ -294,6 +325,7 @@ export async function train(
   };
 
   let last = step >= options.steps;
+  let kept: WeightAverage | undefined;
   try {
     while (!last) {
       const indices = batches.next().value as Uint32Array;
@@ -360,7 +392,7 @@ export async function train(
       const stopping = run.signal?.aborted ?? false;
       if (stopping || step % options.checkpointEvery === 0 || last) {
         await save();
-        await writePng(join(run.out, RUN_FILES.lossPlot), plotSeries(history));
+        await writePng(folder.file("lossPlot"), plotSeries(history));
       }
       if (
         (options.sampleEvery > 0 && step % options.sampleEvery === 0) || last
@@ -376,11 +408,12 @@ export async function train(
         throw new TrainingInterrupted(step, checkpointPath);
       }
     }
+    if (run.keepAverage) kept = average;
   } finally {
     progress.finish();
     log.close();
     runner.dispose();
-    average?.dispose();
+    if (!kept) average?.dispose();
   }
   return {
     step,
@@ -389,6 +422,7 @@ export async function train(
     secondsPerStep: (performance.now() - started) / 1000 /
       Math.max(1, step - startStep),
     checkpoint: checkpointPath,
+    ...(kept ? { average: kept } : {}),
   };
 }
 

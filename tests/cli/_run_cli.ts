@@ -9,6 +9,14 @@ import { fileURLToPath } from "node:url";
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
+/** The permissions CLI runs in tests get (the tasks' kinds, unrestricted). */
+export const PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-sys",
+];
+
 /** What a CLI run gave back. */
 export interface CliResult {
   code: number;
@@ -22,15 +30,7 @@ export async function runCli(
   env: Record<string, string> = {},
 ): Promise<CliResult> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      "cli/main.ts",
-      ...args,
-    ],
+    args: ["run", ...PERMISSIONS, "cli/main.ts", ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",

@@ -10,6 +10,8 @@ import {
 import { UsageError } from "../../cli/_flags.ts";
 import { decodeSafetensors } from "../../train/safetensors.ts";
 import { writePng } from "../../data/png.ts";
+import { loadCheckpoint } from "../../train/checkpoint.ts";
+import { LOCK_FILE, RunFolder } from "../../train/run_folder.ts";
 
 async function withRunDir(fn: (out: string) => Promise<void>) {
   const out = await Deno.makeTempDir({ prefix: "genwasm_train_" });
@@ -117,41 +119,54 @@ Deno.test("train, resume, sample and eval work end to end on a small VAE", async
   });
 });
 
+/** Writes 12 small PNG files in two class folders under `root`; returns their folder. */
+async function writePictures(root: string): Promise<string> {
+  const pictures = join(root, "pictures");
+  for (const [label, value] of [["dark", 40], ["light", 220]] as const) {
+    await Deno.mkdir(join(pictures, label), { recursive: true });
+    for (let i = 0; i < 6; i++) {
+      const data = new Uint8Array(10 * 10 * 3).map((_, k) =>
+        (value + 7 * i + (k % 5)) % 256
+      );
+      await writePng(join(pictures, label, `${i}.png`), {
+        width: 10,
+        height: 10,
+        channels: 3,
+        data,
+      });
+    }
+  }
+  return pictures;
+}
+
+/** `train` flags of a quick autoencoder on {@link writePictures}' files. */
+function quickAe(pictures: string, out: string, steps: number): string[] {
+  return [
+    "train",
+    "--model",
+    "ae",
+    "--data",
+    `folder:${pictures}`,
+    "--image-size",
+    "8",
+    "--channels",
+    "1",
+    "--batch",
+    "4",
+    "--steps",
+    String(steps),
+    "--threads",
+    "2",
+    "--out",
+    out,
+  ];
+}
+
 Deno.test("train --data folder: trains on PNG files; sample, eval and encode reload the same data", async () => {
   await withRunDir(async (root) => {
-    const pictures = join(root, "pictures");
-    for (const [label, value] of [["dark", 40], ["light", 220]] as const) {
-      await Deno.mkdir(join(pictures, label), { recursive: true });
-      for (let i = 0; i < 6; i++) {
-        const data = new Uint8Array(10 * 10 * 3).map((_, k) =>
-          (value + 7 * i + (k % 5)) % 256
-        );
-        await writePng(join(pictures, label, `${i}.png`), {
-          width: 10,
-          height: 10,
-          channels: 3,
-          data,
-        });
-      }
-    }
+    const pictures = await writePictures(root);
     const out = join(root, "run");
-    const trained = await runCli([
-      "train",
-      "--model",
-      "ae",
-      "--data",
-      `folder:${pictures}`,
-      "--image-size",
-      "8",
-      "--channels",
-      "1",
-      "--batch",
-      "4",
-      "--steps",
-      "2",
-      "--out",
-      out,
-    ]);
+    const trained = await runCli(quickAe(pictures, out, 2));
     assert.equal(trained.code, 0, trained.stderr);
     assert.match(trained.stdout, /10 training images/);
     const sampled = await runCli(["sample", "--run", out, "--n", "16"]);
@@ -177,6 +192,136 @@ Deno.test("train --data folder: trains on PNG files; sample, eval and encode rel
       1,
       1,
     ]);
+  });
+});
+
+Deno.test("train refuses an --out that holds a checkpoint in one line (exit 1, checkpoint untouched); --overwrite starts again", async () => {
+  await withRunDir(async (root) => {
+    const pictures = await writePictures(root);
+    const out = join(root, "run");
+    const checkpoint = join(out, "checkpoint.safetensors");
+    const first = await runCli(quickAe(pictures, out, 1));
+    assert.equal(first.code, 0, first.stderr);
+    const before = await Deno.readFile(checkpoint);
+    const again = await runCli(quickAe(pictures, out, 2));
+    assert.equal(again.code, 1, again.stderr);
+    assert.equal(again.stdout, "", "refused before starting anything");
+    assert.deepEqual(lines(again.stderr), [
+      `genwasm train: ${out} already holds a checkpoint: continue it with --resume or replace it with --overwrite`,
+    ]);
+    assert.deepEqual(await Deno.readFile(checkpoint), before);
+    const both = await runCli([
+      ...quickAe(pictures, out, 2),
+      "--resume",
+      "--overwrite",
+    ]);
+    assert.equal(both.code, 2, both.stderr);
+    assert.deepEqual(lines(both.stderr), [
+      "genwasm train: give --resume or --overwrite, not both",
+    ]);
+    const overwritten = await runCli([
+      ...quickAe(pictures, out, 2),
+      "--overwrite",
+    ]);
+    assert.equal(overwritten.code, 0, overwritten.stderr);
+    assert.match(overwritten.stdout, /trained to step 2/);
+    assert.equal((await loadCheckpoint(checkpoint)).step, 2);
+    const records = lines(await Deno.readTextFile(join(out, "metrics.jsonl")));
+    assert.deepEqual(
+      records.map((l) => JSON.parse(l).step),
+      [2],
+      "a new log: the first run's step 1 is gone",
+    );
+    assert.deepEqual(
+      [...Deno.readDirSync(out)].map((e) => e.name).filter((n) =>
+        n.endsWith(".lock")
+      ),
+      [],
+      "no lock left after the run",
+    );
+  });
+});
+
+Deno.test("train refuses an --out another live process trains into, in one line (exit 1); a lock whose process died is taken over", async () => {
+  await withRunDir(async (root) => {
+    const pictures = await writePictures(root);
+    const out = join(root, "run");
+    // This test process holds the lock as a live trainer would.
+    await Deno.mkdir(out);
+    const folder = await RunFolder.claim(out);
+    let refused;
+    try {
+      refused = await runCli([...quickAe(pictures, out, 1), "--overwrite"]);
+    } finally {
+      await folder.release();
+    }
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(refused.stdout, "");
+    const said = lines(refused.stderr);
+    assert.equal(said.length, 1, refused.stderr);
+    assert.match(
+      said[0],
+      new RegExp(
+        `^genwasm train: ${out} is in use: another train is writing into it \\(process ${Deno.pid} on .*\\); wait for it to end or stop it$`,
+      ),
+    );
+    // A trainer killed with SIGKILL leaves its lock file naming a dead process.
+    const gone = new Deno.Command("true").spawn();
+    await gone.status;
+    await Deno.writeTextFile(
+      join(out, LOCK_FILE),
+      JSON.stringify({
+        pid: gone.pid,
+        host: Deno.hostname(),
+        started: new Date().toISOString(),
+      }),
+    );
+    const taken = await runCli(quickAe(pictures, out, 1));
+    assert.equal(taken.code, 0, taken.stderr);
+    assert.equal(
+      (await loadCheckpoint(join(out, "checkpoint.safetensors"))).step,
+      1,
+    );
+    await assert.rejects(
+      () => Deno.stat(join(out, LOCK_FILE)),
+      Deno.errors.NotFound,
+    );
+  });
+});
+
+Deno.test("train evaluates the EMA weights in memory: the numbers eval gives for the saved EMA weights, not those of the raw weights", async () => {
+  await withRunDir(async (root) => {
+    const pictures = await writePictures(root);
+    const out = join(root, "run");
+    const trained = await runCli([
+      ...quickAe(pictures, out, 3),
+      "--ema",
+      "0.9",
+      "--lr",
+      "0.01",
+    ]);
+    assert.equal(trained.code, 0, trained.stderr);
+    const printed = trained.stdout.match(/^test \(EMA weights\): (.*)$/m);
+    assert.ok(printed, trained.stdout);
+    const atEnd = Object.fromEntries(
+      printed[1].split(", ").map((pair) => {
+        const [name, value] = pair.split(" ");
+        return [name, Number(value)];
+      }),
+    );
+    // eval --json gives the full values; train printed them to 4 decimals.
+    const evaluate = async (flags: string[], ema: boolean) => {
+      const result = await runCli(["eval", "--run", out, "--json", ...flags]);
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      assert.equal(report.ema, ema);
+      return Object.fromEntries(
+        Object.keys(atEnd).map((name) => [name, +report[name].toFixed(4)]),
+      );
+    };
+    assert.ok(Object.keys(atEnd).length > 0);
+    assert.deepEqual(atEnd, await evaluate([], true));
+    assert.notDeepEqual(atEnd, await evaluate(["--raw"], false));
   });
 });
 
@@ -289,6 +434,9 @@ Deno.test("parseTrainArgs() keeps the defaults and applies flags", () => {
   assert.equal(parseTrainArgs(["--help"]), "help");
   const timed = parseTrainArgs(["--minutes", "0.5"]);
   assert.ok(timed !== "help" && timed.minutes === 0.5);
+  assert.equal(defaults.overwrite, false);
+  const again = parseTrainArgs(["--overwrite"]);
+  assert.ok(again !== "help" && again.overwrite && !again.resume);
 });
 
 Deno.test("parseTrainArgs() rejects bad values as usage errors naming the flag", () => {
@@ -306,6 +454,7 @@ Deno.test("parseTrainArgs() rejects bad values as usage errors naming the flag",
       [["--steps", "5", "--epochs", "1"], "--steps"],
       [["--minutes", "0"], "--minutes"],
       [["--minutes", "soon"], "--minutes"],
+      [["--resume", "--overwrite"], "--overwrite"],
     ] as const
   ) {
     assert.throws(() => parseTrainArgs([...args]), (error: Error) => {

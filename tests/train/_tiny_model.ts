@@ -1,5 +1,6 @@
 /**
- * A tiny TrainableModel for trainer tests: a dense autoencoder on 4x4 images
+ * A tiny TrainableModel for trainer tests, with its data, quick training
+ * options and a temporary run folder: a dense autoencoder on 4x4 images
  * with seeded noise on its input (so the random stream matters), a switch
  * that makes the loss NaN from a given step on, and optionally state: a
  * buffer counting the images seen and a data-dependent initialisation that
@@ -9,6 +10,41 @@ import { tf } from "../../backends/tf.ts";
 import type { ImageSet } from "../../data/image_set.ts";
 import { Rng } from "../_helpers.ts";
 import type { TrainableModel } from "../../models/contract.ts";
+import {
+  TRAINING_DEFAULTS,
+  type TrainingOptions,
+} from "../../train/trainer.ts";
+
+/** Run options that keep train() silent. */
+export const quiet = { write: () => {}, interactive: false };
+
+/** A few quick steps on {@link tinyImages}: a log line each, no pictures. */
+export function tinyOptions(
+  overrides: Partial<TrainingOptions> = {},
+): TrainingOptions {
+  return {
+    ...TRAINING_DEFAULTS,
+    steps: 3,
+    batchSize: 8,
+    learningRate: 0.05,
+    logEvery: 1,
+    checkpointEvery: 100,
+    sampleEvery: 0,
+    ...overrides,
+  };
+}
+
+/** Runs `fn` in a new temporary folder, removed afterwards. */
+export async function withTempDir(
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "genwasm-train-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
 
 export function tinyImages(count: number, seed: number): ImageSet {
   const rng = new Rng(seed);

@@ -1,13 +1,14 @@
 /**
  * No lost work: a trainer killed with SIGKILL at arbitrary moments (most
  * land inside a checkpoint write, since it writes one every step) always
- * leaves a checkpoint that loads, and --resume finishes the run.
+ * leaves a checkpoint that loads, and --resume finishes the run, taking
+ * over the lock the killed trainer left.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
-import { RUN_FILES } from "../../train/trainer.ts";
+import { LOCK_FILE, RUN_FILES } from "../../train/run_folder.ts";
 import { Rng } from "../_helpers.ts";
 
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
@@ -78,6 +79,9 @@ Deno.test("SIGKILL during training never leaves a broken checkpoint; --resume fi
         `round ${round}: step went back from ${lastStep} to ${saved.step}`,
       );
       lastStep = saved.step;
+      // The killed trainer's lock stays behind; the next round takes it over.
+      const lock = JSON.parse(await Deno.readTextFile(join(out, LOCK_FILE)));
+      assert.equal(lock.pid, child.pid, `round ${round}: lock of ${lock.pid}`);
       const leftovers = [...Deno.readDirSync(out)].filter((e) =>
         e.name.includes(".tmp-")
       );
@@ -90,6 +94,10 @@ Deno.test("SIGKILL during training never leaves a broken checkpoint; --resume fi
     const finish = start(out, "resume", lastStep + 3, "null");
     assert.equal((await finish.status).code, 0);
     assert.equal((await loadCheckpoint(path)).step, lastStep + 3);
+    assert.ok(
+      ![...Deno.readDirSync(out)].some((e) => e.name === LOCK_FILE),
+      "the finished run removed its lock",
+    );
     console.log(
       `SIGKILL: 4 kills survived, the checkpoint loaded after each (last at step ${lastStep}), --resume finished, 0 steps of saved work lost`,
     );

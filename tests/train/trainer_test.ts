@@ -5,45 +5,35 @@ import {
   DivergenceError,
   RUN_FILES,
   train,
-  TRAINING_DEFAULTS,
   type TrainingOptions,
 } from "../../train/trainer.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../train/checkpoint.ts";
-import { tinyImages, tinyModel } from "./_tiny_model.ts";
+import {
+  quiet,
+  tinyImages,
+  tinyModel,
+  tinyOptions,
+  withTempDir,
+} from "./_tiny_model.ts";
 
 await initEngine({ threads: 2 });
 
 const data = tinyImages(40, 3);
-const quiet = { write: () => {}, interactive: false };
 const options = (
   overrides: Partial<TrainingOptions> = {},
-): TrainingOptions => ({
-  ...TRAINING_DEFAULTS,
-  steps: 8,
-  batchSize: 8,
-  learningRate: 0.05,
-  logEvery: 1,
-  checkpointEvery: 100,
-  sampleEvery: 0,
-  emaDecay: 0.9,
-  warmupSteps: 2,
-  schedule: "cosine",
-  clipNorm: 1,
-  ...overrides,
-});
+): TrainingOptions =>
+  tinyOptions({
+    steps: 8,
+    emaDecay: 0.9,
+    warmupSteps: 2,
+    schedule: "cosine",
+    clipNorm: 1,
+    ...overrides,
+  });
 
 function readLosses(dir: string): number[] {
   return Deno.readTextFileSync(join(dir, RUN_FILES.metrics)).trim().split("\n")
     .map((line) => JSON.parse(line).loss);
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "genwasm-train-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("train() resumed from a checkpoint matches the uninterrupted run", async () => {
