@@ -6,9 +6,13 @@
  *
  * @module
  */
-import type { ImageSet } from "../data/image_set.ts";
-import { type Dataset, DATASET_SPECS, loadDataset } from "../data/datasets.ts";
-import type { PointSet } from "../data/toy_points.ts";
+import type { ImageSet } from "@genwasm/data/image_set";
+import {
+  type Dataset,
+  DATASET_SPECS,
+  loadDataset,
+} from "@genwasm/data/datasets";
+import type { PointSet } from "@genwasm/data/toy_points";
 import { UsageError } from "./_flags.ts";
 
 /** Where the data of a run comes from; saved with the run so sample and eval reload it. */

@@ -6,8 +6,8 @@
  * @module
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import type { BackendName, EngineOptions } from "../backends/engine.ts";
-import { readPositiveNumber, readWholeNumber } from "../models/options.ts";
+import type { BackendName, EngineOptions } from "@genwasm/backend/engine";
+import { readPositiveNumber, readWholeNumber } from "@genwasm/models/options";
 
 /** A bad flag or value: the dispatcher prints it on one line and exits 2. */
 export class UsageError extends Error {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { ProgressCallback } from "../models/contract.ts";
-import { progressBar } from "../train/progress.ts";
+import type { ProgressCallback } from "@genwasm/models/contract";
+import { progressBar } from "@genwasm/train/progress";
 
 /**
  * `{ progress }` with a bar when stdout is a terminal, else `{}`: spread

@@ -7,17 +7,17 @@
  * @module
  */
 import { join } from "node:path";
-import { type LoadedRun, loadRun, RUN_FILES } from "../train/run_folder.ts";
+import { type LoadedRun, loadRun, RUN_FILES } from "@genwasm/train/run_folder";
 import {
   familyOf,
   type ModelFamily,
   rebuildModel,
-} from "../models/registry.ts";
-import type { TrainableModel } from "../models/contract.ts";
-import type { ImageSet } from "../data/image_set.ts";
-import type { Classifier } from "../models/classifier/classifier.ts";
-import { referenceStatistics } from "../eval/reference_statistics.ts";
-import type { EvaluationClassifier } from "../eval/sample_quality.ts";
+} from "@genwasm/models/registry";
+import type { TrainableModel } from "@genwasm/models/contract";
+import type { ImageSet } from "@genwasm/data/image_set";
+import type { Classifier } from "@genwasm/models/classifier/classifier";
+import { referenceStatistics } from "@genwasm/eval/reference_statistics";
+import type { EvaluationClassifier } from "@genwasm/eval/sample_quality";
 import { dataSuffix } from "./_data.ts";
 import { UsageError } from "./_flags.ts";
 

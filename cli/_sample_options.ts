@@ -11,7 +11,7 @@ import {
   MODEL_FAMILIES,
   type ModelFamily,
   type SampleOptionSpec,
-} from "../models/registry.ts";
+} from "@genwasm/models/registry";
 import { asUsage, UsageError } from "./_flags.ts";
 
 /** One sampling flag and the families that honour it. */

@@ -6,10 +6,10 @@
  * @module
  */
 import { join } from "node:path";
-import { describeEngine, initEngine } from "../backends/engine.ts";
-import { encodeImageSet } from "../models/ae/encode_set.ts";
-import { encodeSafetensors } from "../train/safetensors.ts";
-import { writeFileAtomic } from "../data/atomic_write.ts";
+import { describeEngine, initEngine } from "@genwasm/backend/engine";
+import { encodeImageSet } from "@genwasm/models/ae/encode_set";
+import { encodeSafetensors } from "@genwasm/train/safetensors";
+import { writeFileAtomic } from "@genwasm/data/atomic_write";
 import { dataSpecOf, loadImageData } from "./_data.ts";
 import { openRun, requireRun } from "./_run.ts";
 import {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { describeEngine, initEngine } from "../backends/engine.ts";
+import { describeEngine, initEngine } from "@genwasm/backend/engine";
 import { dataSpecOf, loadImageData } from "./_data.ts";
 import { openClassifier, openRun, requireRun } from "./_run.ts";
 import { terminalProgress } from "./_progress.ts";
@@ -19,7 +19,7 @@ import {
   sampleOptionFlags,
   sampleOptions,
 } from "./_sample_options.ts";
-import { MODEL_FAMILIES, type ModelFamily } from "../models/registry.ts";
+import { MODEL_FAMILIES, type ModelFamily } from "@genwasm/models/registry";
 
 /** One line for the command list. */
 export const SUMMARY = "measure a trained run on the test split";

@@ -7,7 +7,7 @@ import {
   describeEngine,
   type EngineInfo,
   initEngine,
-} from "../backends/engine.ts";
+} from "@genwasm/backend/engine";
 import {
   COMMON_FLAGS,
   COMMON_HELP,

@@ -13,7 +13,7 @@
  * @module
  */
 import { UsageError } from "./_flags.ts";
-import { TrainingInterrupted } from "../train/trainer.ts";
+import { TrainingInterrupted } from "@genwasm/train/trainer";
 
 /** What each command module exports. */
 interface Command {

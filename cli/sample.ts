@@ -4,10 +4,10 @@
  * @module
  */
 import { join } from "node:path";
-import { tf } from "../backends/tf.ts";
-import { describeEngine, initEngine } from "../backends/engine.ts";
-import { imageGrid } from "../data/image_grid.ts";
-import { writePng } from "../data/png.ts";
+import { tf } from "@genwasm/backend/tf";
+import { describeEngine, initEngine } from "@genwasm/backend/engine";
+import { imageGrid } from "@genwasm/data/image_grid";
+import { writePng } from "@genwasm/data/png";
 import { dataSpecOf, loadImageData } from "./_data.ts";
 import {
   checkSampleOptions,
@@ -15,7 +15,7 @@ import {
   sampleOptions,
   sampleOptionsHelp,
 } from "./_sample_options.ts";
-import { MODEL_FAMILIES, type ModelFamily } from "../models/registry.ts";
+import { MODEL_FAMILIES, type ModelFamily } from "@genwasm/models/registry";
 import { openRun, requireRun } from "./_run.ts";
 import { terminalProgress } from "./_progress.ts";
 import {

@@ -9,24 +9,24 @@ import {
   describeEngine,
   type EngineOptions,
   initEngine,
-} from "../backends/engine.ts";
+} from "@genwasm/backend/engine";
 import {
   type EvaluationData,
   familyOf,
   MODEL_FAMILIES,
   type ModelFamily,
-} from "../models/registry.ts";
-import type { EvaluationClassifier } from "../eval/sample_quality.ts";
-import type { Classifier } from "../models/classifier/classifier.ts";
-import { type ScheduleName, SCHEDULES } from "../train/schedule.ts";
+} from "@genwasm/models/registry";
+import type { EvaluationClassifier } from "@genwasm/eval/sample_quality";
+import type { Classifier } from "@genwasm/models/classifier/classifier";
+import { type ScheduleName, SCHEDULES } from "@genwasm/train/schedule";
 import {
   train,
   TRAINING_DEFAULTS,
   TrainingInterrupted,
   type TrainingOptions,
-} from "../train/trainer.ts";
-import { formatDuration } from "../train/progress.ts";
-import { RunFolder } from "../train/run_folder.ts";
+} from "@genwasm/train/trainer";
+import { formatDuration } from "@genwasm/train/progress";
+import { RunFolder } from "@genwasm/train/run_folder";
 import { type DataSpec, dataSuffix, loadImageData } from "./_data.ts";
 import {
   asUsage,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { ImageSet } from "./image_set.ts";
 import { mulberry32 } from "./random.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { readIdx } from "./idx.ts";
 
 /** Images and their labels, kept together. */

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
-import type { ImageSet } from "../data/image_set.ts";
+import { tf } from "@genwasm/backend/tf";
+import type { ImageSet } from "@genwasm/data/image_set";
 
 /**
  * Images to evaluate, pixels in [0, 1]: a tensor (e.g. a generator's

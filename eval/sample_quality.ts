@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { FeatureClassifier } from "./classify_images.ts";
 import { evaluateImages, type ImageEvaluation } from "./evaluate_images.ts";
 import type { FeatureStatistics } from "./feature_statistics.ts";

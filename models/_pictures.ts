@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 
 /**
  * Interleaves two equal-sized image batches row by row for a grid of

@@ -9,11 +9,11 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import {
   BATCH_NORM,
   BATCH_NORM_GRAD,
-} from "../backends/wasm/kernels/BatchNorm.ts";
+} from "@genwasm/backend/wasm/kernels/BatchNorm";
 
 /**
  * Where the statistics come from:

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { tf } from "../backends/tf.ts";
+import type { tf } from "@genwasm/backend/tf";
 
 /** One batch as the trainer hands it to a model. */
 export interface TrainingBatch {

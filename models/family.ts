@@ -8,9 +8,9 @@
  *
  * @module
  */
-import type { tf } from "../backends/tf.ts";
-import type { ImageSet } from "../data/image_set.ts";
-import type { EvaluationClassifier } from "../eval/sample_quality.ts";
+import type { tf } from "@genwasm/backend/tf";
+import type { ImageSet } from "@genwasm/data/image_set";
+import type { EvaluationClassifier } from "@genwasm/eval/sample_quality";
 import type {
   ProgressCallback,
   TrainableModel,

@@ -9,12 +9,12 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { Layer } from "./layers.ts";
 import {
   GROUP_NORM,
   GROUP_NORM_GRAD,
-} from "../backends/wasm/kernels/GroupNorm.ts";
+} from "@genwasm/backend/wasm/kernels/GroupNorm";
 
 /** The epsilon added to the variance unless a caller says otherwise (PyTorch's). */
 export const GROUP_NORM_EPSILON = 1e-5;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { normal, type Random } from "../data/random.ts";
+import { normal, type Random } from "@genwasm/data/random";
 
 /** How a layer's kernel is initialised. */
 export type InitializerName = "glorot" | "he" | "torch";

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
-import type { Random } from "../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import type { Random } from "@genwasm/data/random";
 import {
   initialBias,
   initializer,

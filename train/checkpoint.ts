@@ -12,13 +12,13 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import {
   decodeSafetensors,
   encodeSafetensors,
   type StoredTensor,
 } from "./safetensors.ts";
-import { writeFileAtomic } from "../data/atomic_write.ts";
+import { writeFileAtomic } from "@genwasm/data/atomic_write";
 
 /** The format tag written into every checkpoint. */
 export const CHECKPOINT_FORMAT = "genwasm-checkpoint-2";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 
 /**
  * Clips `gradients` to a global L2 norm of at most `maxNorm` and returns

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 
 /** Shadow copies of named variables, updated after each optimiser step. */
 export class WeightAverage {

@@ -9,7 +9,7 @@
  * @module
  */
 import { fonts, renderPixels } from "js-pixel-fonts";
-import type { Picture } from "../data/image_grid.ts";
+import type { Picture } from "@genwasm/data/image_grid";
 
 /** One curve: points (step, value). */
 export interface Series {

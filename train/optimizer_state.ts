@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { StoredTensor } from "./safetensors.ts";
 import { storeTensor } from "./checkpoint.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ProgressCallback } from "../models/contract.ts";
+import type { ProgressCallback } from "@genwasm/models/contract";
 
 /** Options for {@link Progress}. */
 export interface ProgressOptions {

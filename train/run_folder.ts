@@ -20,7 +20,7 @@ import {
   type CheckpointContents,
   loadCheckpoint,
 } from "./checkpoint.ts";
-import type { TrainableModel } from "../models/contract.ts";
+import type { TrainableModel } from "@genwasm/models/contract";
 
 /** File names inside a run folder. */
 export const RUN_FILES = {

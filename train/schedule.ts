@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { ScheduleName } from "../models/contract.ts";
+import type { ScheduleName } from "@genwasm/models/contract";
 
-export { type ScheduleName, SCHEDULES } from "../models/contract.ts";
+export { type ScheduleName, SCHEDULES } from "@genwasm/models/contract";
 
 /** Settings of {@link learningRateAt}. */
 export interface ScheduleOptions {

@@ -7,14 +7,14 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { clipByGlobalNorm } from "./clip.ts";
 import type {
   StepContext,
   TrainableModel,
   TrainingBatch,
   TrainingHyperparameters,
-} from "../models/contract.ts";
+} from "@genwasm/models/contract";
 
 /** Raised when a loss or gradient norm is not finite. */
 export class DivergenceError extends Error {

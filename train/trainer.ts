@@ -12,12 +12,12 @@
  *
  * @module
  */
-import { tf } from "../backends/tf.ts";
-import { batchIndices, gatherRows } from "../data/batches.ts";
-import type { ImageSet } from "../data/image_set.ts";
-import { imageGrid } from "../data/image_grid.ts";
-import { writePng } from "../data/png.ts";
-import { Mulberry32 } from "../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import { batchIndices, gatherRows } from "@genwasm/data/batches";
+import type { ImageSet } from "@genwasm/data/image_set";
+import { imageGrid } from "@genwasm/data/image_grid";
+import { writePng } from "@genwasm/data/png";
+import { Mulberry32 } from "@genwasm/data/random";
 import type { StoredTensor } from "./safetensors.ts";
 import {
   assignVariables,
@@ -26,7 +26,7 @@ import {
   saveCheckpoint,
   storeTensor,
 } from "./checkpoint.ts";
-import { writeFileAtomic } from "../data/atomic_write.ts";
+import { writeFileAtomic } from "@genwasm/data/atomic_write";
 import { RunFolder } from "./run_folder.ts";
 import { WeightAverage } from "./ema.ts";
 import { MetricsLog } from "./metrics_log.ts";
@@ -39,7 +39,7 @@ import type {
   TrainableModel,
   TrainingBatch,
   TrainingHyperparameters,
-} from "../models/contract.ts";
+} from "@genwasm/models/contract";
 import { StepRunner } from "./step.ts";
 
 /**

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { tf } from "../../backends/tf.ts";
-import type { ImageSet } from "../../data/image_set.ts";
+import type { tf } from "@genwasm/backend/tf";
+import type { ImageSet } from "@genwasm/data/image_set";
 import type { TrainableModel, TrainingPhase } from "../contract.ts";
 import { type EncodedSet, encodeImageSet } from "./encode_set.ts";
 import { ConvAutoencoder } from "./model.ts";

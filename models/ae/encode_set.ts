@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import type { ImageSet } from "../../data/image_set.ts";
+import { tf } from "@genwasm/backend/tf";
+import type { ImageSet } from "@genwasm/data/image_set";
 
 /** Anything with an encoder from images to one code per image. */
 export interface Encoder {

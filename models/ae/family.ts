@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import { imageTensor } from "../../data/image_set.ts";
+import { tf } from "@genwasm/backend/tf";
+import { imageTensor } from "@genwasm/data/image_set";
 import type { ModelFamily } from "../family.ts";
 import { pairRows, reconstructionCount } from "../_pictures.ts";
 import { type Autoencoder, createAutoencoder } from "./autoencoder.ts";

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import { mulberry32 } from "../../data/random.ts";
-import { imageTensor } from "../../data/image_set.ts";
-import { evaluateImages } from "../../eval/evaluate_images.ts";
-import { referenceStatistics } from "../../eval/reference_statistics.ts";
+import { tf } from "@genwasm/backend/tf";
+import { mulberry32 } from "@genwasm/data/random";
+import { imageTensor } from "@genwasm/data/image_set";
+import { evaluateImages } from "@genwasm/eval/evaluate_images";
+import { referenceStatistics } from "@genwasm/eval/reference_statistics";
 import type { ModelFamily } from "../family.ts";
 import { LEARNING_RATE_SETTING } from "../options.ts";
 import { accuracy } from "./accuracy.ts";

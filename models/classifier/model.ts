@@ -16,8 +16,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import type { Random } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import type { Random } from "@genwasm/data/random";
 import { Conv2D, Dense } from "../layers.ts";
 import type { ClassifierConfig } from "./presets.ts";
 

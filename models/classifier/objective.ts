@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import { mulberry32 } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import { mulberry32 } from "@genwasm/data/random";
 import type { TrainingPhase } from "../contract.ts";
 import type { ClassifierNetwork } from "./model.ts";
 import type { ClassifierConfig } from "./presets.ts";

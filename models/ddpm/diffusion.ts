@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import { mulberry32, type Random } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import { mulberry32, type Random } from "@genwasm/data/random";
 import type {
   ProgressCallback,
   TrainableModel,

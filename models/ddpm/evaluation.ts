@@ -6,13 +6,13 @@
  *
  * @module
  */
-import type { tf } from "../../backends/tf.ts";
-import { classAccuracy } from "../../eval/class_accuracy.ts";
+import type { tf } from "@genwasm/backend/tf";
+import { classAccuracy } from "@genwasm/eval/class_accuracy";
 import {
   type EvaluationClassifier,
   sampleMetrics,
   scoreSamples,
-} from "../../eval/sample_quality.ts";
+} from "@genwasm/eval/sample_quality";
 import type { Ddpm, DdpmSampleOptions } from "./diffusion.ts";
 
 /** Options of {@link sampleScores}. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { mulberry32 } from "../../data/random.ts";
+import { mulberry32 } from "@genwasm/data/random";
 import type { ModelFamily, SampleOptionSpecs } from "../family.ts";
 import {
   CLASS_OPTION,

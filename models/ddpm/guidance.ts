@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 
 /** The guidance scale `sample` uses when none is asked for. */
 export const DEFAULT_GUIDANCE = 3;

@@ -32,8 +32,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import type { Random } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import type { Random } from "@genwasm/data/random";
 import { GroupNorm } from "../group_norm.ts";
 import { Conv2D, Dense } from "../layers.ts";
 import {

@@ -11,9 +11,9 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import type { ImageSet } from "../../data/image_set.ts";
-import { Mulberry32 } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import type { ImageSet } from "@genwasm/data/image_set";
+import { Mulberry32 } from "@genwasm/data/random";
 import type { TrainingPhase } from "../contract.ts";
 import type { UNet } from "./model.ts";
 import type { DdpmConfig } from "./presets.ts";

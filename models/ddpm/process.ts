@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { NoiseSchedule } from "./schedule.ts";
 import type { DdpmConfig } from "./presets.ts";
 

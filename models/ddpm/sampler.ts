@@ -32,8 +32,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import { Mulberry32 } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import { Mulberry32 } from "@genwasm/data/random";
 import { originalFromEpsilon } from "./process.ts";
 import type { NoiseSchedule } from "./schedule.ts";
 import type { ProgressCallback } from "../contract.ts";

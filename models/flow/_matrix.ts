@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { normal, type Random } from "../../data/random.ts";
+import { normal, type Random } from "@genwasm/data/random";
 
 /** P A = L U with L unit lower triangular and U upper triangular. */
 export interface LuFactors {

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { type Float64FlowLayer, float64Of, mapValues } from "./float64.ts";
 import {
   disposeVariables,

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { applyMatrix, type Float64FlowLayer } from "./float64.ts";
 import {
   invertMatrix,

@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { type Float64FlowLayer, gatherChannels } from "./float64.ts";
-import type { Random } from "../../data/random.ts";
+import type { Random } from "@genwasm/data/random";
 import {
   disposeVariables,
   type FlowLayer,

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import {
   type Array4,
   concatChannels,
@@ -21,7 +21,7 @@ import {
   mapValues,
   sliceChannels,
 } from "./float64.ts";
-import type { Random } from "../../data/random.ts";
+import type { Random } from "@genwasm/data/random";
 import { CouplingNetwork } from "./coupling_network.ts";
 import {
   type FlowLayer,

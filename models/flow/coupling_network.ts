@@ -13,9 +13,9 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { type Array4, conv2dSame, float64Of, mapValues } from "./float64.ts";
-import type { Random } from "../../data/random.ts";
+import type { Random } from "@genwasm/data/random";
 import { Conv2D, type Layer } from "../layers.ts";
 import { prefixKeys } from "./flow_layer.ts";
 

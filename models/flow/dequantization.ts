@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { FlowResult } from "./flow_layer.ts";
 import { sameForEach } from "./flow_layer.ts";
 

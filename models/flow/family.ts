@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { mulberry32 } from "../../data/random.ts";
-import { imageTensor } from "../../data/image_set.ts";
-import { sampleMetrics, scoreSamples } from "../../eval/sample_quality.ts";
+import { mulberry32 } from "@genwasm/data/random";
+import { imageTensor } from "@genwasm/data/image_set";
+import { sampleMetrics, scoreSamples } from "@genwasm/eval/sample_quality";
 import type { ModelFamily } from "../family.ts";
 import { LEARNING_RATE_SETTING, TEMPERATURE_OPTION } from "../options.ts";
 import { pairRows } from "../_pictures.ts";

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { tf } from "../../backends/tf.ts";
+import type { tf } from "@genwasm/backend/tf";
 
 /** A (batch, height, width, channels) tensor of float64 numbers, row-major. */
 export interface Array4 {

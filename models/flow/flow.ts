@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { tf } from "../../backends/tf.ts";
-import { mulberry32, type Random } from "../../data/random.ts";
+import type { tf } from "@genwasm/backend/tf";
+import { mulberry32, type Random } from "@genwasm/data/random";
 import type {
   StepContext,
   TrainableModel,

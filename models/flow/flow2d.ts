@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import type { ImageSet } from "../../data/image_set.ts";
-import { mulberry32, type Random } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import type { ImageSet } from "@genwasm/data/image_set";
+import { mulberry32, type Random } from "@genwasm/data/random";
 import type {
   StepContext,
   TrainableModel,

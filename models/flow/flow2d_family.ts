@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { mulberry32 } from "../../data/random.ts";
-import { bitsPerDim } from "../../eval/bits_per_dim.ts";
+import { mulberry32 } from "@genwasm/data/random";
+import { bitsPerDim } from "@genwasm/eval/bits_per_dim";
 import type { ModelFamily } from "../family.ts";
 import { LEARNING_RATE_SETTING, TEMPERATURE_OPTION } from "../options.ts";
 import { createFlow2d, evaluatePointNll, type Flow2d } from "./flow2d.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 
 /** Side of the pictures in pixels. */
 export const PICTURE_SIZE = 128;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { Float64FlowLayer } from "./float64.ts";
 
 /** z = f(x) and log |det df/dx| of each example. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Random } from "../../data/random.ts";
+import type { Random } from "@genwasm/data/random";
 import { ActNorm } from "./actnorm.ts";
 import { ChannelPermutation } from "./channel_permutation.ts";
 import { Coupling, type CouplingKind } from "./coupling.ts";

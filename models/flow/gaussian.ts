@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { sumPerExample } from "./flow_layer.ts";
 
 /** log sqrt(2 pi). */

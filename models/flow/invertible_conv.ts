@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { type Float64FlowLayer, float64Of } from "./float64.ts";
-import type { Random } from "../../data/random.ts";
+import type { Random } from "@genwasm/data/random";
 import { invertMatrix, logAbsDeterminant, randomRotation } from "./_matrix.ts";
 import {
   applyChannelMatrix,

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { type Float64FlowLayer, mapValues } from "./float64.ts";
 import {
   type FlowLayer,

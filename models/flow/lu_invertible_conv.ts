@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { type Float64FlowLayer, float64Of } from "./float64.ts";
 import { luFactor, multiplyMatrices, randomRotation } from "./_matrix.ts";
 import {

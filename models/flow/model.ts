@@ -21,9 +21,9 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import { type Array4, concatChannels, sliceChannels } from "./float64.ts";
-import type { Random } from "../../data/random.ts";
+import type { Random } from "@genwasm/data/random";
 import type { FlowConfig } from "./presets.ts";
 import { createFlowStep } from "./flow_step.ts";
 import { prefixKeys } from "./flow_layer.ts";

@@ -11,10 +11,10 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import type { ImageSet } from "../../data/image_set.ts";
-import { Mulberry32 } from "../../data/random.ts";
-import { bitsPerDim } from "../../eval/bits_per_dim.ts";
+import { tf } from "@genwasm/backend/tf";
+import type { ImageSet } from "@genwasm/data/image_set";
+import { Mulberry32 } from "@genwasm/data/random";
+import { bitsPerDim } from "@genwasm/eval/bits_per_dim";
 import type { TrainingPhase } from "../contract.ts";
 import type { UniformDequantization } from "./dequantization.ts";
 import { standardNormalLogDensity } from "./gaussian.ts";

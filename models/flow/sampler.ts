@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import { Mulberry32 } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import { Mulberry32 } from "@genwasm/data/random";
 import { standardNormalSample } from "./gaussian.ts";
 import { array4Of, maxAbsDifference } from "./float64.ts";
 import type { FlowNetworks } from "./objective.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { Float64FlowLayer } from "./float64.ts";
 import { type FlowLayer, type FlowResult, prefixKeys } from "./flow_layer.ts";
 

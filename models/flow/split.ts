@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 
 /** The two halves of a split. */
 export interface SplitHalves {

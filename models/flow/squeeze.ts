@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { Array4, Float64FlowLayer } from "./float64.ts";
 import { type FlowLayer, type FlowResult, sameForEach } from "./flow_layer.ts";
 

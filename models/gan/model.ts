@@ -31,8 +31,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import type { Random } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import type { Random } from "@genwasm/data/random";
 import { BatchNorm, type BatchNormMode } from "../batch_norm.ts";
 import { Conv2D, Conv2DTranspose, Dense } from "../layers.ts";
 import type { GanConfig } from "./presets.ts";

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { TrainingPhase } from "../contract.ts";
 import type { Discriminator, Generator } from "./model.ts";
 import type { GanLoss } from "./presets.ts";

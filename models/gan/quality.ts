@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { classAccuracy } from "../../eval/class_accuracy.ts";
+import { classAccuracy } from "@genwasm/eval/class_accuracy";
 import {
   type EvaluationClassifier,
   sampleMetrics,
   scoreSamples,
-} from "../../eval/sample_quality.ts";
+} from "@genwasm/eval/sample_quality";
 import type { Gan } from "./gan.ts";
 
 /**

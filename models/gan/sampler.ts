@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { BatchNormMode } from "../batch_norm.ts";
 import type { Generator } from "./model.ts";
 import type { GanConfig } from "./presets.ts";

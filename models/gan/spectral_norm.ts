@@ -11,8 +11,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import { normal, type Random } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import { normal, type Random } from "@genwasm/data/random";
 
 /** Identity forward, no gradient backward: the singular vectors are constants. */
 const stopGradient = tf.customGrad((x) => ({

@@ -4,15 +4,15 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import { mulberry32 } from "../../data/random.ts";
-import { imageTensor } from "../../data/image_set.ts";
-import { binarizeSet } from "../../data/binarize.ts";
+import { tf } from "@genwasm/backend/tf";
+import { mulberry32 } from "@genwasm/data/random";
+import { imageTensor } from "@genwasm/data/image_set";
+import { binarizeSet } from "@genwasm/data/binarize";
 import type { ModelFamily } from "../family.ts";
 import { LEARNING_RATE_SETTING } from "../options.ts";
 import { pairRows, reconstructionCount } from "../_pictures.ts";
 import { evaluateNegativeElbo } from "./objective.ts";
-import { sampleMetrics, scoreSamples } from "../../eval/sample_quality.ts";
+import { sampleMetrics, scoreSamples } from "@genwasm/eval/sample_quality";
 import { VAE_PRESETS } from "./presets.ts";
 import { createVae, type Vae } from "./vae.ts";
 

@@ -20,8 +20,8 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import type { Random } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import type { Random } from "@genwasm/data/random";
 import { Conv2D, Conv2DTranspose, Dense, type Layer } from "../layers.ts";
 import type { VaeConfig } from "./presets.ts";
 

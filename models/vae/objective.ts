@@ -15,10 +15,10 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
-import { binarizeTensor } from "../../data/binarize.ts";
-import type { ImageSet } from "../../data/image_set.ts";
-import { Mulberry32 } from "../../data/random.ts";
+import { tf } from "@genwasm/backend/tf";
+import { binarizeTensor } from "@genwasm/data/binarize";
+import type { ImageSet } from "@genwasm/data/image_set";
+import { Mulberry32 } from "@genwasm/data/random";
 import type { TrainingPhase } from "../contract.ts";
 import type { VaeNetworks } from "./model.ts";
 

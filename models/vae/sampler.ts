@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { tf } from "../../backends/tf.ts";
+import { tf } from "@genwasm/backend/tf";
 import type { VaeDecoder, VaeNetworks } from "./model.ts";
 
 /**

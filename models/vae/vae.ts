@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { tf } from "../../backends/tf.ts";
-import { mulberry32, type Random } from "../../data/random.ts";
+import type { tf } from "@genwasm/backend/tf";
+import { mulberry32, type Random } from "@genwasm/data/random";
 import type { TrainableModel, TrainingPhase } from "../contract.ts";
 import {
   type Posterior,
