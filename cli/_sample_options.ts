@@ -36,8 +36,9 @@ const OPTION_FLAGS: Record<SampleOption, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sampleOptions } from "./_sample_options.ts";
- * console.log(sampleOptions({ guidance: "3" }, ["guidance"])); // { guidance: 3 }
+ * assert.deepEqual(sampleOptions({ guidance: "3" }, ["guidance"]), { guidance: 3 });
  * ```
  */
 export function sampleOptions(
