@@ -116,8 +116,9 @@ function summary(error: unknown): string {
  * @throws Error if the chosen route fails, or if the result does not run.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { compile } from "./compile.ts";
+ * // Not run as a doc test (a minute); tests/cli/executable_test.ts builds it.
  * const { output, route, bytes } = await compile({ route: "node" });
  * console.log(output, route, bytes);
  * ```
