@@ -159,8 +159,9 @@ export function presetNames(): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { familyOf } from "./registry.ts";
- * console.log(familyOf("vae-small").name); // "vae"
+ * assert.equal(familyOf("vae-small").name, "vae");
  * ```
  */
 export function familyOf(preset: string): ModelFamily {
