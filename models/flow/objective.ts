@@ -139,7 +139,7 @@ export interface BitsPerDimOptions {
  * import { loadMnist } from "../../data/mnist.ts";
  * const { test } = await loadMnist();
  * const flow = createFlow("flow-small");
- * console.log(evaluateBitsPerDim(flow, test, { count: 100 })); // 9.6 untrained (no ActNorm init)
+ * console.log(evaluateBitsPerDim(flow, test, { count: 16 })); // 9.6 untrained (no ActNorm init)
  * flow.dispose();
  * ```
  */
