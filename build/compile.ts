@@ -117,8 +117,8 @@ function summary(error: unknown): string {
  *
  * @example
  * ```ts ignore
+ * // Not run as a doc test: it takes a minute; tests/cli/executable_test.ts builds it.
  * import { compile } from "./compile.ts";
- * // Not run as a doc test (a minute); tests/cli/executable_test.ts builds it.
  * const { output, route, bytes } = await compile({ route: "node" });
  * console.log(output, route, bytes);
  * ```
