@@ -165,7 +165,7 @@ async function startWasm(
  * ```ts
  * import { initEngine } from "./engine.ts";
  * const info = await initEngine({ threads: 2 });
- * console.log(info.variant, info.threads);
+ * console.log(info.variant, info.threads); // threaded-simd 2, where the machine can
  * ```
  */
 export async function initEngine(

@@ -288,9 +288,12 @@ async function profileStep(run: () => void): Promise<KernelRecord[]> {
  * `counts.profiled` profiled ones spread among them.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { profileModel } from "./_kernel_profile.ts";
+ * import { initEngine } from "../backends/engine.ts";
  * await initEngine({ threads: 2 });
- * const profile = await profileModel("vae", { warmup: 5, timed: 10, profiled: 5 }, 2);
+ * // bench:steps --profile runs vae with { warmup: 5, timed: 10, profiled: 5 }, batch 64.
+ * const profile = await profileModel("vae-small", { warmup: 1, timed: 2, profiled: 1 }, 2, 8);
  * console.log(profile.wallMs - profile.kernelMs, "ms outside kernels");
  * ```
  */

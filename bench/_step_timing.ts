@@ -139,10 +139,12 @@ export interface StepBench {
  * data-dependent initialisation on that batch.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { prepareSteps } from "./_step_timing.ts";
+ * import { initEngine } from "../backends/engine.ts";
  * await initEngine({ threads: 2 });
- * const bench = prepareSteps("vae", 64);
- * for (let step = 0; step < 5; step++) bench.step(step);
+ * const bench = prepareSteps("vae-small", 8); // bench:steps: each canonical model at 64
+ * for (let step = 0; step < 3; step++) bench.step(step);
  * bench.dispose();
  * ```
  */
@@ -199,9 +201,15 @@ export function parameterCount(bench: StepBench): number {
  * Times `model`'s training step at batch `batchSize` and its samplers.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { timeModel } from "./_step_timing.ts";
+ * import { initEngine } from "../backends/engine.ts";
  * await initEngine({ threads: 2 });
- * console.log(timeModel("vae", { warmup: 5, timed: 20 }).medianMs);
+ * // bench:steps times { warmup: 5, timed: 20 } steps at batch 64, samplers at 64.
+ * const timing = timeModel("vae-small", { warmup: 1, timed: 2 }, 8, 8);
+ * assert.equal(timing.stepsMs.length, 2);
+ * console.log(timing.medianMs, "ms a step");
  * ```
  */
 export function timeModel(

@@ -20,8 +20,10 @@ export interface ExecOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exec } from "./_exec.ts";
- * console.log(await exec("node", ["--version"]));
+ * const version = await exec(Deno.execPath(), ["--version"]); // or "node" ...
+ * assert.match(version, /^deno \d+\.\d+\.\d+/);
  * ```
  */
 export async function exec(

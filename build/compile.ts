@@ -116,7 +116,8 @@ function summary(error: unknown): string {
  * @throws Error if the chosen route fails, or if the result does not run.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // Not run as a doc test: it takes a minute; tests/cli/executable_test.ts builds it.
  * import { compile } from "./compile.ts";
  * const { output, route, bytes } = await compile({ route: "node" });
  * console.log(output, route, bytes);

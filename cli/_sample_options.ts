@@ -139,9 +139,10 @@ export function evaluationOptionsHelp(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sampleOptions } from "./_sample_options.ts";
  * import { familyOf } from "../models/registry.ts";
- * console.log(sampleOptions({ guidance: "3" }, familyOf("ddpm"))); // { guidance: 3 }
+ * assert.deepEqual(sampleOptions({ guidance: "3" }, familyOf("ddpm")), { guidance: 3 });
  * ```
  */
 export function sampleOptions(

@@ -6,8 +6,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { run } from "./main.ts";
  * const code = await run(["info", "--json"]);
+ * assert.equal(code, 0);
  * ```
  *
  * @module
@@ -60,8 +62,10 @@ function oneLine(error: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { run } from "./main.ts";
- * console.log(await run(["--help"])); // 0
+ * assert.equal(await run(["--help"]), 0);
+ * assert.equal(await run(["train", "--no-such-flag"]), 2); // bad usage
  * ```
  */
 export async function run(args: string[]): Promise<number> {

@@ -229,8 +229,12 @@ const FLAGS = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTrainArgs } from "./train.ts";
  * const command = parseTrainArgs(["--model", "vae", "--steps", "10"]);
+ * assert.ok(command !== "help");
+ * assert.equal(command.training.steps, 10);
+ * assert.equal(parseTrainArgs(["--help"]), "help");
  * ```
  */
 export function parseTrainArgs(
@@ -363,9 +367,12 @@ export function parseTrainArgs(
  * Runs a whole training job: engine, data, model, trainer, evaluation.
  *
  * @example Ten steps of the small VAE
- * ```ts ignore
- * import { main } from "./train.ts";
- * await main(["--model", "vae-small", "--steps", "10", "--out", "/tmp/vae"]);
+ * ```ts
+ * import { parseTrainArgs, runTrain } from "./train.ts";
+ * const out = await Deno.makeTempDir(); // say, runs/flow2d
+ * const command = parseTrainArgs(["--model", "flow2d", "--data", "moons", "--steps", "10", "--out", out]);
+ * if (command !== "help") console.log(await runTrain(command)); // { nll_nats: 2.56, ... }
+ * await Deno.remove(out, { recursive: true });
  * ```
  */
 export async function runTrain(

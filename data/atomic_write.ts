@@ -13,8 +13,12 @@ import { dirname } from "node:path";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeFileAtomic } from "./atomic_write.ts";
- * await writeFileAtomic(await Deno.makeTempFile(), new TextEncoder().encode("hi"));
+ * const path = await Deno.makeTempFile();
+ * await writeFileAtomic(path, new TextEncoder().encode("hi"));
+ * assert.equal(await Deno.readTextFile(path), "hi");
+ * await Deno.remove(path);
  * ```
  */
 export async function writeFileAtomic(

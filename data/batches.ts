@@ -15,9 +15,12 @@ import { mulberry32, type Random } from "./random.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { permutation } from "./batches.ts";
  * import { mulberry32 } from "./random.ts";
- * console.log(permutation(5, mulberry32(7))); // e.g. Uint32Array [3, 0, 4, 1, 2]
+ * const order = permutation(5, mulberry32(7)); // e.g. Uint32Array [3, 1, 2, 4, 0]
+ * assert.deepEqual([...order].sort(), [0, 1, 2, 3, 4]);
+ * assert.deepEqual(permutation(5, mulberry32(7)), order); // same seed, same order
  * ```
  */
 export function permutation(count: number, random: Random): Uint32Array {
@@ -55,9 +58,13 @@ export interface BatchOptions {
  *
  * @example Three batches of 4 from 10 items
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batchIndices } from "./batches.ts";
  * const batches = batchIndices(10, { batchSize: 4, seed: 1 });
- * for (let step = 0; step < 3; step++) console.log(batches.next().value);
+ * for (let step = 0; step < 3; step++) {
+ *   const batch = batches.next().value; // e.g. [7, 8, 3, 2]
+ *   assert.equal(batch.length, 4);
+ * }
  * ```
  */
 export function* batchIndices(
@@ -88,9 +95,10 @@ export function* batchIndices(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gatherRows } from "./batches.ts";
  * const rows = new Float32Array([0, 1, 10, 11, 20, 21]);
- * console.log(gatherRows(rows, 2, [2, 0])); // Float32Array [20, 21, 0, 1]
+ * assert.deepEqual(gatherRows(rows, 2, [2, 0]), Float32Array.of(20, 21, 0, 1));
  * ```
  */
 export function gatherRows(

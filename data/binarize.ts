@@ -14,9 +14,12 @@ import { mulberry32 } from "./random.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { binarizeSet } from "./binarize.ts";
  * const set = { images: Float32Array.of(0, 0.5, 1), labels: Uint8Array.of(0), shape: [1, 1, 3, 1] as [number, number, number, number] };
- * console.log(binarizeSet(set, 0).images); // e.g. Float32Array [0, 1, 1]
+ * const { images } = binarizeSet(set, 0); // e.g. Float32Array [0, 1, 1]
+ * assert.equal(images[0], 0); // 0 stays 0, 1 stays 1, 0.5 is a coin flip
+ * assert.equal(images[2], 1);
  * ```
  */
 export function binarizeSet(set: ImageSet, seed: number): ImageSet {

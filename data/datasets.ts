@@ -149,11 +149,15 @@ function checkCount(spec: string, option: string, value: number): void {
  *
  * @example Points or images, told apart by kind
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadDataset } from "./datasets.ts";
- * const data = await loadDataset("moons", { seed: 1 });
- * if (data.kind === "points") console.log(data.train.points.length); // 20000
- * const folder = await loadDataset("folder:./pictures", { size: 64, channels: 3 });
- * if (folder.kind === "images") console.log(folder.train.shape, folder.classes);
+ * const moons = await loadDataset("moons", { seed: 1 });
+ * if (moons.kind === "points") assert.equal(moons.train.points.length, 20000);
+ * const mnist = await loadDataset("mnist"); // or "folder:./pictures", { size: 64 }
+ * if (mnist.kind === "images") {
+ *   assert.deepEqual(mnist.train.shape, [60000, 28, 28, 1]);
+ *   assert.equal(mnist.classes, 10);
+ * }
  * ```
  */
 export async function loadDataset(

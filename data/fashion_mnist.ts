@@ -83,9 +83,14 @@ export function fashionMnistFolder(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fashionMnistPaths } from "./fashion_mnist.ts";
- * const paths = await fashionMnistPaths();
- * console.log(paths.testLabels); // /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+ * import { mnistPaths } from "./mnist.ts";
+ * import { dirname } from "node:path";
+ * // By default: /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz
+ * // and so on. Any folder of the four files will do, such as MNIST's (plain):
+ * const paths = await fashionMnistPaths(dirname(mnistPaths().testLabels));
+ * assert.equal(paths.testLabels, mnistPaths().testLabels);
  * ```
  */
 export async function fashionMnistPaths(
@@ -135,9 +140,15 @@ export async function fashionMnistPaths(
  *
  * @example
  * ```ts
- * import { loadFashionMnist } from "./fashion_mnist.ts";
- * const { train, test } = await loadFashionMnist();
- * console.log(train.shape, test.shape); // [60000, 28, 28, 1] [10000, 28, 28, 1]
+ * import assert from "node:assert/strict";
+ * import { fashionMnistFolder, loadFashionMnist } from "./fashion_mnist.ts";
+ * import { existsSync } from "node:fs";
+ * // Needs `apt-get install dataset-fashion-mnist` (or GENWASM_FASHION_DIR).
+ * if (existsSync(fashionMnistFolder())) {
+ *   const { train, test } = await loadFashionMnist();
+ *   assert.deepEqual(train.shape, [60000, 28, 28, 1]);
+ *   assert.deepEqual(test.shape, [10000, 28, 28, 1]);
+ * }
  * ```
  */
 export async function loadFashionMnist(

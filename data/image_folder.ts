@@ -112,9 +112,20 @@ async function pngFilesUnder(folder: string): Promise<string[]> {
  *
  * @example A folder of class folders, as 32 x 32 RGB
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadImageFolder } from "./image_folder.ts";
- * const set = await loadImageFolder("pictures", { size: 32, channels: 3 });
- * console.log(set.shape, set.classNames); // [count, 32, 32, 3] ["cats", "dogs"]
+ * import { writePng } from "./png.ts";
+ * // pictures/cats/1.png and pictures/dogs/1.png, 64 x 48 each
+ * const pictures = await Deno.makeTempDir();
+ * for (const [name, level] of [["cats", 0], ["dogs", 255]] as const) {
+ *   await Deno.mkdir(`${pictures}/${name}`);
+ *   const data = new Uint8Array(64 * 48 * 3).fill(level);
+ *   await writePng(`${pictures}/${name}/1.png`, { width: 64, height: 48, channels: 3, data });
+ * }
+ * const set = await loadImageFolder(pictures, { size: 32, channels: 3 });
+ * assert.deepEqual(set.shape, [2, 32, 32, 3]);
+ * assert.deepEqual(set.classNames, ["cats", "dogs"]);
+ * await Deno.remove(pictures, { recursive: true });
  * ```
  */
 export async function loadImageFolder(

@@ -37,9 +37,10 @@ export interface GridOptions {
  *
  * @example Four 2 x 2 grey images in two columns
  * ```ts
+ * import assert from "node:assert/strict";
  * import { imageGrid } from "./image_grid.ts";
  * const grid = imageGrid(new Float32Array(16).fill(1), [4, 2, 2, 1], { columns: 2, padding: 1 });
- * console.log(grid.width, grid.height); // 7 7
+ * assert.deepEqual([grid.width, grid.height], [7, 7]); // 1 + 2 + 1 + 2 + 1
  * ```
  */
 export function imageGrid(

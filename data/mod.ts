@@ -5,12 +5,13 @@
  *
  * @example Batches of MNIST training images
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batchIndices, gatherRows, loadMnist } from "./mod.ts";
  * const { train } = await loadMnist();
  * const [, height, width, channels] = train.shape;
  * const batches = batchIndices(train.shape[0], { batchSize: 64, seed: 0 });
  * const batch = gatherRows(train.images, height * width * channels, batches.next().value);
- * console.log(batch.length); // 64 * 784
+ * assert.equal(batch.length, 64 * 784);
  * ```
  *
  * @module

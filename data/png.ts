@@ -17,8 +17,10 @@ import { writeFileAtomic } from "./atomic_write.ts";
  * @example
  * ```ts
  * import { writePng } from "./png.ts";
+ * const folder = await Deno.makeTempDir();
  * const data = new Uint8Array(16 * 16).map((_, index) => index);
- * await writePng("ramp.png", { width: 16, height: 16, channels: 1, data });
+ * await writePng(`${folder}/ramp.png`, { width: 16, height: 16, channels: 1, data });
+ * await Deno.remove(folder, { recursive: true });
  * ```
  */
 export async function writePng(path: string, picture: Picture): Promise<void> {

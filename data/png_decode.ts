@@ -85,10 +85,14 @@ function unpackSamples(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodePngPixels } from "./png_decode.ts";
- * const bytes = await Deno.readFile("picture.png");
+ * import { encode } from "fast-png";
+ * // A 2 x 1 grey PNG (as from Deno.readFile): black, then white.
+ * const bytes = encode({ width: 2, height: 1, channels: 1, data: Uint8Array.of(0, 255) });
  * const image = decodePngPixels(bytes, "picture.png", { channels: 3 });
- * console.log(image.width, image.height, image.data.length);
+ * assert.deepEqual([image.width, image.height], [2, 1]);
+ * assert.deepEqual(image.data, Float32Array.of(0, 0, 0, 1, 1, 1));
  * ```
  */
 export function decodePngPixels(

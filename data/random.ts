@@ -17,10 +17,11 @@ export type Random = () => number;
  *
  * @example Two generators with the same seed agree
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mulberry32 } from "./random.ts";
  * const a = mulberry32(42);
  * const b = mulberry32(42);
- * console.log(a() === b()); // true
+ * assert.equal(a(), b());
  * ```
  */
 export function mulberry32(seed: number): Random {
@@ -34,12 +35,13 @@ export function mulberry32(seed: number): Random {
  *
  * @example Resume a stream from its saved state
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Mulberry32 } from "./random.ts";
  * const a = new Mulberry32(7);
  * a.next();
  * const b = new Mulberry32(0);
  * b.state = a.state;
- * console.log(a.next() === b.next()); // true
+ * assert.equal(a.next(), b.next());
  * ```
  */
 export class Mulberry32 {

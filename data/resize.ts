@@ -76,10 +76,11 @@ function areaWeights(
  *
  * @example Halve a 4 x 4 grey ramp
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resizeArea } from "./resize.ts";
  * const data = Float32Array.from({ length: 16 }, (_, index) => index % 4);
  * const small = resizeArea({ width: 4, height: 4, channels: 1, data }, 2, 2);
- * console.log(small.data); // Float32Array [0.5, 2.5, 0.5, 2.5]
+ * assert.deepEqual(small.data, Float32Array.of(0.5, 2.5, 0.5, 2.5));
  * ```
  */
 export function resizeArea(

@@ -136,8 +136,9 @@ const TOY_DISTRIBUTIONS: Record<ToyName, ToyDistribution> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toyStd } from "./toy_points.ts";
- * console.log(toyStd("gaussians")); // [1, 1]
+ * assert.deepEqual(toyStd("gaussians"), [1, 1]);
  * ```
  */
 export function toyStd(name: string): [number, number] {
@@ -173,9 +174,11 @@ function distribution(name: string): ToyDistribution {
  *
  * @example Ten thousand points of two moons
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toyPoints } from "./toy_points.ts";
  * const { points, labels } = toyPoints("moons", 10000, 0);
- * console.log(points.length, labels[0], labels[1]); // 20000 0 1
+ * assert.equal(points.length, 20000); // x0, y0, x1, y1 ...
+ * assert.deepEqual([labels[0], labels[1]], [0, 1]);
  * ```
  */
 export function toyPoints(name: string, count: number, seed: number): PointSet {

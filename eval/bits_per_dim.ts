@@ -23,8 +23,9 @@
  *
  * @example 784 * ln 2 nats on a 28 x 28 image is 1 bit per pixel
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bitsPerDim } from "./bits_per_dim.ts";
- * console.log(bitsPerDim(784 * Math.LN2, 784)); // 1
+ * assert.equal(bitsPerDim(784 * Math.LN2, 784), 1);
  * ```
  */
 export function bitsPerDim(nllNats: number, dims: number): number {

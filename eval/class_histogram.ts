@@ -15,8 +15,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classHistogram } from "./class_histogram.ts";
- * console.log(classHistogram([0, 2, 2, 1, 2], 3)); // Uint32Array [1, 1, 3]
+ * assert.deepEqual(classHistogram([0, 2, 2, 1, 2], 3), Uint32Array.of(1, 1, 3));
  * ```
  */
 export function classHistogram(
@@ -56,8 +57,9 @@ export const MODE_THRESHOLD = 0.01;
  *
  * @example 200 samples: class 2 has 1 (0.5%), under the 1% rule
  * ```ts
+ * import assert from "node:assert/strict";
  * import { modesCovered } from "./class_histogram.ts";
- * console.log(modesCovered([120, 79, 1])); // 2
+ * assert.equal(modesCovered([120, 79, 1]), 2);
  * ```
  */
 export function modesCovered(

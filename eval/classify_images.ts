@@ -70,13 +70,15 @@ export const EVALUATION_BATCH_SIZE = 500;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classifyImages } from "./classify_images.ts";
  * import { createClassifier } from "../models/classifier/classifier.ts";
  * import { tf } from "../backends/tf.ts";
  * const classifier = createClassifier("classifier");
  * const images = tf.zeros([3, 28, 28, 1]) as tf.Tensor4D;
  * const { features, predictions } = classifyImages(classifier, images);
- * console.log(features.length, predictions.length); // 384 3
+ * assert.equal(features.length, 3 * 64); // 64 features an image
+ * assert.equal(predictions.length, 3);
  * images.dispose();
  * classifier.dispose();
  * ```

@@ -72,6 +72,7 @@ export interface ImageEvaluation {
  *
  * @example Images scored against their own statistics
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluateImages } from "./evaluate_images.ts";
  * import { referenceStatistics } from "./reference_statistics.ts";
  * import { createClassifier } from "../models/classifier/classifier.ts";
@@ -80,7 +81,8 @@ export interface ImageEvaluation {
  * const images = tf.randomUniform([20, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
  * const reference = referenceStatistics(classifier, images);
  * const { fid, modes } = evaluateImages(classifier, images, reference);
- * console.log(fid, modes); // about 0, and 1 or more
+ * assert.ok(Math.abs(fid) < 1e-3); // the same images: about 0
+ * assert.ok(modes >= 1);
  * images.dispose();
  * classifier.dispose();
  * ```

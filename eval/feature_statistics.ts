@@ -26,9 +26,11 @@ export interface FeatureStatistics {
  *
  * @example Two points (0, 0) and (2, 4)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { featureStatistics } from "./feature_statistics.ts";
  * const { mean, covariance } = featureStatistics(Float64Array.of(0, 0, 2, 4), 2);
- * console.log(mean, covariance); // [1, 2] [2, 4, 4, 8]
+ * assert.deepEqual(mean, Float64Array.of(1, 2));
+ * assert.deepEqual(covariance, Float64Array.of(2, 4, 4, 8));
  * ```
  */
 export function featureStatistics(

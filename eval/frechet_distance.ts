@@ -28,8 +28,9 @@ import { symmetricEigen } from "./symmetric_eigen.ts";
  *
  * @example Two 1-D Gaussians: (0 - 1)^2 + 1 + 4 - 2 sqrt(1 * 4) = 2
  * ```ts
+ * import assert from "node:assert/strict";
  * import { frechetDistance } from "./frechet_distance.ts";
- * console.log(frechetDistance([0], [1], [1], [4])); // 2
+ * assert.equal(frechetDistance([0], [1], [1], [4]), 2);
  * ```
  */
 export function frechetDistance(
@@ -74,8 +75,9 @@ export function frechetDistance(
  *
  * @example Commuting (diagonal) matrices: sqrt(1 * 4) + sqrt(9 * 1) = 5
  * ```ts
+ * import assert from "node:assert/strict";
  * import { traceSqrtProduct } from "./frechet_distance.ts";
- * console.log(traceSqrtProduct([1, 0, 0, 9], [4, 0, 0, 1], 2)); // 5
+ * assert.equal(traceSqrtProduct([1, 0, 0, 9], [4, 0, 0, 1], 2), 5);
  * ```
  */
 export function traceSqrtProduct(

@@ -33,8 +33,9 @@ export interface SplitScore {
  *
  * @example Two confident predictions of different classes: IS = 2
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inceptionScore } from "./inception_score.ts";
- * console.log(inceptionScore([1, 0, 0, 1], 2, 1).mean); // 2
+ * assert.equal(inceptionScore([1, 0, 0, 1], 2, 1).mean, 2);
  * ```
  */
 export function inceptionScore(

@@ -26,13 +26,15 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { referenceStatistics } from "./reference_statistics.ts";
  * import { createClassifier } from "../models/classifier/classifier.ts";
  * import { tf } from "../backends/tf.ts";
  * const classifier = createClassifier("classifier"); // load trained weights here
  * const images = tf.randomUniform([8, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
  * const reference = referenceStatistics(classifier, images);
- * console.log(reference.mean.length, reference.covariance.length); // 64 4096
+ * assert.equal(reference.mean.length, 64); // one per feature
+ * assert.equal(reference.covariance.length, 64 * 64);
  * images.dispose();
  * classifier.dispose();
  * ```

@@ -18,8 +18,10 @@ function kindOf(value: unknown): string {
  * @throws Error naming the unknown preset and listing the known ones.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presetFrom } from "./_presets.ts";
- * presetFrom("vae", { vae: { latentSize: 16 } }, "vae"); // { latentSize: 16 }
+ * assert.deepEqual(presetFrom("vae", { vae: { latentSize: 16 } }, "vae"), { latentSize: 16 });
+ * assert.throws(() => presetFrom("vae", { vae: { latentSize: 16 } }, "vea"), /vea/);
  * ```
  */
 export function presetFrom<T>(
@@ -43,8 +45,10 @@ export function presetFrom<T>(
  * @throws Error naming an unknown key or a value of another JSON type.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applyOverrides } from "./_presets.ts";
- * applyOverrides("vae", { latentSize: 16 }, { latentSize: 2 }); // { latentSize: 2 }
+ * assert.deepEqual(applyOverrides("vae", { latentSize: 16 }, { latentSize: 2 }), { latentSize: 2 });
+ * assert.throws(() => applyOverrides("vae", { latentSize: 16 }, { latentSize: "2" }));
  * ```
  */
 export function applyOverrides<T extends object>(
@@ -84,9 +88,10 @@ export function applyOverrides<T extends object>(
  * (from `check`) a value out of range.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolvePreset } from "./_presets.ts";
  * const presets = { small: { width: 8 } };
- * resolvePreset("demo", presets, "small", { width: 4 }, () => {}); // { width: 4 }
+ * assert.deepEqual(resolvePreset("demo", presets, "small", { width: 4 }, () => {}), { width: 4 });
  * ```
  */
 export function resolvePreset<T extends object>(

@@ -50,6 +50,7 @@ export interface BatchNormOptions {
  *
  * @example Normalise a batch of 4 dense activations, then use the running statistics
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BatchNorm } from "./batch_norm.ts";
  * import { tf } from "../backends/tf.ts";
 import {
@@ -60,8 +61,8 @@ import {
  * tf.tidy(() => {
  *   const x = tf.tensor2d([[1, 10], [2, 20], [3, 30], [4, 40]]);
  *   norm.apply(x, "train").print(); // each column: mean 0, variance ~1
- *   norm.buffers.runningMean.print(); // [0.25, 2.5]
- *   console.log(norm.apply(x, "inference").shape); // [4, 2]
+ *   assert.deepEqual(norm.buffers.runningMean.arraySync(), [0.25, 2.5]); // 0.1 of the means
+ *   assert.deepEqual(norm.apply(x, "inference").shape, [4, 2]);
  * });
  * norm.dispose();
  * ```

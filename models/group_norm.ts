@@ -143,10 +143,11 @@ export interface GroupNormOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { GroupNorm } from "./group_norm.ts";
  * import { tf } from "../backends/tf.ts";
  * const norm = new GroupNorm({ channels: 32, groups: 8 });
- * console.log(tf.tidy(() => norm.apply(tf.ones([2, 4, 4, 32])).shape)); // [2, 4, 4, 32]
+ * assert.deepEqual(tf.tidy(() => norm.apply(tf.ones([2, 4, 4, 32])).shape), [2, 4, 4, 32]);
  * norm.dispose();
  * ```
  */

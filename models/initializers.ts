@@ -36,9 +36,11 @@ function uniformWithin(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { glorotUniform } from "./initializers.ts";
  * import { mulberry32 } from "../data/random.ts";
- * console.log(glorotUniform(4, 2, 2, mulberry32(0))); // values within ±1.22
+ * const values = glorotUniform(4, 2, 2, mulberry32(0));
+ * assert.ok(values.every((value) => Math.abs(value) <= Math.sqrt(6 / (2 + 2)))); // ±1.22
  * ```
  */
 export const glorotUniform: Initializer = (count, fanIn, fanOut, random) =>
@@ -72,9 +74,11 @@ export const heNormal: Initializer = (count, fanIn, _fanOut, random) => {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { torchUniform } from "./initializers.ts";
  * import { mulberry32 } from "../data/random.ts";
- * console.log(torchUniform(4, 16, 8, mulberry32(0))); // values within ±0.25
+ * const values = torchUniform(4, 16, 8, mulberry32(0));
+ * assert.ok(values.every((value) => Math.abs(value) <= 0.25)); // ±1 / sqrt(16)
  * ```
  */
 export const torchUniform: Initializer = (count, fanIn, _fanOut, random) =>
@@ -109,8 +113,9 @@ export function initialBias(
  *
  * @example
  * ```ts
- * import { initializer } from "./initializers.ts";
- * const he = initializer("he");
+ * import assert from "node:assert/strict";
+ * import { heNormal, initializer } from "./initializers.ts";
+ * assert.equal(initializer("he"), heNormal);
  * ```
  */
 export function initializer(name: InitializerName): Initializer {

@@ -66,7 +66,8 @@ export interface DenseOptions extends InitOptions {
  * import { mulberry32 } from "../data/random.ts";
  * import { tf } from "../backends/tf.ts";
  * const dense = new Dense({ inputSize: 3, outputSize: 2, random: mulberry32(0) });
- * tf.tidy(() => dense.apply(tf.ones([4, 3])).print()); // (4, 2)
+ * tf.tidy(() => dense.apply(tf.ones([4, 3])).print()); // shape (4, 2), four equal rows
+ * dense.dispose();
  * ```
  */
 export class Dense implements Layer {
@@ -120,6 +121,7 @@ export interface ConvOptions extends InitOptions {
  *
  * @example 28 x 28 -> 14 x 14
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Conv2D } from "./layers.ts";
  * import { mulberry32 } from "../data/random.ts";
  * import { tf } from "../backends/tf.ts";
@@ -127,7 +129,8 @@ export interface ConvOptions extends InitOptions {
  *   inputChannels: 1, outputChannels: 16, kernelSize: 4, strides: 2,
  *   random: mulberry32(0),
  * });
- * console.log(tf.tidy(() => conv.apply(tf.zeros([2, 28, 28, 1])).shape)); // [2, 14, 14, 16]
+ * assert.deepEqual(tf.tidy(() => conv.apply(tf.zeros([2, 28, 28, 1])).shape), [2, 14, 14, 16]);
+ * conv.dispose();
  * ```
  */
 export class Conv2D implements Layer {
@@ -206,6 +209,7 @@ export class Conv2D implements Layer {
  *
  * @example 7 x 7 -> 14 x 14
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Conv2DTranspose } from "./layers.ts";
  * import { mulberry32 } from "../data/random.ts";
  * import { tf } from "../backends/tf.ts";
@@ -213,7 +217,8 @@ export class Conv2D implements Layer {
  *   inputChannels: 32, outputChannels: 16, kernelSize: 4, strides: 2,
  *   random: mulberry32(0),
  * });
- * console.log(tf.tidy(() => up.apply(tf.zeros([2, 7, 7, 32])).shape)); // [2, 14, 14, 16]
+ * assert.deepEqual(tf.tidy(() => up.apply(tf.zeros([2, 7, 7, 32])).shape), [2, 14, 14, 16]);
+ * up.dispose();
  * ```
  */
 export class Conv2DTranspose implements Layer {
@@ -303,11 +308,13 @@ export class Conv2DTranspose implements Layer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Dense, namedVariables } from "./layers.ts";
  * import { mulberry32 } from "../data/random.ts";
  * const random = mulberry32(0);
  * const dense = new Dense({ inputSize: 2, outputSize: 2, random });
- * console.log(Object.keys(namedVariables({ dense }))); // ["dense/kernel", "dense/bias"]
+ * assert.deepEqual(Object.keys(namedVariables({ dense })), ["dense/kernel", "dense/bias"]);
+ * dense.dispose();
  * ```
  */
 export function namedVariables(

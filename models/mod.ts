@@ -6,9 +6,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConvAutoencoder } from "./mod.ts";
  * const model = new ConvAutoencoder({ codeSize: 8 });
- * console.log(Object.keys(model.variables()).length); // 12
+ * assert.equal(Object.keys(model.variables()).length, 12); // 6 layers, kernel and bias
  * model.dispose();
  * ```
  *

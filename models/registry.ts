@@ -52,8 +52,9 @@ export function presetNames(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { familyOf } from "./registry.ts";
- * console.log(familyOf("vae-small").name); // "vae"
+ * assert.equal(familyOf("vae-small").name, "vae");
  * ```
  */
 export function familyOf(

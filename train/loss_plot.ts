@@ -59,9 +59,10 @@ export interface PlotOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { plotSeries } from "./loss_plot.ts";
  * const picture = plotSeries([{ name: "loss", points: [[0, 1], [10, 0.5]] }]);
- * console.log(picture.width, picture.height); // 640 360
+ * assert.deepEqual([picture.width, picture.height], [640, 360]);
  * ```
  */
 export function plotSeries(

@@ -10,10 +10,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MetricsLog } from "./metrics_log.ts";
- * const log = new MetricsLog("metrics.jsonl");
+ * const folder = await Deno.makeTempDir(); // a run folder
+ * const log = new MetricsLog(`${folder}/metrics.jsonl`);
  * log.write({ step: 1, loss: 0.69 });
  * log.close();
+ * assert.equal(await Deno.readTextFile(log.path), '{"step":1,"loss":0.69}\n');
+ * await Deno.remove(folder, { recursive: true });
  * ```
  */
 export class MetricsLog {

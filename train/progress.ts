@@ -29,8 +29,9 @@ const REDRAW_MS = 100;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatDuration } from "./progress.ts";
- * console.log(formatDuration(185)); // "3m05s"
+ * assert.equal(formatDuration(185), "3m05s");
  * ```
  */
 export function formatDuration(seconds: number): string {

@@ -49,12 +49,15 @@ function dtypeOf(data: StoredTensor["data"]): SafetensorsDtype {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
  * const bytes = encodeSafetensors(
  *   new Map([["w", { dtype: "F32", shape: [2], data: new Float32Array([1, 2]) }]]),
  *   { step: "10" },
  * );
- * decodeSafetensors(bytes, "memory").tensors.get("w")?.data; // Float32Array [1, 2]
+ * const { tensors, metadata } = decodeSafetensors(bytes, "memory");
+ * assert.deepEqual(tensors.get("w")?.data, Float32Array.of(1, 2));
+ * assert.equal(metadata.step, "10");
  * ```
  */
 export function encodeSafetensors(

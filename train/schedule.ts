@@ -27,8 +27,11 @@ export interface ScheduleOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { learningRateAt } from "./schedule.ts";
- * learningRateAt(0, { base: 1e-3, warmupSteps: 10, totalSteps: 100, schedule: "cosine" }); // 1e-4
+ * const schedule = { base: 1e-3, warmupSteps: 10, totalSteps: 100, schedule: "cosine" } as const;
+ * assert.equal(learningRateAt(0, schedule), 1e-4); // first warm-up step
+ * assert.equal(learningRateAt(10, schedule), 1e-3); // the peak
  * ```
  */
 export function learningRateAt(

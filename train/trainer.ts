@@ -191,8 +191,23 @@ function toBatchTensors(
  * checkpoint unless resuming or overwriting it.
  *
  * @example
- * ```ts ignore
- * const result = await train(createVae("vae", random), mnist.train, { ...TRAINING_DEFAULTS }, { out: "runs/vae" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { train, TRAINING_DEFAULTS } from "./trainer.ts";
+ * import { initEngine } from "../backends/engine.ts";
+ * import { createVae } from "../models/vae/vae.ts";
+ * import { loadMnist } from "../data/mnist.ts";
+ * import { mulberry32 } from "../data/random.ts";
+ * await initEngine();
+ * const mnist = await loadMnist();
+ * const vae = createVae("vae-small", mulberry32(0));
+ * const out = await Deno.makeTempDir(); // say, runs/vae
+ * const options = { ...TRAINING_DEFAULTS, steps: 4, batchSize: 8 };
+ * const result = await train(vae, mnist.train, options, { out });
+ * assert.equal(result.step, 4);
+ * assert.equal(result.checkpoint, `${out}/checkpoint.safetensors`);
+ * vae.dispose();
+ * await Deno.remove(out, { recursive: true });
  * ```
  */
 export async function train(

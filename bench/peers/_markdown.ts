@@ -355,6 +355,7 @@ function rawTimes(report: PeerReport): string {
  *
  * @example
  * ```ts ignore
+ * // Not run as a doc test: it needs a measured report, and writes the repository's file.
  * await Deno.writeTextFile("bench/PEERS.md", renderPeers(report));
  * ```
  */

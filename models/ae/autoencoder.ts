@@ -107,11 +107,12 @@ class AutoencoderModel implements Autoencoder {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createAutoencoder } from "./autoencoder.ts";
  * import { tf } from "../../backends/tf.ts";
  * const ae = createAutoencoder({ loss: "mse" });
- * console.log([...ae.groups.model.keys()][0]); // "encoder1.kernel"
- * console.log(tf.tidy(() => ae.encode(tf.zeros([2, 28, 28, 1])).shape)); // [2, 16]
+ * assert.equal([...ae.groups.model.keys()][0], "encoder1.kernel");
+ * assert.deepEqual(tf.tidy(() => ae.encode(tf.zeros([2, 28, 28, 1])).shape), [2, 16]);
  * ae.dispose();
  * ```
  */

@@ -34,12 +34,14 @@ export interface EncodedSet {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeImageSet } from "./encode_set.ts";
  * import { ConvAutoencoder } from "./model.ts";
  * import { loadMnist } from "../../data/mnist.ts";
- * const { test } = await loadMnist();
+ * const { test } = await loadMnist(); // encodeImageSet(model, test): 10000 codes
+ * const first100 = { ...test, images: test.images.subarray(0, 100 * 784), shape: [100, 28, 28, 1] as [number, number, number, number] };
  * const model = new ConvAutoencoder();
- * console.log(encodeImageSet(model, test).shape); // [10000, 16]
+ * assert.deepEqual(encodeImageSet(model, first100).shape, [100, 16]);
  * model.dispose();
  * ```
  */

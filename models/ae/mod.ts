@@ -8,7 +8,7 @@
  * import { tf } from "../../backends/tf.ts";
  * const model = new ConvAutoencoder();
  * const images = tf.randomUniform([8, 28, 28, 1]) as tf.Tensor4D;
- * console.log(trainStep(model, tf.train.adam(1e-3), images));
+ * console.log(trainStep(model, tf.train.adam(1e-3), images)); // the loss, about ln 2
  * ```
  *
  * @module

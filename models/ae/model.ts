@@ -48,11 +48,12 @@ const STRIDES = 2;
  *
  * @example Reconstruct a batch
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConvAutoencoder } from "./model.ts";
  * import { tf } from "../../backends/tf.ts";
  * const model = new ConvAutoencoder({ seed: 1 });
  * const images = tf.zeros([8, 28, 28, 1]) as tf.Tensor4D;
- * console.log(tf.tidy(() => model.reconstruct(images).shape)); // [8, 28, 28, 1]
+ * assert.deepEqual(tf.tidy(() => model.reconstruct(images).shape), [8, 28, 28, 1]);
  * model.dispose();
  * ```
  */

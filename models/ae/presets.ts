@@ -69,8 +69,9 @@ function checkAeConfig(config: AeConfig): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { aePreset } from "./presets.ts";
- * console.log(aePreset("ae").loss); // "bce"
+ * assert.equal(aePreset("ae").loss, "bce");
  * ```
  */
 export function aePreset(name: string): AeConfig {
@@ -90,8 +91,9 @@ export function aePreset(name: string): AeConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveAeConfig } from "./presets.ts";
- * console.log(resolveAeConfig("ae", { loss: "mse" }).loss); // "mse"
+ * assert.equal(resolveAeConfig("ae", { loss: "mse" }).loss, "mse");
  * ```
  */
 export function resolveAeConfig(

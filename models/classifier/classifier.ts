@@ -77,11 +77,14 @@ class ClassifierModel implements Classifier {
  *
  * @example Train one step by hand
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createClassifier } from "./classifier.ts";
  * import { mulberry32 } from "../../data/random.ts";
+ * import { initEngine } from "../../backends/engine.ts";
  * import { tf } from "../../backends/tf.ts";
+ * await initEngine();
  * const classifier = createClassifier("classifier", mulberry32(1));
- * console.log(classifier.parameterCount()); // 266410
+ * assert.equal(classifier.parameterCount(), 266410);
  * const optimizer = tf.train.adam(1e-3);
  * const images = tf.zeros([4, 28, 28, 1]) as tf.Tensor4D;
  * const batch = { images, labels: tf.tensor1d([0, 1, 2, 3], "int32") };
@@ -120,10 +123,11 @@ export function createClassifier(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createClassifier, features } from "./classifier.ts";
  * import { tf } from "../../backends/tf.ts";
  * const classifier = createClassifier("classifier");
- * console.log(tf.tidy(() => features(classifier, tf.zeros([3, 28, 28, 1])).shape)); // [3, 64]
+ * assert.deepEqual(tf.tidy(() => features(classifier, tf.zeros([3, 28, 28, 1])).shape), [3, 64]);
  * classifier.dispose();
  * ```
  */
@@ -145,10 +149,11 @@ export function features(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createClassifier, logits } from "./classifier.ts";
  * import { tf } from "../../backends/tf.ts";
  * const classifier = createClassifier("classifier");
- * console.log(tf.tidy(() => logits(classifier, tf.zeros([3, 28, 28, 1])).shape)); // [3, 10]
+ * assert.deepEqual(tf.tidy(() => logits(classifier, tf.zeros([3, 28, 28, 1])).shape), [3, 10]);
  * classifier.dispose();
  * ```
  */

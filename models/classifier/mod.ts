@@ -10,13 +10,14 @@
  *
  * @example Build the model, read its features and logits
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createClassifier, features, logits } from "./mod.ts";
  * import { tf } from "../../backends/tf.ts";
  * const classifier = createClassifier("classifier");
  * tf.tidy(() => {
  *   const images = tf.zeros([2, 28, 28, 1]) as tf.Tensor4D;
- *   console.log(features(classifier, images).shape); // [2, 64]
- *   console.log(logits(classifier, images).shape); // [2, 10]
+ *   assert.deepEqual(features(classifier, images).shape, [2, 64]);
+ *   assert.deepEqual(logits(classifier, images).shape, [2, 10]);
  * });
  * classifier.dispose();
  * ```

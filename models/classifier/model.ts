@@ -39,6 +39,7 @@ export interface ClassifierOutputs {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ClassifierNetwork } from "./model.ts";
  * import { classifierPreset } from "./presets.ts";
  * import { mulberry32 } from "../../data/random.ts";
@@ -46,7 +47,7 @@ export interface ClassifierOutputs {
  * const network = new ClassifierNetwork(classifierPreset("classifier"), mulberry32(0));
  * tf.tidy(() => {
  *   const { features, logits } = network.apply(tf.zeros([2, 28, 28, 1]));
- *   console.log(features.shape, logits.shape); // [2, 64] [2, 10]
+ *   assert.deepEqual([features.shape, logits.shape], [[2, 64], [2, 10]]);
  * });
  * network.dispose();
  * ```

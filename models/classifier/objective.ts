@@ -26,7 +26,7 @@ import type { ClassifierConfig } from "./presets.ts";
  * ```ts
  * import { shiftImages } from "./objective.ts";
  * import { tf } from "../../backends/tf.ts";
- * tf.tidy(() => shiftImages(tf.ones([2, 3, 3, 1]), 1, 7).print());
+ * tf.tidy(() => shiftImages(tf.ones([2, 3, 3, 1]), 1, 7).print()); // zeros come in at the edges
  * ```
  */
 export function shiftImages(
@@ -79,9 +79,12 @@ export function shiftImages(
  *
  * @example Equal logits cost ln(classes)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { softmaxCrossEntropy } from "./objective.ts";
  * import { tf } from "../../backends/tf.ts";
- * tf.tidy(() => softmaxCrossEntropy(tf.zeros([2, 10]), tf.tensor1d([3, 4], "int32")).print()); // 2.3026
+ * const loss = tf.tidy(() => softmaxCrossEntropy(tf.zeros([2, 10]), tf.tensor1d([3, 4], "int32")));
+ * assert.ok(Math.abs(loss.dataSync()[0] - Math.log(10)) < 1e-6); // 2.3026
+ * loss.dispose();
  * ```
  */
 export function softmaxCrossEntropy(
@@ -106,10 +109,12 @@ export function softmaxCrossEntropy(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classifierPhases } from "./objective.ts";
  * import { createClassifier } from "./classifier.ts";
  * const classifier = createClassifier("classifier");
- * console.log(classifierPhases(classifier.network, classifier.config).map((phase) => phase.name)); // ["loss"]
+ * const phases = classifierPhases(classifier.network, classifier.config);
+ * assert.deepEqual(phases.map((phase) => phase.name), ["loss"]);
  * classifier.dispose();
  * ```
  */

@@ -88,8 +88,9 @@ function checkClassifierConfig(config: ClassifierConfig): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classifierPreset } from "./presets.ts";
- * console.log(classifierPreset("classifier").featureSize); // 64
+ * assert.equal(classifierPreset("classifier").featureSize, 64);
  * ```
  */
 export function classifierPreset(name: string): ClassifierConfig {
@@ -109,9 +110,10 @@ export function classifierPreset(name: string): ClassifierConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveClassifierConfig } from "./presets.ts";
  * const config = resolveClassifierConfig("classifier", { maxShift: 0 });
- * console.log(config.maxShift, config.classes); // 0 10
+ * assert.deepEqual([config.maxShift, config.classes], [0, 10]);
  * ```
  */
 export function resolveClassifierConfig(

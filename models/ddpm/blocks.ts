@@ -25,7 +25,7 @@ export interface Block {
  * ```ts
  * import { silu } from "./blocks.ts";
  * import { tf } from "../../backends/tf.ts";
- * tf.tidy(() => silu(tf.tensor1d([0, 1])).print()); // [0, 0.7311]
+ * tf.tidy(() => silu(tf.tensor1d([0, 1])).print()); // [0, 0.7311]: x sigmoid(x)
  * ```
  */
 export function silu<T extends tf.Tensor>(x: T): T {
@@ -40,9 +40,10 @@ export function silu<T extends tf.Tensor>(x: T): T {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { upsample2x } from "./blocks.ts";
  * import { tf } from "../../backends/tf.ts";
- * console.log(tf.tidy(() => upsample2x(tf.zeros([1, 7, 7, 4])).shape)); // [1, 14, 14, 4]
+ * assert.deepEqual(tf.tidy(() => upsample2x(tf.zeros([1, 7, 7, 4])).shape), [1, 14, 14, 4]);
  * ```
  */
 export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
@@ -62,8 +63,10 @@ export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sinusoidalFeatures } from "./blocks.ts";
- * console.log(sinusoidalFeatures(2, 4)); // [0, 0, 1, 1, sin 1, sin 1e-4, cos 1, cos 1e-4]
+ * const expected = [0, 0, 1, 1, Math.sin(1), Math.sin(1e-4), Math.cos(1), Math.cos(1e-4)];
+ * assert.deepEqual(sinusoidalFeatures(2, 4), Float32Array.from(expected)); // t = 0, then t = 1
  * ```
  */
 export function sinusoidalFeatures(
@@ -99,11 +102,12 @@ export interface LabelEmbeddingOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LabelEmbedding } from "./blocks.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const embedding = new LabelEmbedding({ rows: 11, width: 8, random: mulberry32(0) });
- * console.log(tf.tidy(() => embedding.apply(tf.tensor1d([3, 10], "int32")).shape)); // [2, 8]
+ * assert.deepEqual(tf.tidy(() => embedding.apply(tf.tensor1d([3, 10], "int32")).shape), [2, 8]);
  * embedding.dispose();
  * ```
  */
@@ -148,6 +152,7 @@ export interface ResBlockOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ResBlock } from "./blocks.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
@@ -155,7 +160,7 @@ export interface ResBlockOptions {
  *   inputChannels: 8, outputChannels: 16, embeddingWidth: 4, groups: 4,
  *   random: mulberry32(0),
  * });
- * console.log(tf.tidy(() => block.apply(tf.zeros([2, 6, 6, 8]), tf.zeros([2, 4])).shape)); // [2, 6, 6, 16]
+ * assert.deepEqual(tf.tidy(() => block.apply(tf.zeros([2, 6, 6, 8]), tf.zeros([2, 4])).shape), [2, 6, 6, 16]);
  * block.dispose();
  * ```
  */
@@ -240,11 +245,12 @@ export interface SelfAttentionOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SelfAttention } from "./blocks.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const attention = new SelfAttention({ channels: 8, groups: 4, random: mulberry32(0) });
- * console.log(tf.tidy(() => attention.apply(tf.ones([2, 7, 7, 8])).shape)); // [2, 7, 7, 8]
+ * assert.deepEqual(tf.tidy(() => attention.apply(tf.ones([2, 7, 7, 8])).shape), [2, 7, 7, 8]);
  * attention.dispose();
  * ```
  */

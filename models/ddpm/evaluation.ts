@@ -38,8 +38,23 @@ export interface SampleScoreOptions {
  * conditional models.
  *
  * @example
- * ```ts ignore
- * const scores = sampleScores(ddpm, classifier, { count: 256, sampling: { steps: 25 } });
+ * ```ts
+ * import { sampleScores } from "./evaluation.ts";
+ * import { createDdpm } from "./diffusion.ts";
+ * import { createClassifier } from "../classifier/classifier.ts";
+ * import { referenceStatistics } from "../../eval/reference_statistics.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const ddpm = createDdpm("ddpm-small");
+ * // In practice a trained classifier and the statistics of the test split.
+ * const model = createClassifier("classifier");
+ * const images = tf.randomUniform([16, 28, 28, 1]) as tf.Tensor4D;
+ * const reference = referenceStatistics(model, images);
+ * images.dispose();
+ * // Say { count: 256, sampling: { steps: 25 } } for a score worth comparing.
+ * const scores = sampleScores(ddpm, { model, reference }, { count: 4, sampling: { steps: 2 } });
+ * console.log(scores.fid, scores.inception_score, scores.modes);
+ * model.dispose();
+ * ddpm.dispose();
  * ```
  */
 export function sampleScores(

@@ -38,6 +38,7 @@ export type LabelledPredictor = (
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { guidedEpsilon } from "./guidance.ts";
  * import { tf } from "../../backends/tf.ts";
  * // A stub that predicts each image's label as its noise.
@@ -45,7 +46,8 @@ export type LabelledPredictor = (
  *   tf.mul(tf.onesLike(x), tf.reshape(tf.cast(labels, "float32"), [-1, 1, 1, 1])) as tf.Tensor4D;
  * tf.tidy(() => {
  *   const x = tf.zeros([1, 1, 1, 1]) as tf.Tensor4D;
- *   guidedEpsilon(predict, x, 5, tf.tensor1d([2], "int32"), 10, 3).print(); // 10 + 3 (2 - 10) = -14
+ *   const guided = guidedEpsilon(predict, x, 5, tf.tensor1d([2], "int32"), 10, 3);
+ *   assert.deepEqual(guided.dataSync(), Float32Array.of(-14)); // 10 + 3 (2 - 10)
  * });
  * ```
  */

@@ -65,6 +65,7 @@ export function embeddingWidth(config: DdpmConfig): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UNet } from "./model.ts";
  * import { ddpmPreset } from "./presets.ts";
  * import { mulberry32 } from "../../data/random.ts";
@@ -73,7 +74,7 @@ export function embeddingWidth(config: DdpmConfig): number {
  * const shape = tf.tidy(() =>
  *   unet.apply(tf.zeros([2, 28, 28, 1]), tf.tensor1d([0, 999], "int32")).shape
  * );
- * console.log(shape); // [2, 28, 28, 1]
+ * assert.deepEqual(shape, [2, 28, 28, 1]); // one noise prediction an image
  * unet.dispose();
  * ```
  */

@@ -47,9 +47,13 @@ export interface LossSeeds {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dropLabels } from "./objective.ts";
  * import { tf } from "../../backends/tf.ts";
- * tf.tidy(() => dropLabels(tf.tensor1d([1, 2, 3], "int32"), 0.5, 10, 7).print()); // some become 10
+ * const labels = tf.tidy(() => dropLabels(tf.tensor1d([1, 2, 3], "int32"), 0.5, 10, 7));
+ * const kept = labels.arraySync(); // each label kept, or 10 (no label) with probability 0.5
+ * assert.ok(kept.every((label, index) => label === index + 1 || label === 10));
+ * labels.dispose();
  * ```
  */
 export function dropLabels(
@@ -75,7 +79,7 @@ export function dropLabels(
  * ```ts
  * import { uniformTimesteps } from "./objective.ts";
  * import { tf } from "../../backends/tf.ts";
- * tf.tidy(() => uniformTimesteps(4, 1000, 1).print());
+ * tf.tidy(() => uniformTimesteps(4, 1000, 1).print()); // four of 0..999
  * ```
  */
 export function uniformTimesteps(
@@ -146,7 +150,7 @@ function noiseAndPredict(
  * import { tf } from "../../backends/tf.ts";
  * const ddpm = createDdpm("ddpm-small");
  * const seeds = { timesteps: 1, noise: 2, labels: 3 };
- * tf.tidy(() => diffusionLoss(ddpm, tf.zeros([2, 28, 28, 1]), undefined, seeds).print()); // about 1 before training
+ * tf.tidy(() => diffusionLoss(ddpm, tf.zeros([2, 28, 28, 1]), undefined, seeds).print()); // about 1.7 before training
  * ddpm.dispose();
  * ```
  */
@@ -182,10 +186,11 @@ export function diffusionLoss(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ddpmPhases } from "./objective.ts";
  * import { createDdpm } from "./diffusion.ts";
  * const ddpm = createDdpm("ddpm-small");
- * console.log(ddpmPhases(ddpm).map((phase) => phase.name)); // ["loss"]
+ * assert.deepEqual(ddpmPhases(ddpm).map((phase) => phase.name), ["loss"]);
  * ddpm.dispose();
  * ```
  */
@@ -230,7 +235,7 @@ export interface NoiseLossOptions {
  * import { loadMnist } from "../../data/mnist.ts";
  * const { test } = await loadMnist();
  * const ddpm = createDdpm("ddpm-small");
- * console.log(evaluateNoiseLoss(ddpm, test, { count: 16 }));
+ * console.log(evaluateNoiseLoss(ddpm, test, { count: 4 })); // about 1.8 before training
  * ddpm.dispose();
  * ```
  */

@@ -184,8 +184,9 @@ function checkDdpmConfig(config: DdpmConfig): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ddpmPreset } from "./presets.ts";
- * console.log(ddpmPreset("ddpm").channelMultipliers); // [1, 2, 2]
+ * assert.deepEqual(ddpmPreset("ddpm").channelMultipliers, [1, 2, 2]);
  * ```
  */
 export function ddpmPreset(name: string): DdpmConfig {
@@ -205,9 +206,10 @@ export function ddpmPreset(name: string): DdpmConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveDdpmConfig } from "./presets.ts";
  * const config = resolveDdpmConfig("ddpm", { schedule: "cosine" });
- * console.log(config.schedule, config.timesteps); // cosine 1000
+ * assert.deepEqual([config.schedule, config.timesteps], ["cosine", 1000]);
  * ```
  */
 export function resolveDdpmConfig(

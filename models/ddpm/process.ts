@@ -29,10 +29,13 @@ export type Timestep = number | tf.Tensor1D;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { coefficientAt } from "./process.ts";
  * import { tf } from "../../backends/tf.ts";
  * const table = Float64Array.of(0.5, 0.25);
- * tf.tidy(() => coefficientAt(table, tf.tensor1d([1, 0], "int32")).print()); // [[[[0.25]]], [[[0.5]]]]
+ * const coefficients = tf.tidy(() => coefficientAt(table, tf.tensor1d([1, 0], "int32")));
+ * assert.deepEqual(coefficients.arraySync(), [[[[0.25]]], [[[0.5]]]]);
+ * coefficients.dispose();
  * ```
  */
 export function coefficientAt(table: Float64Array, t: Timestep): tf.Tensor {
@@ -68,7 +71,7 @@ export function coefficientAt(table: Float64Array, t: Timestep): tf.Tensor {
  * import { noiseSchedule } from "./schedule.ts";
  * import { tf } from "../../backends/tf.ts";
  * const schedule = noiseSchedule("linear", 1000);
- * tf.tidy(() => qSample(schedule, tf.ones([1, 2, 2, 1]), 999, tf.zeros([1, 2, 2, 1])).print()); // ~0.0064
+ * tf.tidy(() => qSample(schedule, tf.ones([1, 2, 2, 1]), 999, tf.zeros([1, 2, 2, 1])).print()); // ~0.0064 = sqrt(alpha-bar_999)
  * ```
  */
 export function qSample(
@@ -128,7 +131,7 @@ export function trainingTarget(
  * import { tf } from "../../backends/tf.ts";
  * const schedule = noiseSchedule("linear", 1000);
  * const output = tf.zeros([1, 1, 1, 1]) as tf.Tensor4D, xt = tf.ones([1, 1, 1, 1]) as tf.Tensor4D;
- * tf.tidy(() => epsilonFromPrediction("x0", schedule, output, xt, 999).print()); // ~1
+ * tf.tidy(() => epsilonFromPrediction("x0", schedule, output, xt, 999).print()); // ~1: x_999 is nearly all noise
  * ```
  */
 export function epsilonFromPrediction(

@@ -77,8 +77,9 @@ export interface Sampler {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { samplingTimesteps } from "./sampler.ts";
- * console.log(samplingTimesteps(1000, 4)); // [750, 500, 250, 0]
+ * assert.deepEqual(samplingTimesteps(1000, 4), [750, 500, 250, 0]);
  * ```
  */
 export function samplingTimesteps(timesteps: number, count: number): number[] {
@@ -178,12 +179,13 @@ abstract class GridSampler implements Sampler {
  * import { AncestralSampler } from "./sampler.ts";
  * import { noiseSchedule } from "./schedule.ts";
  * import { tf } from "../../backends/tf.ts";
- * const sampler = new AncestralSampler(noiseSchedule("linear", 1000));
+ * const schedule = noiseSchedule("linear", 1000);
+ * const sampler = new AncestralSampler(schedule, { clipSample: false });
  * sampler.setTimesteps(1000);
  * tf.tidy(() => {
  *   const x = tf.ones([1, 2, 2, 1]) as tf.Tensor4D;
  *   const { previousSample } = sampler.step(tf.zeros([1, 2, 2, 1]), 0, x);
- *   previousSample.print(); // x_0 = x / sqrt(alpha_0)
+ *   previousSample.print(); // x_0 = x / sqrt(alpha_0) = 1.00005 (1 when clipped, the default)
  * });
  * ```
  */
@@ -249,11 +251,13 @@ export class AncestralSampler extends GridSampler {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DdimSampler } from "./sampler.ts";
  * import { noiseSchedule } from "./schedule.ts";
  * const sampler = new DdimSampler(noiseSchedule("linear", 1000), { eta: 0 });
  * sampler.setTimesteps(50);
- * console.log(sampler.timesteps[0], sampler.needsNoise(980)); // 980 false
+ * assert.equal(sampler.timesteps[0], 980);
+ * assert.equal(sampler.needsNoise(980), false); // eta 0: deterministic
  * ```
  */
 export class DdimSampler extends GridSampler {
@@ -333,10 +337,11 @@ export const DEFAULT_DDIM_STEPS = 50;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createSampler } from "./sampler.ts";
  * import { noiseSchedule } from "./schedule.ts";
  * const sampler = createSampler("ddim", noiseSchedule("linear", 1000), { steps: 10 });
- * console.log(sampler.timesteps.length); // 10
+ * assert.equal(sampler.timesteps.length, 10);
  * ```
  */
 export function createSampler(
@@ -402,13 +407,14 @@ export interface Denoised {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createSampler, denoise } from "./sampler.ts";
  * import { noiseSchedule } from "./schedule.ts";
  * import { tf } from "../../backends/tf.ts";
  * const sampler = createSampler("ddim", noiseSchedule("linear", 1000), { steps: 5 });
  * // A "network" that always predicts zero noise.
  * const { sample } = denoise(sampler, (x) => tf.zerosLike(x), [2, 4, 4, 1], { seed: 1 });
- * console.log(sample.shape); // [2, 4, 4, 1]
+ * assert.deepEqual(sample.shape, [2, 4, 4, 1]);
  * sample.dispose();
  * ```
  */
@@ -457,8 +463,9 @@ export function denoise(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chainSteps } from "./sampler.ts";
- * console.log(chainSteps(50, 6)); // [0, 10, 20, 30, 40, 50]
+ * assert.deepEqual(chainSteps(50, 6), [0, 10, 20, 30, 40, 50]);
  * ```
  */
 export function chainSteps(steps: number, columns: number): number[] {

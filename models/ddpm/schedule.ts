@@ -34,9 +34,10 @@ const MAX_BETA = 0.999;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { linearBetas } from "./schedule.ts";
  * const betas = linearBetas(1000);
- * console.log(betas[0], betas[999]); // 0.0001 0.02
+ * assert.deepEqual([betas[0], betas[999]], [0.0001, 0.02]);
  * ```
  */
 export function linearBetas(timesteps: number): Float64Array {
@@ -63,8 +64,9 @@ const COSINE_OFFSET = 0.008;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cosineBetas } from "./schedule.ts";
- * console.log(cosineBetas(1000)[999]); // 0.999 (capped)
+ * assert.equal(cosineBetas(1000)[999], 0.999); // capped
  * ```
  */
 export function cosineBetas(timesteps: number): Float64Array {
@@ -118,9 +120,10 @@ export interface NoiseSchedule {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { linearBetas, scheduleFromBetas } from "./schedule.ts";
  * const schedule = scheduleFromBetas(linearBetas(1000));
- * console.log(schedule.alphasCumprod[999]); // about 4e-5: x_T is almost pure noise
+ * assert.ok(schedule.alphasCumprod[999] < 5e-5); // about 4e-5: x_T is almost pure noise
  * ```
  */
 export function scheduleFromBetas(betas: Float64Array): NoiseSchedule {
@@ -170,8 +173,9 @@ export function scheduleFromBetas(betas: Float64Array): NoiseSchedule {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { noiseSchedule } from "./schedule.ts";
- * console.log(noiseSchedule("cosine", 1000).timesteps); // 1000
+ * assert.equal(noiseSchedule("cosine", 1000).timesteps, 1000);
  * ```
  */
 export function noiseSchedule(name: string, timesteps: number): NoiseSchedule {

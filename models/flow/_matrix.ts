@@ -29,9 +29,11 @@ export interface LuFactors {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { luFactor } from "./_matrix.ts";
  * const { lu, rows } = luFactor([0, 1, 2, 3], 2);
- * console.log(rows, lu); // [1, 0], [2, 3, 0, 1]
+ * assert.deepEqual([...rows], [1, 0]); // rows swapped: the pivot is 2
+ * assert.deepEqual([...lu], [2, 3, 0, 1]);
  * ```
  */
 export function luFactor(matrix: ArrayLike<number>, n: number): LuFactors {
@@ -73,8 +75,9 @@ export function luFactor(matrix: ArrayLike<number>, n: number): LuFactors {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { logAbsDeterminant } from "./_matrix.ts";
- * console.log(logAbsDeterminant([2, 0, 0, 3], 2)); // ln 6
+ * assert.equal(logAbsDeterminant([2, 0, 0, 3], 2), Math.log(2) + Math.log(3)); // ln 6
  * ```
  */
 export function logAbsDeterminant(
@@ -94,8 +97,9 @@ export function logAbsDeterminant(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isSingular, luFactor } from "./_matrix.ts";
- * console.log(isSingular(luFactor([1, 2, 2, 4], 2))); // true
+ * assert.equal(isSingular(luFactor([1, 2, 2, 4], 2)), true); // second row = 2 x first
  * ```
  */
 export function isSingular({ n, lu }: LuFactors): boolean {
@@ -116,8 +120,10 @@ export function isSingular({ n, lu }: LuFactors): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { invertMatrix } from "./_matrix.ts";
- * console.log(invertMatrix([0, 2, 4, 0], 2)); // [0, 0.25, 0.5, 0]
+ * assert.deepEqual(invertMatrix([0, 2, 4, 0], 2), Float64Array.of(0, 0.25, 0.5, 0));
+ * assert.equal(invertMatrix([1, 2, 2, 4], 2), undefined); // singular
  * ```
  */
 export function invertMatrix(
@@ -151,8 +157,9 @@ export function invertMatrix(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { multiplyMatrices } from "./_matrix.ts";
- * console.log(multiplyMatrices([0, 1, 1, 0], [1, 2, 3, 4], 2)); // [3, 4, 1, 2]
+ * assert.deepEqual([...multiplyMatrices([0, 1, 1, 0], [1, 2, 3, 4], 2)], [3, 4, 1, 2]);
  * ```
  */
 export function multiplyMatrices(
@@ -177,9 +184,13 @@ export function multiplyMatrices(
  *
  * @example
  * ```ts
- * import { randomRotation } from "./_matrix.ts";
+ * import assert from "node:assert/strict";
+ * import { multiplyMatrices, randomRotation } from "./_matrix.ts";
  * import { mulberry32 } from "../../data/random.ts";
- * const q = randomRotation(3, mulberry32(0)); // q q^T = I
+ * const q = randomRotation(3, mulberry32(0));
+ * const transposed = [0, 3, 6, 1, 4, 7, 2, 5, 8].map((index) => q[index]);
+ * const product = multiplyMatrices(q, transposed, 3); // q q^T = I
+ * [1, 0, 0, 0, 1, 0, 0, 0, 1].forEach((value, index) => assert.ok(Math.abs(product[index] - value) < 1e-12));
  * ```
  */
 export function randomRotation(n: number, random: Random): Float64Array {

@@ -44,11 +44,14 @@ function formatLogDet(value: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applyChannelMatrix } from "./channel_matrix.ts";
  * import { tf } from "../../backends/tf.ts";
- * tf.tidy(() =>
- *   applyChannelMatrix(tf.ones([1, 1, 1, 2]), tf.tensor2d([[1, 2], [3, 4]])).print()
- * ); // [[[[4, 6]]]]
+ * const y = tf.tidy(() =>
+ *   applyChannelMatrix(tf.ones([1, 1, 1, 2]), tf.tensor2d([[1, 2], [3, 4]]))
+ * );
+ * assert.deepEqual(y.arraySync(), [[[[4, 6]]]]); // [1, 1] times the matrix
+ * y.dispose();
  * ```
  */
 /**

@@ -37,11 +37,14 @@ function shuffledOrder(n: number, random: Random): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ChannelPermutation } from "./channel_permutation.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const reverse = new ChannelPermutation(3, "reverse", mulberry32(0));
- * tf.tidy(() => reverse.forward(tf.tensor4d([1, 2, 3], [1, 1, 1, 3])).z.print()); // [3, 2, 1]
+ * const z = tf.tidy(() => reverse.forward(tf.tensor4d([1, 2, 3], [1, 1, 1, 3])).z);
+ * assert.deepEqual(z.dataSync(), Float32Array.of(3, 2, 1));
+ * z.dispose();
  * reverse.dispose();
  * ```
  */

@@ -57,6 +57,7 @@ export interface CouplingOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Coupling } from "./coupling.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
@@ -64,7 +65,11 @@ export interface CouplingOptions {
  *   channels: 4, kind: "affine", hiddenChannels: 8, kernelSizes: [3, 1, 3],
  *   random: mulberry32(0),
  * });
- * tf.tidy(() => coupling.forward(tf.ones([1, 2, 2, 4])).logDet.print()); // [8 ln sigmoid(2)]
+ * // The zero-initialised network gives every scale sigmoid(0 + 2): half of the
+ * // 16 values are scaled, so log|det| = 8 ln sigmoid(2).
+ * const logDet = tf.tidy(() => coupling.forward(tf.ones([1, 2, 2, 4])).logDet);
+ * assert.ok(Math.abs(logDet.dataSync()[0] - 8 * Math.log(1 / (1 + Math.exp(-2)))) < 1e-5);
+ * logDet.dispose();
  * coupling.dispose();
  * ```
  */

@@ -35,6 +35,7 @@ export interface CouplingNetworkOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CouplingNetwork } from "./coupling_network.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
@@ -42,7 +43,9 @@ export interface CouplingNetworkOptions {
  *   inputChannels: 2, hiddenChannels: 64, outputChannels: 4,
  *   kernelSizes: [3, 1, 3], random: mulberry32(0),
  * });
- * tf.tidy(() => network.apply(tf.ones([1, 14, 14, 2])).max().print()); // 0 (zero last layer)
+ * const largest = tf.tidy(() => network.apply(tf.ones([1, 14, 14, 2])).abs().max());
+ * assert.equal(largest.dataSync()[0], 0); // the last layer starts at zero: an identity coupling
+ * largest.dispose();
  * network.dispose();
  * ```
  */

@@ -125,9 +125,10 @@ class FlowModel implements Flow {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createFlow } from "./flow.ts";
  * const flow = createFlow("flow");
- * console.log(flow.parameterCount()); // 75728
+ * assert.equal(flow.parameterCount(), 75728);
  * flow.dispose();
  * ```
  */

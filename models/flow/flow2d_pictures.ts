@@ -35,8 +35,9 @@ const OVERLAY_POINTS = 300;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { plotRadius } from "./flow2d_pictures.ts";
- * console.log(plotRadius(new Float32Array([1, 0, 0, -2]))); // 2.5
+ * assert.equal(plotRadius(new Float32Array([1, 0, 0, -2])), 2.5);
  * ```
  */
 export function plotRadius(points: Float32Array): number {
@@ -77,10 +78,11 @@ export function gridPoints(radius: number, size: number): Float32Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { densityGrid } from "./flow2d_pictures.ts";
  * import { tf } from "../../backends/tf.ts";
  * const logP = densityGrid((points) => tf.zeros([points.shape[0]]), 1, 4);
- * console.log(logP.length); // 16
+ * assert.equal(logP.length, 16); // 4 x 4 points
  * ```
  */
 export function densityGrid(
@@ -146,10 +148,13 @@ function plotPoints(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { densityPicture } from "./flow2d_pictures.ts";
  * import { tf } from "../../backends/tf.ts";
  * const gaussian = (p: tf.Tensor4D) => tf.mul(-0.5, tf.sum(tf.square(p), [1, 2, 3])) as tf.Tensor1D;
- * console.log(densityPicture(gaussian, new Float32Array([2, 2])).shape); // [1, 128, 128, 3]
+ * const picture = densityPicture(gaussian, new Float32Array([2, 2]));
+ * assert.deepEqual(picture.shape, [1, 128, 128, 3]);
+ * picture.dispose();
  * ```
  */
 export function densityPicture(
@@ -179,8 +184,11 @@ export function densityPicture(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scatterPicture } from "./flow2d_pictures.ts";
- * console.log(scatterPicture(new Float32Array([0, 0, 1, 1])).shape); // [1, 128, 128, 3]
+ * const picture = scatterPicture(new Float32Array([0, 0, 1, 1])); // two points
+ * assert.deepEqual(picture.shape, [1, 128, 128, 3]);
+ * picture.dispose();
  * ```
  */
 export function scatterPicture(

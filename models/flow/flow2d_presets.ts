@@ -55,8 +55,9 @@ export const FLOW2D_PRESETS: Readonly<
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveFlow2dConfig } from "./flow2d_presets.ts";
- * console.log(resolveFlow2dConfig("flow2d", { steps: 4 }).steps); // 4
+ * assert.equal(resolveFlow2dConfig("flow2d", { steps: 4 }).steps, 4);
  * ```
  */
 export function resolveFlow2dConfig(

@@ -46,9 +46,12 @@ export interface FlowLayer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sameForEach } from "./flow_layer.ts";
  * import { tf } from "../../backends/tf.ts";
- * tf.tidy(() => sameForEach(3, tf.scalar(2)).print()); // [2, 2, 2]
+ * const logDet = tf.tidy(() => sameForEach(3, tf.scalar(2)));
+ * assert.deepEqual(logDet.arraySync(), [2, 2, 2]);
+ * logDet.dispose();
  * ```
  */
 export function sameForEach(batch: number, value: tf.Scalar): tf.Tensor1D {
@@ -60,9 +63,12 @@ export function sameForEach(batch: number, value: tf.Scalar): tf.Tensor1D {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sumPerExample } from "./flow_layer.ts";
  * import { tf } from "../../backends/tf.ts";
- * tf.tidy(() => sumPerExample(tf.ones([2, 3, 3, 1])).print()); // [9, 9]
+ * const sums = tf.tidy(() => sumPerExample(tf.ones([2, 3, 3, 1])));
+ * assert.deepEqual(sums.arraySync(), [9, 9]);
+ * sums.dispose();
  * ```
  */
 export function sumPerExample(values: tf.Tensor): tf.Tensor1D {
@@ -75,9 +81,10 @@ export function sumPerExample(values: tf.Tensor): tf.Tensor1D {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prefixKeys, variableOf } from "./flow_layer.ts";
  * const bias = variableOf([0], [1]);
- * console.log(Object.keys(prefixKeys("actnorm", { bias }))); // ["actnorm.bias"]
+ * assert.deepEqual(Object.keys(prefixKeys("actnorm", { bias })), ["actnorm.bias"]);
  * bias.dispose();
  * ```
  */

@@ -76,13 +76,14 @@ export interface FlowStepOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createFlowStep } from "./flow_step.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * const step = createFlowStep({
  *   channels: 4, coupling: "affine", permutation: "conv", hiddenChannels: 64,
  *   kernelSizes: [3, 1, 3], random: mulberry32(0), label: "level 1 step 1",
  * });
- * console.log(Object.keys(step.variables)[0]); // "actnorm.bias"
+ * assert.equal(Object.keys(step.variables)[0], "actnorm.bias");
  * step.dispose();
  * ```
  */

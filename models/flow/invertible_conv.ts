@@ -34,9 +34,12 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { logAbsDet } from "./invertible_conv.ts";
  * import { tf } from "../../backends/tf.ts";
- * tf.tidy(() => logAbsDet(tf.tensor2d([[2, 0], [0, 3]])).print()); // ln 6
+ * const value = tf.tidy(() => logAbsDet(tf.tensor2d([[2, 0], [0, 3]])));
+ * assert.ok(Math.abs(value.dataSync()[0] - Math.log(6)) < 1e-6); // ln 6
+ * value.dispose();
  * ```
  */
 export const logAbsDet = tf.customGrad(
@@ -76,7 +79,7 @@ export interface InvertibleConvOptions {
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const conv = new InvertibleConv({ channels: 4, random: mulberry32(0), label: "step 1" });
- * tf.tidy(() => conv.forward(tf.ones([1, 2, 2, 4])).logDet.print()); // [~0]
+ * tf.tidy(() => conv.forward(tf.ones([1, 2, 2, 4])).logDet.print()); // [~0]: starts as a rotation
  * conv.dispose();
  * ```
  */

@@ -23,10 +23,13 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LogitTransform } from "./logit.ts";
  * import { tf } from "../../backends/tf.ts";
  * const logit = new LogitTransform(0.05);
- * tf.tidy(() => logit.forward(tf.fill([1, 1, 1, 1], 0.5)).z.print()); // [[[[0]]]]
+ * const z = tf.tidy(() => logit.forward(tf.fill([1, 1, 1, 1], 0.5)).z);
+ * assert.deepEqual(z.arraySync(), [[[[0]]]]); // mid-grey sits at logit 0
+ * z.dispose();
  * ```
  */
 export class LogitTransform implements FlowLayer {

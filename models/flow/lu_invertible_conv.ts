@@ -62,7 +62,7 @@ function triangleMasks(n: number): {
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const conv = new LuInvertibleConv({ channels: 4, random: mulberry32(0), label: "step 1" });
- * tf.tidy(() => conv.forward(tf.ones([1, 2, 2, 4])).logDet.print()); // [~0]
+ * tf.tidy(() => conv.forward(tf.ones([1, 2, 2, 4])).logDet.print()); // [~0]: starts as a rotation
  * conv.dispose();
  * ```
  */

@@ -9,12 +9,13 @@
  *
  * @example Build the canonical flow, take one loss, sample at a temperature
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bitsPerDimLoss, createFlow } from "./mod.ts";
  * import { tf } from "../../backends/tf.ts";
  * const flow = createFlow("flow");
  * tf.tidy(() => {
- *   bitsPerDimLoss(flow, tf.zeros([4, 28, 28, 1]), 1).print();
- *   console.log(flow.sample(8, 2, 0.7).shape); // [8, 28, 28, 1]
+ *   bitsPerDimLoss(flow, tf.zeros([4, 28, 28, 1]), 1).print(); // bits per pixel
+ *   assert.deepEqual(flow.sample(8, 2, 0.7).shape, [8, 28, 28, 1]);
  * });
  * flow.dispose();
  * ```

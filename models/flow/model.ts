@@ -50,15 +50,16 @@ export interface MultiScaleResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MultiScaleFlow } from "./model.ts";
  * import { flowPreset } from "./presets.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const network = new MultiScaleFlow(flowPreset("flow"), mulberry32(0));
- * console.log(network.latentShapes()); // [[14, 14, 2], [7, 7, 8]]
+ * assert.deepEqual(network.latentShapes(), [[14, 14, 2], [7, 7, 8]]); // 392 + 392 = 784
  * tf.tidy(() => {
  *   const { latents } = network.forward(tf.zeros([2, 28, 28, 1]));
- *   console.log(network.inverse(latents).shape); // [2, 28, 28, 1]
+ *   assert.deepEqual(network.inverse(latents).shape, [2, 28, 28, 1]);
  * });
  * network.dispose();
  * ```

@@ -40,7 +40,7 @@ export interface FlowNetworks {
  * import { createFlow } from "./flow.ts";
  * import { tf } from "../../backends/tf.ts";
  * const flow = createFlow("flow-small");
- * tf.tidy(() => logDensity(flow, tf.fill([1, 28, 28, 1], 0.5)).print());
+ * tf.tidy(() => logDensity(flow, tf.fill([1, 28, 28, 1], 0.5)).print()); // nats an image
  * flow.dispose();
  * ```
  */
@@ -87,7 +87,7 @@ export function logLikelihood(
  * import { createFlow } from "./flow.ts";
  * import { tf } from "../../backends/tf.ts";
  * const flow = createFlow("flow-small");
- * tf.tidy(() => bitsPerDimLoss(flow, tf.zeros([2, 28, 28, 1]), 1).print());
+ * tf.tidy(() => bitsPerDimLoss(flow, tf.zeros([2, 28, 28, 1]), 1).print()); // about 9.8 untrained
  * flow.dispose();
  * ```
  */
@@ -139,7 +139,7 @@ export interface BitsPerDimOptions {
  * import { loadMnist } from "../../data/mnist.ts";
  * const { test } = await loadMnist();
  * const flow = createFlow("flow-small");
- * console.log(evaluateBitsPerDim(flow, test, { count: 100 })); // 9.7 untrained (no ActNorm init)
+ * console.log(evaluateBitsPerDim(flow, test, { count: 16 })); // 9.6 untrained (no ActNorm init)
  * flow.dispose();
  * ```
  */

@@ -126,8 +126,9 @@ function checkFlowConfig(config: FlowConfig): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { flowPreset } from "./presets.ts";
- * console.log(flowPreset("flow").stepsPerLevel); // 4
+ * assert.equal(flowPreset("flow").stepsPerLevel, 4);
  * ```
  */
 export function flowPreset(name: string): FlowConfig {
@@ -144,9 +145,10 @@ export function flowPreset(name: string): FlowConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveFlowConfig } from "./presets.ts";
  * const config = resolveFlowConfig("flow", { coupling: "additive" });
- * console.log(config.coupling, config.levels); // additive 2
+ * assert.deepEqual([config.coupling, config.levels], ["additive", 2]);
  * ```
  */
 export function resolveFlowConfig(

@@ -43,11 +43,12 @@ export function decodeLatents(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sampleImages } from "./sampler.ts";
  * import { createFlow } from "./flow.ts";
  * import { tf } from "../../backends/tf.ts";
  * const flow = createFlow("flow-small");
- * console.log(tf.tidy(() => sampleImages(flow, 4, 1, 0.7).shape)); // [4, 28, 28, 1]
+ * assert.deepEqual(tf.tidy(() => sampleImages(flow, 4, 1, 0.7).shape), [4, 28, 28, 1]); // temperature 0.7
  * flow.dispose();
  * ```
  */

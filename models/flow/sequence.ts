@@ -14,13 +14,14 @@ import { type FlowLayer, type FlowResult, prefixKeys } from "./flow_layer.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FlowSequence } from "./sequence.ts";
  * import { ActNorm } from "./actnorm.ts";
  * import { Squeeze } from "./squeeze.ts";
  * import { tf } from "../../backends/tf.ts";
  * const flow = new FlowSequence({ squeeze: new Squeeze(), actnorm: new ActNorm(4) });
- * console.log(Object.keys(flow.variables)); // ["actnorm.bias", "actnorm.logScale"]
- * tf.tidy(() => flow.forward(tf.ones([1, 2, 2, 1])).z.print());
+ * assert.deepEqual(Object.keys(flow.variables), ["actnorm.bias", "actnorm.logScale"]);
+ * tf.tidy(() => flow.forward(tf.ones([1, 2, 2, 1])).z.print()); // squeezed to (1, 1, 1, 4)
  * flow.dispose();
  * ```
  */

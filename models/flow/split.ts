@@ -22,12 +22,13 @@ export interface SplitHalves {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ChannelSplit } from "./split.ts";
  * import { tf } from "../../backends/tf.ts";
  * const split = new ChannelSplit();
  * tf.tidy(() => {
  *   const { kept, factored } = split.forward(tf.zeros([2, 14, 14, 4]));
- *   console.log(kept.shape, factored.shape); // [2, 14, 14, 2] twice
+ *   assert.deepEqual([kept.shape, factored.shape], [[2, 14, 14, 2], [2, 14, 14, 2]]);
  * });
  * ```
  */

@@ -18,10 +18,11 @@ import { type FlowLayer, type FlowResult, sameForEach } from "./flow_layer.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Squeeze } from "./squeeze.ts";
  * import { tf } from "../../backends/tf.ts";
  * const squeeze = new Squeeze();
- * console.log(tf.tidy(() => squeeze.forward(tf.zeros([2, 28, 28, 1])).z.shape)); // [2, 14, 14, 4]
+ * assert.deepEqual(tf.tidy(() => squeeze.forward(tf.zeros([2, 28, 28, 1])).z.shape), [2, 14, 14, 4]);
  * ```
  */
 export class Squeeze implements FlowLayer {

@@ -136,11 +136,15 @@ class GanModel implements Gan {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createGan } from "./gan.ts";
+ * import { initEngine } from "../../backends/engine.ts";
  * import { tf } from "../../backends/tf.ts";
+ * await initEngine();
  * const gan = createGan("dcgan");
- * console.log(gan.parameterCount("generator"), gan.parameterCount("discriminator")); // 552513 138817
- * console.log(tf.tidy(() => gan.sample(4, 1).shape)); // [4, 28, 28, 1]
+ * assert.equal(gan.parameterCount("generator"), 552513);
+ * assert.equal(gan.parameterCount("discriminator"), 138817);
+ * assert.deepEqual(tf.tidy(() => gan.sample(4, 1).shape), [4, 28, 28, 1]);
  * gan.dispose();
  * ```
  */

@@ -88,12 +88,13 @@ function innerShape(config: GanConfig): [number, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Generator } from "./model.ts";
  * import { ganPreset } from "./presets.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const generator = new Generator(ganPreset("dcgan"), mulberry32(0));
- * console.log(tf.tidy(() => generator.apply(tf.zeros([2, 64]), undefined, "train").shape)); // [2, 28, 28, 1]
+ * assert.deepEqual(tf.tidy(() => generator.apply(tf.zeros([2, 64]), undefined, "train").shape), [2, 28, 28, 1]);
  * generator.dispose();
  * ```
  */
@@ -194,12 +195,13 @@ export class Generator {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Discriminator } from "./model.ts";
  * import { ganPreset } from "./presets.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const discriminator = new Discriminator(ganPreset("dcgan"), mulberry32(0));
- * console.log(tf.tidy(() => discriminator.apply(tf.zeros([2, 28, 28, 1]), undefined, true).shape)); // [2]
+ * assert.deepEqual(tf.tidy(() => discriminator.apply(tf.zeros([2, 28, 28, 1]), undefined, true).shape), [2]);
  * discriminator.dispose();
  * ```
  */

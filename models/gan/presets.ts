@@ -170,8 +170,9 @@ function checkGanConfig(config: GanConfig): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ganPreset } from "./presets.ts";
- * console.log(ganPreset("cgan").conditional); // true
+ * assert.equal(ganPreset("cgan").conditional, true);
  * ```
  */
 export function ganPreset(name: string): GanConfig {
@@ -191,9 +192,10 @@ export function ganPreset(name: string): GanConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveGanConfig } from "./presets.ts";
  * const config = resolveGanConfig("dcgan", { realLabel: 0.9 });
- * console.log(config.realLabel, config.loss); // 0.9 "non-saturating"
+ * assert.deepEqual([config.realLabel, config.loss], [0.9, "non-saturating"]);
  * ```
  */
 export function resolveGanConfig(

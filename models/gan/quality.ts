@@ -30,9 +30,23 @@ import type { Gan } from "./gan.ts";
  * requested class).
  *
  * @example
- * ```ts ignore
- * const metrics = ganSampleMetrics(gan, classifier, 1000);
+ * ```ts
+ * import { ganSampleMetrics } from "./quality.ts";
+ * import { createGan } from "./gan.ts";
+ * import { createClassifier } from "../classifier/classifier.ts";
+ * import { referenceStatistics } from "../../eval/reference_statistics.ts";
+ * import { initEngine } from "../../backends/engine.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * await initEngine();
+ * const gan = createGan("dcgan");
+ * const model = createClassifier("classifier"); // trained, in practice
+ * const test = tf.randomUniform([16, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D; // the test split
+ * const classifier = { model, reference: referenceStatistics(model, test) };
+ * const metrics = ganSampleMetrics(gan, classifier, 32); // 1000 or more to compare runs
  * console.log(metrics.modes, metrics.largest_class);
+ * test.dispose();
+ * model.dispose();
+ * gan.dispose();
  * ```
  */
 export function ganSampleMetrics(

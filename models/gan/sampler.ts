@@ -80,11 +80,14 @@ function checkLabel(generator: Generator, label: number): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderImages } from "./sampler.ts";
  * import { createGan } from "./gan.ts";
+ * import { initEngine } from "../../backends/engine.ts";
  * import { tf } from "../../backends/tf.ts";
+ * await initEngine();
  * const gan = createGan("dcgan");
- * console.log(tf.tidy(() => renderImages(gan, tf.zeros([2, 64])).shape)); // [2, 28, 28, 1]
+ * assert.deepEqual(tf.tidy(() => renderImages(gan, tf.zeros([2, 64])).shape), [2, 28, 28, 1]);
  * gan.dispose();
  * ```
  */
@@ -132,11 +135,14 @@ export function renderImages(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sampleImages } from "./sampler.ts";
  * import { createGan } from "./gan.ts";
+ * import { initEngine } from "../../backends/engine.ts";
  * import { tf } from "../../backends/tf.ts";
+ * await initEngine();
  * const gan = createGan("cgan");
- * console.log(tf.tidy(() => sampleImages(gan, 4, 1, 3).shape)); // [4, 28, 28, 1]
+ * assert.deepEqual(tf.tidy(() => sampleImages(gan, 4, 1, 3).shape), [4, 28, 28, 1]); // four 3s
  * gan.dispose();
  * ```
  */
@@ -173,11 +179,14 @@ export function sampleImages(
  *
  * @example Ten rows of eight
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classGrid } from "./sampler.ts";
  * import { createGan } from "./gan.ts";
+ * import { initEngine } from "../../backends/engine.ts";
  * import { tf } from "../../backends/tf.ts";
+ * await initEngine();
  * const gan = createGan("cgan");
- * console.log(tf.tidy(() => classGrid(gan, 8, 1).shape)); // [80, 28, 28, 1]
+ * assert.deepEqual(tf.tidy(() => classGrid(gan, 8, 1).shape), [80, 28, 28, 1]);
  * gan.dispose();
  * ```
  */
@@ -223,11 +232,14 @@ export function classGrid(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { interpolationStrips } from "./sampler.ts";
  * import { createGan } from "./gan.ts";
+ * import { initEngine } from "../../backends/engine.ts";
  * import { tf } from "../../backends/tf.ts";
+ * await initEngine();
  * const gan = createGan("dcgan");
- * console.log(tf.tidy(() => interpolationStrips(gan, 2, 8, 1).shape)); // [16, 28, 28, 1]
+ * assert.deepEqual(tf.tidy(() => interpolationStrips(gan, 2, 8, 1).shape), [16, 28, 28, 1]);
  * gan.dispose();
  * ```
  */

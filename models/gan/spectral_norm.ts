@@ -31,13 +31,14 @@ function normalize(x: tf.Tensor): tf.Tensor {
  *
  * @example sigma of diag(3, 1) is 3
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SpectralNorm } from "./spectral_norm.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const weight = tf.variable(tf.tensor2d([[3, 0], [0, 1]]));
  * const norm = new SpectralNorm(weight, mulberry32(0));
  * for (let i = 0; i < 20; i++) tf.tidy(() => norm.apply(true));
- * console.log(norm.sigma()); // ~3
+ * assert.ok(Math.abs(norm.sigma() - 3) < 1e-3);
  * norm.dispose();
  * weight.dispose();
  * ```

@@ -67,6 +67,7 @@ function innerShape(config: VaeConfig): [number, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { VaeEncoder } from "./model.ts";
  * import { vaePreset } from "./presets.ts";
  * import { mulberry32 } from "../../data/random.ts";
@@ -74,7 +75,7 @@ function innerShape(config: VaeConfig): [number, number] {
  * const encoder = new VaeEncoder(vaePreset("vae"), mulberry32(0));
  * tf.tidy(() => {
  *   const { mean } = encoder.apply(tf.zeros([2, 28, 28, 1]));
- *   console.log(mean.shape); // [2, 16]
+ *   assert.deepEqual(mean.shape, [2, 16]);
  * });
  * encoder.dispose();
  * ```
@@ -139,12 +140,13 @@ export class VaeEncoder {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { VaeDecoder } from "./model.ts";
  * import { vaePreset } from "./presets.ts";
  * import { mulberry32 } from "../../data/random.ts";
  * import { tf } from "../../backends/tf.ts";
  * const decoder = new VaeDecoder(vaePreset("vae"), mulberry32(0));
- * console.log(tf.tidy(() => decoder.apply(tf.zeros([2, 16])).shape)); // [2, 28, 28, 1]
+ * assert.deepEqual(tf.tidy(() => decoder.apply(tf.zeros([2, 16])).shape), [2, 28, 28, 1]);
  * decoder.dispose();
  * ```
  */

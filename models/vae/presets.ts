@@ -88,8 +88,9 @@ function checkVaeConfig(config: VaeConfig): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { vaePreset } from "./presets.ts";
- * console.log(vaePreset("vae").latentSize); // 16
+ * assert.equal(vaePreset("vae").latentSize, 16);
  * ```
  */
 export function vaePreset(name: string): VaeConfig {
@@ -109,9 +110,10 @@ export function vaePreset(name: string): VaeConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveVaeConfig } from "./presets.ts";
  * const config = resolveVaeConfig("vae", { latentSize: 2 });
- * console.log(config.latentSize, config.baseWidth); // 2 32
+ * assert.deepEqual([config.latentSize, config.baseWidth], [2, 32]);
  * ```
  */
 export function resolveVaeConfig(

@@ -20,11 +20,12 @@ import type { VaeDecoder, VaeNetworks } from "./model.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sampleImages } from "./sampler.ts";
  * import { createVae } from "./vae.ts";
  * import { tf } from "../../backends/tf.ts";
  * const vae = createVae("vae");
- * console.log(tf.tidy(() => sampleImages(vae.decoder, 4, 1).shape)); // [4, 28, 28, 1]
+ * assert.deepEqual(tf.tidy(() => sampleImages(vae.decoder, 4, 1).shape), [4, 28, 28, 1]);
  * vae.dispose();
  * ```
  */
@@ -58,11 +59,12 @@ export function sampleImages(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reconstructImages } from "./sampler.ts";
  * import { createVae } from "./vae.ts";
  * import { tf } from "../../backends/tf.ts";
  * const vae = createVae("vae");
- * console.log(tf.tidy(() => reconstructImages(vae, tf.zeros([2, 28, 28, 1])).shape)); // [2, 28, 28, 1]
+ * assert.deepEqual(tf.tidy(() => reconstructImages(vae, tf.zeros([2, 28, 28, 1])).shape), [2, 28, 28, 1]);
  * vae.dispose();
  * ```
  */
@@ -89,6 +91,7 @@ export function reconstructImages(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { interpolateImages } from "./sampler.ts";
  * import { createVae } from "./vae.ts";
  * import { tf } from "../../backends/tf.ts";
@@ -96,7 +99,7 @@ export function reconstructImages(
  * const strip = tf.tidy(() =>
  *   interpolateImages(vae, tf.zeros([28, 28, 1]), tf.ones([28, 28, 1]), 8)
  * );
- * console.log(strip.shape); // [8, 28, 28, 1]
+ * assert.deepEqual(strip.shape, [8, 28, 28, 1]); // 8 steps from the first image to the second
  * strip.dispose();
  * vae.dispose();
  * ```

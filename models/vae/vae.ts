@@ -130,11 +130,14 @@ class VaeModel implements Vae {
  *
  * @example Train one step by hand
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createVae } from "./vae.ts";
  * import { mulberry32 } from "../../data/random.ts";
+ * import { initEngine } from "../../backends/engine.ts";
  * import { tf } from "../../backends/tf.ts";
+ * await initEngine();
  * const vae = createVae("vae", mulberry32(1));
- * console.log(vae.parameterCount()); // 220385
+ * assert.equal(vae.parameterCount(), 220385);
  * const optimizer = tf.train.adam(1e-3);
  * const images = tf.zeros([4, 28, 28, 1]) as tf.Tensor4D;
  * const batch = { images, labels: tf.zeros([4], "int32") as tf.Tensor1D };
