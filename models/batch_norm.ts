@@ -10,10 +10,7 @@
  * @module
  */
 import { tf } from "@genwasm/backend/tf";
-import {
-  BATCH_NORM,
-  BATCH_NORM_GRAD,
-} from "@genwasm/backend/wasm/kernels/BatchNorm";
+import { BATCH_NORM, BATCH_NORM_GRAD } from "@genwasm/backend";
 
 /**
  * Where the statistics come from:
@@ -53,10 +50,6 @@ export interface BatchNormOptions {
  * import assert from "node:assert/strict";
  * import { BatchNorm } from "./batch_norm.ts";
  * import { tf } from "../backends/tf.ts";
-import {
-  BATCH_NORM,
-  BATCH_NORM_GRAD,
-} from "../backends/wasm/kernels/BatchNorm.ts";
  * const norm = new BatchNorm({ features: 2 });
  * tf.tidy(() => {
  *   const x = tf.tensor2d([[1, 10], [2, 20], [3, 30], [4, 40]]);

@@ -1,8 +1,10 @@
 /**
  * The layering of the repository as a table, and the check that reads the
  * import statements of every .ts file and reports each import of a folder
- * its folder may not use. Written against any root and table so the same
- * check can run per workspace member.
+ * its folder may not use, by path or by workspace member name (Deno
+ * resolves every member by name from anywhere in the workspace, so the
+ * order needs a check of its own), and each member that reaches another
+ * by a relative path.
  *
  * @module
  */
@@ -37,7 +39,7 @@ export const LAYERS: Layers = {
   ],
 };
 
-/** One import a file's folder may not use. */
+/** One import a file's folder may not use, or may not write that way. */
 export interface Violation {
   /** The importing file, relative to the root. */
   file: string;
@@ -46,6 +48,37 @@ export interface Violation {
   /** The importing file's folder and the imported one. */
   from: string;
   to: string;
+  /**
+   * "upward": `from` may not import `to` at all; "relative": a workspace
+   * member reaches another member by a relative path, not by its name.
+   */
+  reason: "upward" | "relative";
+}
+
+/**
+ * The workspace members of the root deno.json: package name -> folder
+ * (each member's deno.json names it).
+ */
+export function workspaceMembers(root: string): Record<string, string> {
+  const config = JSON.parse(Deno.readTextFileSync(join(root, "deno.json")));
+  const members: Record<string, string> = {};
+  for (const entry of (config.workspace ?? []) as string[]) {
+    const folder = entry.replace(/^\.\//, "").replace(/\/$/, "");
+    const member = JSON.parse(
+      Deno.readTextFileSync(join(root, folder, "deno.json")),
+    );
+    members[member.name] = folder;
+  }
+  return members;
+}
+
+/** The member folder a bare specifier names (`@scope/name` or `@scope/name/sub`), if any. */
+function memberFolder(
+  specifier: string,
+  members: Record<string, string>,
+): string | undefined {
+  const name = specifier.split("/").slice(0, 2).join("/");
+  return members[name];
 }
 
 /**
@@ -103,17 +136,25 @@ export function sourceFolders(root: string): string[] {
 }
 
 /**
- * Every relative import in the folders of `layers` under `root` that
- * reaches a folder its own may not import (a folder missing from the table
- * may import nothing, and nothing may import the root's own files).
+ * Every import in the folders of `layers` under `root` that reaches a
+ * folder its own may not import (a folder missing from the table may
+ * import nothing, and nothing may import the root's own files), whether by
+ * a relative path or by a workspace member's name (`members`: name ->
+ * folder); and every relative import from one member into another (members
+ * reach each other by name, as Deno resolves them).
  *
  * @example
  * ```ts ignore
- * const found = importViolations(".", LAYERS); // [] when the layering holds
+ * const found = importViolations(".", LAYERS, workspaceMembers(".")); // [] when the layering holds
  * ```
  */
-export function importViolations(root: string, layers: Layers): Violation[] {
+export function importViolations(
+  root: string,
+  layers: Layers,
+  members: Record<string, string> = {},
+): Violation[] {
   const violations: Violation[] = [];
+  const memberFolders = new Set(Object.values(members));
   for (const from of Object.keys(layers)) {
     const folder = join(root, from);
     try {
@@ -124,15 +165,27 @@ export function importViolations(root: string, layers: Layers): Violation[] {
     for (const path of typescriptFiles(folder)) {
       const file = relative(root, path);
       for (const specifier of importSpecifiers(Deno.readTextFileSync(path))) {
-        if (!specifier.startsWith(".")) continue; // packages, node: built-ins
-        const target = relative(
-          resolve(root),
-          resolve(dirname(path), specifier),
-        );
-        const parts = target.split(sep);
-        const to = parts.length > 1 && parts[0] !== ".." ? parts[0] : ".";
+        let to: string;
+        if (specifier.startsWith(".")) {
+          const target = relative(
+            resolve(root),
+            resolve(dirname(path), specifier),
+          );
+          const parts = target.split(sep);
+          to = parts.length > 1 && parts[0] !== ".." ? parts[0] : ".";
+          if (
+            to !== from && memberFolders.has(from) && memberFolders.has(to)
+          ) {
+            violations.push({ file, specifier, from, to, reason: "relative" });
+            continue;
+          }
+        } else {
+          const named = memberFolder(specifier, members);
+          if (named === undefined) continue; // packages, node: built-ins
+          to = named;
+        }
         if (to === from || layers[from].includes(to)) continue;
-        violations.push({ file, specifier, from, to });
+        violations.push({ file, specifier, from, to, reason: "upward" });
       }
     }
   }

@@ -10,7 +10,7 @@ import { tf } from "@genwasm/backend/tf";
 /** Shadow copies of named variables, updated after each optimiser step. */
 export class WeightAverage {
   /** The averages, by the same names as the weights. */
-  readonly averages = new Map<string, tf.Variable>();
+  readonly averages: Map<string, tf.Variable> = new Map();
 
   constructor(
     readonly weights: Map<string, tf.Variable>,

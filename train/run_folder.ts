@@ -82,12 +82,17 @@ export class RunFolder {
    * when it holds a checkpoint and neither `resume` nor `overwrite` is set.
    *
    * @example
-   * ```ts ignore
-   * const folder = await RunFolder.claim("runs/vae", { resume: true });
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { RunFolder } from "./run_folder.ts";
+   * const dir = await Deno.makeTempDir();
+   * const folder = await RunFolder.claim(dir, { resume: true });
    * try {
-   *   // ... train into folder.dir ...
+   *   // ... train into dir; a second claim meanwhile is refused:
+   *   await assert.rejects(RunFolder.claim(dir), /is in use/);
    * } finally {
    *   await folder.release();
+   *   await Deno.remove(dir, { recursive: true });
    * }
    * ```
    */
@@ -310,6 +315,7 @@ export interface LoadedRun<M extends TrainableModel> {
  *
  * @example
  * ```ts ignore
+ * // Not run as a doc test: it needs a trained run folder.
  * const run = await loadRun("runs/vae", (preset, config) => familyOf(preset).create(preset, config, 0));
  * ```
  */

@@ -44,7 +44,7 @@ export type StepSettings =
 /** One Adam per variable group, and the code that takes a step with them. */
 export class StepRunner {
   /** Adam of each group, by group name (their state is checkpointed). */
-  readonly optimizers = new Map<string, tf.AdamOptimizer>();
+  readonly optimizers: Map<string, tf.AdamOptimizer> = new Map();
 
   constructor(
     readonly model: TrainableModel,
