@@ -27,5 +27,4 @@ export {
   registerWasmKernels,
   wasmKernelConfigs,
 } from "./wasm/register_kernels.ts";
-export { GROUP_NORM, GROUP_NORM_GRAD } from "./wasm/kernels/GroupNorm.ts";
-export { BATCH_NORM, BATCH_NORM_GRAD } from "./wasm/kernels/BatchNorm.ts";
+export * from "./kernel_names.ts";

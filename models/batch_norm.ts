@@ -10,7 +10,7 @@
  * @module
  */
 import { tf } from "@genwasm/backend/tf";
-import { BATCH_NORM, BATCH_NORM_GRAD } from "@genwasm/backend";
+import { BATCH_NORM, BATCH_NORM_GRAD } from "@genwasm/backend/kernel_names";
 
 /**
  * Where the statistics come from:

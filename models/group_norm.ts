@@ -11,7 +11,7 @@
  */
 import { tf } from "@genwasm/backend/tf";
 import type { Layer } from "./layers.ts";
-import { GROUP_NORM, GROUP_NORM_GRAD } from "@genwasm/backend";
+import { GROUP_NORM, GROUP_NORM_GRAD } from "@genwasm/backend/kernel_names";
 
 /** The epsilon added to the variance unless a caller says otherwise (PyTorch's). */
 export const GROUP_NORM_EPSILON = 1e-5;

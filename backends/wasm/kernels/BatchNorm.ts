@@ -21,17 +21,13 @@ import type { TensorInfo, tf } from "../../tf.ts";
 import type { KernelArgs } from "./_scope.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { heapAddress } from "./_padded.ts";
+import { BATCH_NORM, BATCH_NORM_GRAD } from "../../kernel_names.ts";
 import { runHeapTask } from "./_heap_task.ts";
 import {
   batchNormBackwardTask,
   batchNormForwardTask,
 } from "../simd/batch_norm.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
-
-/** Kernel name of the forward pass: inputs x, gamma, beta; outputs y, mean, variance, rstd. */
-export const BATCH_NORM = "GenwasmBatchNorm";
-/** Kernel name of the backward pass: inputs dy, x, gamma, mean, rstd; outputs dx, dgamma, dbeta. */
-export const BATCH_NORM_GRAD = "GenwasmBatchNormGrad";
 
 /** Attributes of the forward kernel. */
 export interface BatchNormAttrs {

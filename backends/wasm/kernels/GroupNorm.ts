@@ -28,6 +28,7 @@ import { type TensorInfo, tf } from "../../tf.ts";
 import type { KernelArgs } from "./_scope.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { heapAddress } from "./_padded.ts";
+import { GROUP_NORM, GROUP_NORM_GRAD } from "../../kernel_names.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import { runHeapTask } from "./_heap_task.ts";
 import {
@@ -35,11 +36,6 @@ import {
   groupNormBackwardTask,
   groupNormForwardTask,
 } from "../simd/group_norm.ts";
-
-/** Kernel name of the forward pass: inputs x, scale, offset; outputs y, mean, rstd. */
-export const GROUP_NORM = "GenwasmGroupNorm";
-/** Kernel name of the backward pass: inputs dy, x, scale, mean, rstd; outputs dx, dscale, doffset. */
-export const GROUP_NORM_GRAD = "GenwasmGroupNormGrad";
 
 /** Attributes of both kernels. */
 export interface GroupNormAttrs {

@@ -73,7 +73,7 @@ export const batchNormForwardTask = poolTask(
       }
       return;
     }
-    const a = new Float32Array(channels), b = new Float32Array(channels);
+    const a = new Float64Array(channels), b = new Float64Array(channels);
     for (let c = 0; c < channels; c++) {
       a[c] = heap[rstdAt / 4 + c] * heap[gammaAt / 4 + c];
       b[c] = heap[betaAt / 4 + c] - heap[meanAt / 4 + c] * a[c];
@@ -155,22 +155,22 @@ export const batchNormBackwardTask = poolTask(
       return;
     }
     const totals = new Float64Array(buffer, totalsAt, 2 * channels);
-    // dx = k (dy - meanDy - xhat meanDyXhat) = kDy dy + kX x + k0 per channel.
-    const kDy = new Float32Array(channels), kX = new Float32Array(channels);
-    const k0 = new Float32Array(channels);
+    // dx = k (dy - meanDy - xhat meanDyXhat), per channel
+    //    = k dy + kX (x - mean) + k0, in float64 and x centred first, so
+    // that sum dx (the gradient of a bias before the norm) stays ~0.
+    const k = new Float64Array(channels), kX = new Float64Array(channels);
+    const k0 = new Float64Array(channels), centre = new Float64Array(channels);
     for (let c = 0; c < channels; c++) {
-      const k = heap[gammaAt / 4 + c] * rstd[c];
-      const meanDy = totals[c] / rows;
-      const slope = rstd[c] * totals[channels + c] / rows;
-      kDy[c] = k;
-      kX[c] = -k * slope;
-      k0[c] = -k * (meanDy - mean[c] * slope);
+      k[c] = heap[gammaAt / 4 + c] * rstd[c];
+      kX[c] = -k[c] * rstd[c] * totals[channels + c] / rows;
+      k0[c] = -k[c] * totals[c] / rows;
+      centre[c] = mean[c];
     }
     const dx = dxAt / 4;
     for (let i = start; i < end; i += channels) {
       for (let c = 0; c < channels; c++) {
-        heap[dx + i + c] = kDy[c] * heap[dy + i + c] + kX[c] * heap[x + i + c] +
-          k0[c];
+        heap[dx + i + c] = k[c] * heap[dy + i + c] +
+          kX[c] * (heap[x + i + c] - centre[c]) + k0[c];
       }
     }
   },
