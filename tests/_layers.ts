@@ -144,8 +144,11 @@ export function sourceFolders(root: string): string[] {
  * reach each other by name, as Deno resolves them).
  *
  * @example
- * ```ts ignore
- * const found = importViolations(".", LAYERS, workspaceMembers(".")); // [] when the layering holds
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { importViolations, LAYERS, workspaceMembers } from "./_layers.ts";
+ * // [] when the layering holds (run from the repository's root)
+ * assert.deepEqual(importViolations(".", LAYERS, workspaceMembers(".")), []);
  * ```
  */
 export function importViolations(
