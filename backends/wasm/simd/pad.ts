@@ -287,11 +287,6 @@ export function spaceToDepth(
     height,
     width,
     channels,
-    blockRows,
-    blockCols,
-    top,
-    left,
-    outHeight,
-    outWidth,
+    ...geometry,
   });
 }

@@ -28,6 +28,7 @@ import {
 import {
   type OutputLayout,
   packWinogradFilter,
+  plainLayout,
   tilesPerBlock,
   winogradConvolution,
   winogradPaddedSize,
@@ -39,7 +40,10 @@ import {
   winogradFilterGradient,
   winogradFilterGradientScratch,
 } from "../../../backends/wasm/simd/winograd_filter_gradient.ts";
-import { buildSimdKernels } from "../../../backends/wasm/simd/kernels.ts";
+import {
+  buildSimdKernels,
+  type SimdKernels,
+} from "../../../backends/wasm/simd/kernels.ts";
 import { blockedWinograd } from "../../../backends/wasm/kernels/_space_to_depth.ts";
 import { defaultCacheDir } from "../../../backends/wasm/_loader.ts";
 import {
@@ -184,6 +188,86 @@ Deno.test("tilesPerBlock keeps a block's V and M within the budget, in rows of 6
 
 const cacheDir = defaultCacheDir();
 
+/** One Winograd convolution case on a heap of its own. */
+interface WinogradCase {
+  algorithm: WinogradAlgorithm;
+  batch: number;
+  outHeight: number;
+  outWidth: number;
+  inChannels: number;
+  outChannels: number;
+  withBias: boolean;
+  relu: boolean;
+  layout?: OutputLayout;
+  seed: number;
+}
+
+/**
+ * Runs `c` through packWinogradFilter and winogradConvolution on `kernels`
+ * (x, the filter and the bias at random, then U, y and a guard that must
+ * stay untouched, then the scratch), and returns y with the float64
+ * definition laid out the same way.
+ */
+function runWinogradCase(
+  kernels: SimdKernels,
+  memory: WebAssembly.Memory,
+  c: WinogradCase,
+): { actual: Float32Array; expected: Float64Array } {
+  const { algorithm, batch, inChannels: ci, outChannels: co } = c;
+  const { r } = algorithm, a = tileSize(algorithm);
+  const rng = new Rng(c.seed);
+  const [paddedHeight, paddedWidth] = winogradPaddedSize(
+    algorithm,
+    c.outHeight,
+    c.outWidth,
+  );
+  const s: WinogradShape = {
+    batch,
+    paddedHeight,
+    paddedWidth,
+    inChannels: ci,
+    outHeight: c.outHeight,
+    outWidth: c.outWidth,
+    outChannels: co,
+  };
+  const layout = c.layout ?? plainLayout(s);
+  const xpSize = batch * paddedHeight * paddedWidth * ci;
+  const wSize = r * r * ci * co, uSize = a * a * ci * co;
+  const ySize = batch * layout.height * layout.width * layout.channels;
+  const xp = rng.uniform(xpSize), w = rng.uniform(wSize);
+  const bias = c.withBias ? rng.uniform(co) : undefined;
+  const wAt = xpSize, uAt = wAt + wSize, biasAt = uAt + uSize;
+  const yAt = biasAt + co, guardAt = yAt + ySize, scratchAt = guardAt + 64;
+  assert.ok(
+    4 * scratchAt + winogradScratchBytes(algorithm, s, kernels.pool.threads) <=
+      memory.buffer.byteLength,
+  );
+  const heap = new Float32Array(memory.buffer);
+  heap.set(xp, 0);
+  heap.set(w, wAt);
+  if (bias) heap.set(bias, biasAt);
+  heap.fill(NaN, yAt, guardAt);
+  heap.fill(7, guardAt, scratchAt);
+  packWinogradFilter(kernels.pool, algorithm, 4 * wAt, ci, co, 4 * uAt);
+  winogradConvolution(
+    kernels.pool,
+    algorithm,
+    0,
+    4 * uAt,
+    bias ? 4 * biasAt : 0,
+    4 * yAt,
+    c.relu,
+    4 * scratchAt,
+    s,
+    layout,
+  );
+  assert.ok(heap.subarray(guardAt, scratchAt).every((v) => v === 7));
+  return {
+    actual: heap.slice(yAt, guardAt),
+    expected: laidOut(reference(r, xp, w, bias, c.relu, s), s, layout),
+  };
+}
+
 for (const threads of [1, 3]) {
   Deno.test(`Winograd convolution on ${threads} thread${threads > 1 ? "s (shared memory)" : " (plain memory)"} matches the definition`, async (t) => {
     const memory = new WebAssembly.Memory(
@@ -208,70 +292,22 @@ for (const threads of [1, 3]) {
             cases.map((c) => [a, c] as const)
           )
       ) {
-        const { m, r } = algorithm, a = tileSize(algorithm);
+        const { m, r } = algorithm;
         const name = `F(${m}, ${r}) ${batch}x${oh}x${ow}, ${ci} -> ${co}` +
           `${withBias ? ", bias" : ""}${relu ? ", ReLU" : ""}`;
         await t.step(name, () => {
-          const rng = new Rng(oh * 100 + ci);
-          const [paddedHeight, paddedWidth] = winogradPaddedSize(
+          const { actual, expected } = runWinogradCase(kernels, memory, {
             algorithm,
-            oh,
-            ow,
-          );
-          const s: WinogradShape = {
             batch,
-            paddedHeight,
-            paddedWidth,
-            inChannels: ci,
             outHeight: oh,
             outWidth: ow,
+            inChannels: ci,
             outChannels: co,
-          };
-          const xpSize = batch * paddedHeight * paddedWidth * ci;
-          const wSize = r * r * ci * co, uSize = a * a * ci * co;
-          const ySize = batch * oh * ow * co;
-          const xp = rng.uniform(xpSize);
-          const w = rng.uniform(wSize);
-          const bias = withBias ? rng.uniform(co) : undefined;
-          const heap = new Float32Array(memory.buffer);
-          const uAt = xpSize, biasAt = uAt + uSize, yAt = biasAt + co;
-          // The guard after y must stay untouched.
-          const guardAt = yAt + ySize, scratchAt = guardAt + 64;
-          assert.ok(
-            4 * scratchAt + winogradScratchBytes(algorithm, s, threads) <=
-              memory.buffer.byteLength,
-          );
-          heap.set(xp, 0);
-          heap.set(w, scratchAt);
-          packWinogradFilter(
-            kernels.pool,
-            algorithm,
-            4 * scratchAt,
-            ci,
-            co,
-            4 * uAt,
-          );
-          if (bias) heap.set(bias, biasAt);
-          heap.fill(NaN, yAt, guardAt);
-          heap.fill(7, guardAt, scratchAt);
-          winogradConvolution(
-            kernels.pool,
-            algorithm,
-            0,
-            4 * uAt,
-            bias ? 4 * biasAt : 0,
-            4 * yAt,
+            withBias,
             relu,
-            4 * scratchAt,
-            s,
-          );
-          assertClose(
-            heap.subarray(yAt, guardAt),
-            reference(r, xp, w, bias, relu, s),
-            algorithm === F4_3 ? 1e-4 : 1e-5,
-            name,
-          );
-          assert.ok(heap.subarray(guardAt, scratchAt).every((v) => v === 7));
+            seed: oh * 100 + ci,
+          });
+          assertClose(actual, expected, algorithm === F4_3 ? 1e-4 : 1e-5, name);
         });
       }
     } finally {
@@ -357,55 +393,21 @@ Deno.test("Winograd convolution writes its sub-pixel phases straight into a crop
       const name = `F(${algorithm.m}, ${algorithm.r}) ${batch}x${oh}x${ow}, ` +
         `${pr}x${pc} phases of ${channels}, crop ${top},${left} -> ${height}x${width}`;
       await t.step(name, () => {
-        const { r } = algorithm, a = tileSize(algorithm);
-        const rng = new Rng(oh * 31 + ow);
-        const [paddedHeight, paddedWidth] = winogradPaddedSize(
+        const { actual, expected } = runWinogradCase(kernels, memory, {
           algorithm,
-          oh,
-          ow,
-        );
-        const s: WinogradShape = {
           batch,
-          paddedHeight,
-          paddedWidth,
-          inChannels: ci,
           outHeight: oh,
           outWidth: ow,
+          inChannels: ci,
           outChannels: co,
-        };
-        const xpSize = batch * paddedHeight * paddedWidth * ci;
-        const wSize = r * r * ci * co, uSize = a * a * ci * co;
-        const ySize = batch * height * width * channels;
-        const xp = rng.uniform(xpSize), w = rng.uniform(wSize);
-        const heap = new Float32Array(memory.buffer);
-        const wAt = xpSize, uAt = wAt + wSize, yAt = uAt + uSize;
-        const guardAt = yAt + ySize, scratchAt = guardAt + 64;
-        heap.set(xp, 0);
-        heap.set(w, wAt);
-        heap.fill(NaN, yAt, guardAt);
-        heap.fill(7, guardAt, scratchAt);
-        packWinogradFilter(kernels.pool, algorithm, 4 * wAt, ci, co, 4 * uAt);
-        winogradConvolution(
-          kernels.pool,
-          algorithm,
-          0,
-          4 * uAt,
-          0,
-          4 * yAt,
-          false,
-          4 * scratchAt,
-          s,
+          withBias: false,
+          relu: false,
           layout,
-        );
-        const expected = laidOut(
-          reference(r, xp, w, undefined, false, s),
-          s,
-          layout,
-        );
+          seed: oh * 31 + ow,
+        });
         // Every pixel of y comes from some phase output: none is left NaN.
         assert.ok(expected.every((v) => !Number.isNaN(v)), "cases cover y");
-        assertClose(heap.subarray(yAt, guardAt), expected, 1e-4, name);
-        assert.ok(heap.subarray(guardAt, scratchAt).every((v) => v === 7));
+        assertClose(actual, expected, 1e-4, name);
       });
     }
   } finally {
