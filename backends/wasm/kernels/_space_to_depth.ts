@@ -24,6 +24,9 @@ import { winogradPaddedSize, type WinogradShape } from "../simd/winograd.ts";
 import type { WinogradAlgorithm } from "../simd/winograd_algorithms.ts";
 import { winogradAlgorithmFor } from "./_winograd.ts";
 
+/** The fewest blocked input channels worth the Winograd path. */
+export const MIN_BLOCKED_CHANNELS = 16;
+
 /**
  * The stride-1 convolution over x's blocks that a strided `conv` is, and
  * the Winograd algorithm that runs it; undefined where `conv` has stride 1
@@ -38,8 +41,12 @@ export function blockedWinograd(
   if (sh === 1 && sw === 1) return undefined;
   if (conv.dilationHeight !== 1 || conv.dilationWidth !== 1) return undefined;
   // Blocks of one input channel make sums too short for the GEMMs: the
-  // VAE's and GANs' first layers (1 -> 32, 1 -> 64) ran 1.2-1.5x slower.
-  if (conv.inChannels % 4 !== 0) return undefined;
+  // VAE's and GANs' first layers (1 -> 32, 1 -> 64, 4 blocked channels)
+  // ran 1.2-1.5x slower. The Winograd kernels take blocked channels in 4s.
+  const blockedChannels = sh * sw * conv.inChannels;
+  if (blockedChannels % 4 !== 0 || blockedChannels < MIN_BLOCKED_CHANNELS) {
+    return undefined;
+  }
   const taps = [
     Math.ceil(conv.filterHeight / sh),
     Math.ceil(conv.filterWidth / sw),

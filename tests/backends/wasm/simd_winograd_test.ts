@@ -708,7 +708,8 @@ Deno.test("strided convolutions as stride-1 ones over space-to-depth blocks (Win
   await initEngine({ threads: 2 });
   quietCpuBackend();
   const rng = new Rng(79);
-  // One input channel stays on XNNPACK (the VAE's and GANs' first layers).
+  // One input channel (4 blocked) stays on XNNPACK (the VAE's and GANs'
+  // first layers).
   assert.equal(
     blockedWinograd(
       tf.backend_util.computeConv2DInfo(
@@ -736,6 +737,8 @@ Deno.test("strided convolutions as stride-1 ones over space-to-depth blocks (Win
     [[8, 14, 14, 32], [4, 4, 32, 64], 2, "valid"],
     [[8, 17, 13, 16], [5, 5, 16, 32], 2, "same"],
     [[8, 16, 15, 16], [4, 2, 16, 32], [2, 1], "same"],
+    // The cgan discriminator's image and 10 label maps: 44 blocked channels.
+    [[8, 28, 28, 11], [4, 4, 11, 16], 2, "same"],
   ];
   for (const [inShape, filterShape, strides, pad] of cases) {
     const conv = tf.backend_util.computeConv2DInfo(
