@@ -20,3 +20,9 @@ export const GROUP_NORM_GRAD = "GenwasmGroupNormGrad";
 export const BATCH_NORM = "GenwasmBatchNorm";
 /** Batch norm (training) backward: inputs dy, x, gamma, mean, rstd; outputs dx, dgamma, dbeta. */
 export const BATCH_NORM_GRAD = "GenwasmBatchNormGrad";
+/**
+ * One Adam update of a variable: inputs value, m, v, gradient; attrs
+ * learningRate, beta1, beta2, epsilon and the bias corrections 1 - beta1^t
+ * and 1 - beta2^t; outputs the new value, m and v.
+ */
+export const ADAM = "GenwasmAdam";

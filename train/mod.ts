@@ -21,6 +21,7 @@
 export * from "./checkpoint.ts";
 export * from "./clip.ts";
 export * from "./ema.ts";
+export * from "./fused_adam.ts";
 export * from "./loss_plot.ts";
 export * from "./metrics_log.ts";
 export * from "./optimizer_state.ts";

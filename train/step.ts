@@ -8,6 +8,7 @@
  * @module
  */
 import { tf } from "@genwasm/backend/tf";
+import { FusedAdam } from "./fused_adam.ts";
 import { clipByGlobalNorm } from "./clip.ts";
 import type {
   StepContext,
@@ -63,12 +64,12 @@ export class StepRunner {
       const own = settings.groups?.[group] ?? {};
       this.optimizers.set(
         group,
-        tf.train.adam(
+        new FusedAdam(
           own.learningRate ?? settings.learningRate,
           own.beta1 ?? settings.beta1 ?? 0.9,
           own.beta2 ?? settings.beta2 ?? 0.999,
           1e-8,
-        ) as tf.AdamOptimizer,
+        ),
       );
     }
     for (const phase of model.phases) {

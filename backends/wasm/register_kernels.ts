@@ -23,6 +23,7 @@ import { meanConfig, sumConfig } from "./kernels/Sum.ts";
 import { tileConfig } from "./kernels/Tile.ts";
 import { groupNormConfig, groupNormGradConfig } from "./kernels/GroupNorm.ts";
 import { batchNormConfig, batchNormGradConfig } from "./kernels/BatchNorm.ts";
+import { adamConfig } from "./kernels/Adam.ts";
 import {
   resizeNearestNeighborConfig,
   resizeNearestNeighborGradConfig,
@@ -56,6 +57,7 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   groupNormGradConfig,
   batchNormConfig,
   batchNormGradConfig,
+  adamConfig,
   leakyReluConfig,
   greaterConfig,
   selectConfig,

@@ -32,10 +32,10 @@ import { GROUP_NORM, GROUP_NORM_GRAD } from "../../kernel_names.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import { runHeapTask } from "./_heap_task.ts";
 import {
-  float64Words,
   groupNormBackwardTask,
   groupNormForwardTask,
 } from "../simd/group_norm.ts";
+import { float64Words } from "../simd/pool.ts";
 
 /** Attributes of both kernels. */
 export interface GroupNormAttrs {

@@ -8,12 +8,6 @@
  */
 import { poolTask } from "./pool.ts";
 
-/** A float64 as the two int32 words a pool job carries. */
-export function float64Words(value: number): [number, number] {
-  const words = new Int32Array(new Float64Array([value]).buffer);
-  return [words[0], words[1]];
-}
-
 /**
  * One thread's share of the forward pass: the samples whose index is
  * `part` modulo `parts`. `job` holds heap byte addresses of x, scale,

@@ -26,6 +26,7 @@ import { elementwiseTask, elementwiseWat } from "./elementwise.ts";
 import { resizeTask, resizeWat } from "./resize.ts";
 import { groupNormBackwardTask, groupNormForwardTask } from "./group_norm.ts";
 import { batchNormBackwardTask, batchNormForwardTask } from "./batch_norm.ts";
+import { adamTask } from "./adam.ts";
 import {
   winogradFilterGradientTask,
   winogradFilterGradientWat,
@@ -56,6 +57,7 @@ export const POOL_TASKS: readonly PoolTask[] = [
   groupNormBackwardTask,
   batchNormForwardTask,
   batchNormBackwardTask,
+  adamTask,
 ] as readonly PoolTask<string>[];
 
 /** The module's text, importing the heap (shared or not). */

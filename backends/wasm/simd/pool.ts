@@ -59,6 +59,12 @@ export function poolTask<const F extends string>(
   return { fields, run };
 }
 
+/** A float64 as the two int32 words (low, high) a pool job carries. */
+export function float64Words(value: number): [number, number] {
+  const words = new Int32Array(new Float64Array([value]).buffer);
+  return [words[0], words[1]];
+}
+
 /** Control block: sequence number, finished workers, failure flag, then the job. */
 const SEQUENCE = 0, FINISHED = 1, FAILED = 2, JOB = 3;
 /** The longest job, in integers (its task's index included). */
