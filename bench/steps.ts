@@ -182,8 +182,9 @@ async function measureIn<Line extends { model: string }>(
       "run",
       // As deno.json's train task: V8's young generation at its working
       // size from the start, so resident memory measures the model, not
-      // V8 growing its heap over the first few hundred steps.
-      "--v8-flags=--min-semi-space-size=16",
+      // V8 growing its heap over the first few hundred steps; gc() for the
+      // memory check's two readings.
+      "--v8-flags=--min-semi-space-size=16,--expose-gc",
       "--allow-read",
       "--allow-write",
       "--allow-env",
