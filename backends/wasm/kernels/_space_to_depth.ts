@@ -25,7 +25,7 @@ import type { WinogradAlgorithm } from "../simd/winograd_algorithms.ts";
 import { winogradAlgorithmFor } from "./_winograd.ts";
 
 /** The fewest blocked input channels worth the Winograd path. */
-export const MIN_BLOCKED_CHANNELS = 16;
+const MIN_BLOCKED_CHANNELS = 16;
 
 /**
  * The stride-1 convolution over x's blocks that a strided `conv` is, and

@@ -216,9 +216,8 @@ export class KernelPool {
     const state = this.#state;
     const parts = this.threads;
     state[JOB] = index;
-    task.fields.forEach((field, i) => {
-      state[JOB + 1 + i] = job[field];
-    });
+    const fields = task.fields;
+    for (let i = 0; i < fields.length; i++) state[JOB + 1 + i] = job[fields[i]];
     Atomics.store(state, FINISHED, 0);
     Atomics.store(state, FAILED, 0);
     if (parts > 1) {
@@ -227,6 +226,8 @@ export class KernelPool {
     }
     let failure: unknown;
     try {
+      // Read back from the control block, as the workers do, so every
+      // thread sees the same int32 values (addresses past 2^31 wrap).
       const own = this.#fromSource[index];
       own.run(
         this.exports,

@@ -660,6 +660,24 @@ Deno.test("4x4 stride-2 transposed convolutions (a 2x2 stride-1 convolution per 
   );
 });
 
+/** `op` of a random input and filter (entries in +-0.1) on wasm against the cpu backend. */
+async function assertConvAgrees(
+  rng: Rng,
+  inShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor,
+  label: string,
+  rtol: number,
+): Promise<void> {
+  const x = rng.uniform(inShape.reduce((a, b) => a * b));
+  const w = rng.uniform(filterShape.reduce((a, b) => a * b), -0.1, 0.1);
+  await assertBackendsAgree(
+    () => [op(tf.tensor4d(x, inShape), tf.tensor4d(w, filterShape))],
+    [label],
+    rtol,
+  );
+}
+
 Deno.test("strided transposed convolutions of other geometries (3x3 filters, valid padding, odd sizes) through Winograd's phases match the cpu backend", async () => {
   await initEngine({ threads: 2 });
   quietCpuBackend();
@@ -686,19 +704,12 @@ Deno.test("strided transposed convolutions of other geometries (3x3 filters, val
       "same",
     );
     assert.equal(winogradAlgorithmFor(phaseConv), F3_2, `${filterShape}`);
-    const z = rng.uniform(inShape.reduce((a, b) => a * b));
-    const w = rng.uniform(filterShape.reduce((a, b) => a * b), -0.1, 0.1);
-    await assertBackendsAgree(
-      () => [
-        tf.conv2dTranspose(
-          tf.tensor4d(z, inShape),
-          tf.tensor4d(w, filterShape),
-          outShape,
-          stride,
-          pad,
-        ),
-      ],
-      [`${inShape} * ${filterShape} -> ${outShape}, ${pad}`],
+    await assertConvAgrees(
+      rng,
+      inShape,
+      filterShape,
+      (z, w) => tf.conv2dTranspose(z, w, outShape, stride, pad),
+      `${inShape} * ${filterShape} -> ${outShape}, ${pad}`,
       1e-5,
     );
   }
@@ -749,18 +760,12 @@ Deno.test("strided convolutions as stride-1 ones over space-to-depth blocks (Win
       pad,
     );
     assert.ok(blockedWinograd(conv), `${inShape} * ${filterShape} blocked`);
-    const x = rng.uniform(inShape.reduce((a, b) => a * b));
-    const w = rng.uniform(filterShape.reduce((a, b) => a * b), -0.1, 0.1);
-    await assertBackendsAgree(
-      () => [
-        tf.conv2d(
-          tf.tensor4d(x, inShape),
-          tf.tensor4d(w, filterShape),
-          strides,
-          pad,
-        ),
-      ],
-      [`${inShape} * ${filterShape} / ${strides} ${pad}`],
+    await assertConvAgrees(
+      rng,
+      inShape,
+      filterShape,
+      (x, w) => tf.conv2d(x, w, strides, pad),
+      `${inShape} * ${filterShape} / ${strides} ${pad}`,
       1e-4,
     );
   }
