@@ -17,7 +17,8 @@ import {
   workerCount,
 } from "./wasm/_loader.ts";
 import { registerWasmKernels } from "./wasm/register_kernels.ts";
-import { buildSimdKernels, useSimdKernels } from "./wasm/simd/kernels.ts";
+import { useSimdKernels } from "./wasm/simd/kernels.ts";
+import { buildSimdKernels } from "./wasm/simd/node_kernels.ts";
 
 /** Which engine to run on. */
 export type BackendName = "wasm" | "cpu";

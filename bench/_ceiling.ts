@@ -20,7 +20,8 @@
  *
  * @module
  */
-import { compileWat } from "../backends/wasm/simd/wat.ts";
+import { compileWat } from "../backends/wasm/simd/assemble.ts";
+import { nodeWorkers } from "../backends/wasm/simd/node_workers.ts";
 import { KernelPool, poolTask } from "../backends/wasm/simd/pool.ts";
 import { defaultCacheDir } from "../backends/wasm/_loader.ts";
 
@@ -162,7 +163,7 @@ export async function ceilingRunner(
     ceiling.memory,
     [peakTask],
     threads,
-    defaultCacheDir(),
+    nodeWorkers(defaultCacheDir()),
   );
   return {
     threads,

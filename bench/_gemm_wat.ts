@@ -13,7 +13,8 @@
  *
  * @module
  */
-import { compileWat, multiplyAdd } from "../backends/wasm/simd/wat.ts";
+import { multiplyAdd } from "../backends/wasm/simd/wat.ts";
+import { compileWat } from "../backends/wasm/simd/assemble.ts";
 
 /** The exports of {@link assembleGemm}'s module. */
 export interface GemmKernels {

@@ -13,8 +13,8 @@
  *
  * @module
  */
-import { compileWat } from "./wat.ts";
-import { KernelPool, type PoolTask } from "./pool.ts";
+import { compileBinary } from "./wat.ts";
+import { KernelPool, type PoolTask, type WorkerSpawner } from "./pool.ts";
 import { filterGradientTask, filterGradientWat } from "./filter_gradient.ts";
 import {
   narrowConvolutionTask,
@@ -77,22 +77,38 @@ ${resizeWat()})`;
 }
 
 /**
- * Builds the kernels on `memory` (the tfjs-backend-wasm heap) and a pool of
+ * Where a kernel module's binary and its pool's threads come from: under
+ * Deno, wabt assembling {@link kernelModuleWat} and worker threads
+ * (./node_kernels.ts); in a browser, binaries assembled when the page was
+ * built and Web Workers.
+ */
+export interface KernelSources {
+  /** The module's binary for `fused` and a `shared` heap (or undefined). */
+  binary(
+    fused: boolean,
+    shared: boolean,
+  ): Promise<Uint8Array<ArrayBuffer> | undefined>;
+  spawn: WorkerSpawner;
+}
+
+/**
+ * Starts the kernels on `memory` (the tfjs-backend-wasm heap) and a pool of
  * `threads` to run them: fused where the engine validates relaxed SIMD,
  * else with a separate multiply and add; `undefined` where even plain SIMD
  * fails. A plain (unshared) heap gets no workers.
  */
-export async function buildSimdKernels(
+export async function startSimdKernels(
   memory: WebAssembly.Memory | undefined,
   threads: number,
-  cacheDir: string,
+  sources: KernelSources,
 ): Promise<SimdKernels | undefined> {
   if (!memory) return undefined;
   const shared = memory.buffer instanceof SharedArrayBuffer;
   for (const fused of [true, false]) {
     let wasm: WebAssembly.Module | undefined;
     try {
-      wasm = await compileWat(kernelModuleWat(fused, shared), fused);
+      const binary = await sources.binary(fused, shared);
+      wasm = binary && await compileBinary(binary);
     } catch {
       // An engine without relaxed SIMD may throw instead of failing validation.
     }
@@ -102,7 +118,7 @@ export async function buildSimdKernels(
       memory,
       POOL_TASKS,
       shared ? threads : 1,
-      cacheDir,
+      sources.spawn,
     );
     return { fused, pool };
   }

@@ -12,16 +12,15 @@
  * as source text, and the calling thread runs the same text, so each must
  * not refer to anything outside itself.
  *
- * Workers are node:worker_threads started from a script written to the
- * cache folder, the way the tfjs pthreads are (backends/wasm/_loader.ts):
- * Deno, Node and Bun all run that. They wait on the control block with
- * Atomics.wait (~8 us a round trip here) and are unref'd, so they never
- * keep a process alive.
+ * The workers come from a {@link WorkerSpawner}: node:worker_threads
+ * started from a script in the cache folder under Deno, Node and Bun
+ * (./node_workers.ts), Web Workers in a browser (./web_workers.ts). They
+ * wait on the control block with Atomics.wait (~8 us a round trip here),
+ * so the caller must be a thread that may block too: never a browser's
+ * main thread.
  *
  * @module
  */
-import { Worker } from "node:worker_threads";
-import { writeCachedScript } from "../_loader.ts";
 
 /**
  * What a thread of a task runs: its share `part` of `parts` of the job,
@@ -98,16 +97,42 @@ function readJob(
   return record;
 }
 
-function workerSource(tasks: readonly PoolTask[]): string {
+/** What a pool worker is given at its start. */
+export interface PoolWorkerData {
+  wasm: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  part: number;
+  parts: number;
+}
+
+/** A started pool worker, as its spawner hands it back. */
+export interface PoolWorker {
+  terminate(): void;
+}
+
+/**
+ * Starts one pool worker running `main`, a script that defines the function
+ * `poolWorkerMain(workerData, ready)`: the spawner runs it in a new thread
+ * with `data` and a `ready` that resolves the returned promise (which
+ * rejects if the thread fails to start).
+ */
+export type WorkerSpawner = (
+  main: string,
+  data: PoolWorkerData,
+) => Promise<PoolWorker>;
+
+/** The script every pool worker runs: its tasks and the wait loop. */
+function workerMain(tasks: readonly PoolTask[]): string {
   return `"use strict";
-const { parentPort, workerData } = require("node:worker_threads");
+function poolWorkerMain(workerData, ready) {
 const { wasm, memory, control, part, parts } = workerData;
 const kernels = new WebAssembly.Instance(wasm, { env: { memory } }).exports;
 const tasks = [${tasks.map(taskSource).join(",\n")}];
 const readJob = ${readJob};
 const state = new Int32Array(control);
 const job = state.subarray(${JOB + 1});
-parentPort.postMessage("ready");
+ready();
 let seen = 0;
 for (;;) {
   Atomics.wait(state, ${SEQUENCE}, seen);
@@ -127,13 +152,14 @@ for (;;) {
   Atomics.add(state, ${FINISHED}, 1);
   Atomics.notify(state, ${FINISHED});
 }
+}
 `;
 }
 
 /** Threads that run tasks on their parts of each job. */
 export class KernelPool {
   readonly #state: Int32Array;
-  readonly #workers: Worker[];
+  readonly #workers: PoolWorker[];
 
   /** Each task's index, and the copy from its source that this thread runs. */
   readonly #indices: Map<PoolTask, number>;
@@ -143,7 +169,7 @@ export class KernelPool {
     readonly exports: WebAssembly.Exports,
     tasks: readonly PoolTask[],
     state: Int32Array,
-    workers: Worker[],
+    workers: PoolWorker[],
   ) {
     this.#state = state;
     this.#workers = workers;
@@ -152,39 +178,30 @@ export class KernelPool {
   }
 
   /**
-   * Starts `threads - 1` workers on `wasm` instantiated over `memory` (the
-   * caller is the last thread). Throws if a worker fails to start.
+   * Starts `threads - 1` workers by `spawn` on `wasm` instantiated over
+   * `memory` (the caller is the last thread). Throws if a worker fails to
+   * start.
    */
   static async start(
     wasm: WebAssembly.Module,
     memory: WebAssembly.Memory,
     tasks: readonly PoolTask[],
     threads: number,
-    cacheDir: string,
+    spawn: WorkerSpawner,
   ): Promise<KernelPool> {
     const exports = new WebAssembly.Instance(wasm, { env: { memory } })
       .exports;
     const control = new SharedArrayBuffer(
       4 * (JOB + MAX_JOB) + MESSAGE_BYTES,
     );
-    const workers: Worker[] = [];
+    const workers: PoolWorker[] = [];
     if (threads > 1) {
-      const script = writeCachedScript(
-        cacheDir,
-        "genwasm-kernel-worker",
-        workerSource(tasks),
-      );
+      const main = workerMain(tasks);
       try {
         for (let part = 1; part < threads; part++) {
-          const worker = new Worker(script, {
-            workerData: { wasm, memory, control, part, parts: threads },
-          });
-          workers.push(worker);
-          await new Promise((resolve, reject) => {
-            worker.once("message", resolve);
-            worker.once("error", reject);
-          });
-          worker.unref();
+          workers.push(
+            await spawn(main, { wasm, memory, control, part, parts: threads }),
+          );
         }
       } catch (error) {
         for (const worker of workers) worker.terminate();

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { filterGradient } from "../../../backends/wasm/simd/filter_gradient.ts";
 import type { PaddedConvShape } from "../../../backends/wasm/simd/shape.ts";
-import { buildSimdKernels } from "../../../backends/wasm/simd/kernels.ts";
+import { buildSimdKernels } from "../../../backends/wasm/simd/node_kernels.ts";
 import { defaultCacheDir } from "../../../backends/wasm/_loader.ts";
 import { Rng } from "../../_helpers.ts";
 

@@ -11,7 +11,7 @@ import {
   packNarrowFilter,
 } from "../../../backends/wasm/simd/narrow_convolution.ts";
 import type { PaddedConvShape } from "../../../backends/wasm/simd/shape.ts";
-import { buildSimdKernels } from "../../../backends/wasm/simd/kernels.ts";
+import { buildSimdKernels } from "../../../backends/wasm/simd/node_kernels.ts";
 import { defaultCacheDir } from "../../../backends/wasm/_loader.ts";
 import { Rng } from "../../_helpers.ts";
 

@@ -6,10 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { padSpatial, spaceToDepth } from "../../../backends/wasm/simd/pad.ts";
-import {
-  buildSimdKernels,
-  type SimdKernels,
-} from "../../../backends/wasm/simd/kernels.ts";
+import type { SimdKernels } from "../../../backends/wasm/simd/kernels.ts";
+import { buildSimdKernels } from "../../../backends/wasm/simd/node_kernels.ts";
 import { defaultCacheDir } from "../../../backends/wasm/_loader.ts";
 import { Rng } from "../../_helpers.ts";
 

@@ -11,12 +11,11 @@ import {
   poolTask,
   taskFromSource,
 } from "../../../backends/wasm/simd/pool.ts";
-import {
-  buildSimdKernels,
-  POOL_TASKS,
-} from "../../../backends/wasm/simd/kernels.ts";
+import { POOL_TASKS } from "../../../backends/wasm/simd/kernels.ts";
+import { buildSimdKernels } from "../../../backends/wasm/simd/node_kernels.ts";
 import { defaultCacheDir } from "../../../backends/wasm/_loader.ts";
-import { compileWat } from "../../../backends/wasm/simd/wat.ts";
+import { compileWat } from "../../../backends/wasm/simd/assemble.ts";
+import { nodeWorkers } from "../../../backends/wasm/simd/node_workers.ts";
 
 /** Adds `amount` to the heap's int `part`; part `refusingPart` throws instead. */
 const addToOwnSlot = poolTask(
@@ -46,7 +45,7 @@ Deno.test("KernelPool runs each part of a job once and reports a worker's failur
     memory,
     [addToOwnSlot],
     3,
-    cacheDir,
+    nodeWorkers(cacheDir),
   );
   const heap = new Int32Array(memory.buffer);
   try {
@@ -90,7 +89,7 @@ Deno.test("KernelPool runs a task from its source text alone on the calling thre
     memory,
     [reachesOut, selfContained],
     1,
-    defaultCacheDir(),
+    nodeWorkers(defaultCacheDir()),
   );
   try {
     assert.throws(

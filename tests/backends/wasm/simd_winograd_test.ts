@@ -40,10 +40,8 @@ import {
   winogradFilterGradient,
   winogradFilterGradientScratch,
 } from "../../../backends/wasm/simd/winograd_filter_gradient.ts";
-import {
-  buildSimdKernels,
-  type SimdKernels,
-} from "../../../backends/wasm/simd/kernels.ts";
+import type { SimdKernels } from "../../../backends/wasm/simd/kernels.ts";
+import { buildSimdKernels } from "../../../backends/wasm/simd/node_kernels.ts";
 import { blockedWinograd } from "../../../backends/wasm/kernels/_space_to_depth.ts";
 import { defaultCacheDir } from "../../../backends/wasm/_loader.ts";
 import {
