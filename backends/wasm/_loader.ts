@@ -17,30 +17,24 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import * as os from "node:os";
+import {
+  BINARY,
+  type EmscriptenFactory,
+  type EmscriptenModule,
+  GLUE,
+  pthreadWorkerSource,
+  startEmscripten,
+  type WasmVariant,
+} from "./_emscripten.ts";
+
+export {
+  type EmscriptenModule,
+  MAX_WASM_THREADS,
+  type WasmVariant,
+  workerCount,
+} from "./_emscripten.ts";
 
 const require = createRequire(import.meta.url);
-
-/** Which of the three tfjs-backend-wasm binaries to run. */
-export type WasmVariant = "threaded-simd" | "simd" | "plain";
-
-/** The emscripten module as tfjs's BackendWasm expects it. */
-// deno-lint-ignore no-explicit-any
-export type EmscriptenModule = any;
-
-/** The most pthreads the threaded build can use: it pre-spawns 8 workers. */
-export const MAX_WASM_THREADS = 8;
-
-const GLUE = {
-  "threaded-simd": "tfjs-backend-wasm-threaded-simd.js",
-  simd: "tfjs-backend-wasm.js",
-  plain: "tfjs-backend-wasm.js",
-} as const;
-
-const BINARY = {
-  "threaded-simd": "tfjs-backend-wasm-threaded-simd.wasm",
-  simd: "tfjs-backend-wasm-simd.wasm",
-  plain: "tfjs-backend-wasm.wasm",
-} as const;
 
 function wasmOutPath(file: string): string {
   const url = import.meta.resolve(
@@ -81,11 +75,10 @@ function writeWorkerScript(cacheDir: string): string {
     wasmOutPath("tfjs-backend-wasm-threaded-simd.worker.js"),
   ) as { wasmWorkerContents: string };
   // Deno's worker `location` is a getter; the script assigns it, so make it a
-  // plain property first. The newline escaping is the one tfjs applies: the
-  // contents came out of a template literal that turned "\n" into newlines.
+  // plain property first.
   const source =
     "Object.defineProperty(globalThis,'location',{value:undefined,writable:true,configurable:true});\n" +
-    wasmWorkerContents.replace(/\n/g, "\\n");
+    pthreadWorkerSource(wasmWorkerContents);
   return writeCachedScript(cacheDir, "tfjs-wasm-worker", source);
 }
 
@@ -131,64 +124,15 @@ export async function loadWasmModule(
   { variant, threads, cacheDir }: LoadOptions,
 ): Promise<EmscriptenModule> {
   const gluePath = wasmOutPath(GLUE[variant]);
-  const binary = Deno.readFileSync(wasmOutPath(BINARY[variant]));
-  const factory = require(gluePath) as (
-    config: Record<string, unknown>,
-  ) => Promise<EmscriptenModule>;
-  const workerPath = variant === "threaded-simd"
-    ? writeWorkerScript(cacheDir)
-    : undefined;
-  let aborted: string | undefined;
-  let memory: WebAssembly.Memory | undefined;
-  const config: Record<string, unknown> = {
-    locateFile: (path: string, prefix: string) =>
-      path.endsWith(".worker.js") && workerPath ? workerPath : prefix + path,
-    instantiateWasm: (
-      imports: { env: Record<string, unknown> },
-      receive: (
-        instance: WebAssembly.Instance,
-        module: WebAssembly.Module,
-      ) => void,
-    ) => {
-      // The C++ side sizes its pool as min(cores / 2, 8, requested).
-      imports.env.emscripten_num_logical_cores = () => 2 * threads;
-      const module = new WebAssembly.Module(binary);
-      const instance = new WebAssembly.Instance(
-        module,
-        imports as WebAssembly.Imports,
-      );
-      // The heap: imported by the threaded build, exported by the others.
-      memory = (imports.env.memory ?? instance.exports.memory) as
-        | WebAssembly.Memory
-        | undefined;
-      receive(instance, module);
-      return instance.exports;
-    },
-    onAbort: (what: unknown) => {
-      aborted = String(what);
-    },
-    print: () => {},
-    printErr: (text: string) => console.error(text),
-  };
-  if (workerPath) config.mainScriptUrlOrBlob = gluePath;
-  const module = await factory(config);
-  if (aborted) throw new Error(`wasm module aborted: ${aborted}`);
-  module.genwasmMemory = memory;
-  module.tfjs = {
-    init: module.cwrap("init", null, []),
-    initWithThreadsCount: module.cwrap("init_with_threads_count", null, [
-      "number",
-    ]),
-    getThreadsCount: module.cwrap("get_threads_count", "number", []),
-    registerTensor: module.cwrap("register_tensor", null, [
-      "number",
-      "number",
-      "number",
-    ]),
-    disposeData: module.cwrap("dispose_data", null, ["number"]),
-    dispose: module.cwrap("dispose", null, []),
-  };
-  return module;
+  const factory = require(gluePath) as EmscriptenFactory;
+  const threaded = variant === "threaded-simd";
+  return await startEmscripten(factory, {
+    binary: Deno.readFileSync(wasmOutPath(BINARY[variant])),
+    threads,
+    worker: threaded
+      ? { script: writeWorkerScript(cacheDir), glue: gluePath }
+      : undefined,
+  });
 }
 
 /**
@@ -204,11 +148,4 @@ export function unrefWorkers(module: EmscriptenModule): void {
   ) {
     worker.unref?.();
   }
-}
-
-/** Number of pthread workers the module has spawned (0 for single-thread builds). */
-export function workerCount(module: EmscriptenModule): number {
-  const pthreads = module?.PThread;
-  if (!pthreads) return 0;
-  return pthreads.runningWorkers.length + pthreads.unusedWorkers.length;
 }
