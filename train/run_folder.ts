@@ -16,10 +16,13 @@
  */
 import { dirname, join } from "node:path";
 import {
-  assignVariables,
   type CheckpointContents,
   loadCheckpoint,
+  type LoadedRun,
+  restoreModel,
 } from "./checkpoint.ts";
+
+export type { LoadedRun } from "./checkpoint.ts";
 import type { TrainableModel } from "@genwasm/models/contract";
 
 /** File names inside a run folder. */
@@ -297,17 +300,6 @@ function inUse(dir: string, holder: LockHolder | undefined): Error {
   );
 }
 
-/** A run's model rebuilt with its saved weights. */
-export interface LoadedRun<M extends TrainableModel> {
-  model: M;
-  preset: string;
-  step: number;
-  /** Whether the weights are the EMA averages. */
-  averaged: boolean;
-  /** The run's training options as saved. */
-  training: Record<string, unknown>;
-}
-
 /**
  * Loads `dir`'s checkpoint into the model `build` makes from its preset
  * and config: the EMA weights when the run kept them (unless `useAverage`
@@ -322,30 +314,8 @@ export interface LoadedRun<M extends TrainableModel> {
 export async function loadRun<M extends TrainableModel>(
   dir: string,
   build: (preset: string, config: CheckpointContents["config"]) => M,
-  { useAverage = true } = {},
+  options: { useAverage?: boolean } = {},
 ): Promise<LoadedRun<M>> {
   const path = join(dir, RUN_FILES.checkpoint);
-  const saved = await loadCheckpoint(path);
-  const model = build(saved.preset, saved.config);
-  try {
-    const weights = new Map(
-      Object.values(model.groups).flatMap((group) => [...group]),
-    );
-    const averaged = useAverage &&
-      [...weights.keys()].every((name) => saved.tensors.has(`ema.${name}`));
-    assignVariables(weights, saved.tensors, averaged ? "ema." : "model.", path);
-    if (model.buffers) {
-      assignVariables(model.buffers, saved.tensors, "buffer.", path);
-    }
-    return {
-      model,
-      preset: saved.preset,
-      step: saved.step,
-      averaged,
-      training: saved.training,
-    };
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
+  return restoreModel(await loadCheckpoint(path), build, options, path);
 }

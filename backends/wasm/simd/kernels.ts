@@ -77,6 +77,16 @@ ${resizeWat()})`;
 }
 
 /**
+ * The file name of the kernel module's binary for `fused` multiply-adds and
+ * a `shared` heap, as the web page ships it.
+ */
+export function kernelBinaryName(fused: boolean, shared: boolean): string {
+  return `genwasm-kernels-${fused ? "fma" : "mul-add"}-${
+    shared ? "shared" : "unshared"
+  }.wasm`;
+}
+
+/**
  * Where a kernel module's binary and its pool's threads come from: under
  * Deno, wabt assembling {@link kernelModuleWat} and worker threads
  * (./node_kernels.ts); in a browser, binaries assembled when the page was
