@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exec } from "./_exec.ts";
+import { workspaceMembers } from "./_workspace_plugin.ts";
 import { embeddedFiles } from "./payload.ts";
 import { type Manifest, MANIFEST_ASSET } from "./manifest.ts";
 
@@ -20,44 +21,6 @@ const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
 const runtime = (file: string) =>
   fileURLToPath(new URL(`./runtime/${file}`, import.meta.url));
-
-/**
- * Resolves the workspace members' names (`@genwasm/models/registry`) as
- * Deno does: through each member's deno.json exports, read from the
- * workspace the root deno.json lists.
- */
-function workspaceMembers(): esbuild.Plugin {
-  const root = fileURLToPath(new URL("../", import.meta.url));
-  const exportsOf = new Map<string, { folder: string; exports: unknown }>();
-  const workspace = JSON.parse(
-    Deno.readTextFileSync(join(root, "deno.json")),
-  ).workspace as string[];
-  for (const folder of workspace) {
-    const config = JSON.parse(
-      Deno.readTextFileSync(join(root, folder, "deno.json")),
-    );
-    exportsOf.set(config.name, { folder, exports: config.exports });
-  }
-  return {
-    name: "genwasm-workspace",
-    setup(build) {
-      build.onResolve({ filter: /^@genwasm\// }, (args) => {
-        const [scope, name, ...rest] = args.path.split("/");
-        const member = exportsOf.get(`${scope}/${name}`);
-        if (!member) return undefined;
-        const key = rest.length ? `./${rest.join("/")}` : ".";
-        const exports = typeof member.exports === "string"
-          ? { ".": member.exports }
-          : member.exports as Record<string, string>;
-        const target = exports[key];
-        if (!target) {
-          return { errors: [{ text: `${args.path}: ${key} is not exported` }] };
-        }
-        return { path: join(root, member.folder, target) };
-      });
-    },
-  };
-}
 
 /** Bundles the CLI into one CommonJS file for Node. */
 async function bundle(outfile: string): Promise<void> {

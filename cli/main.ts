@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sample: () => import("./sample.ts"),
   eval: () => import("./eval.ts"),
   encode: () => import("./encode.ts"),
+  serve: () => import("./serve.ts"),
 };
 
 async function globalHelp(): Promise<string> {

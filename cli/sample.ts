@@ -4,9 +4,7 @@
  * @module
  */
 import { join } from "node:path";
-import { tf } from "@genwasm/backend/tf";
 import { describeEngine, initEngine } from "@genwasm/backend/engine";
-import { imageGrid } from "@genwasm/data/image_grid";
 import { writePng } from "@genwasm/data/png";
 import { dataSpecOf, loadImageData } from "./_data.ts";
 import {
@@ -16,6 +14,7 @@ import {
   sampleOptionsHelp,
 } from "./_sample_options.ts";
 import { MODEL_FAMILIES, type ModelFamily } from "@genwasm/models/registry";
+import { sampleGrid } from "@genwasm/models/sample_grid";
 import { openRun, requireRun } from "./_run.ts";
 import { terminalProgress } from "./_progress.ts";
 import {
@@ -99,29 +98,18 @@ export async function main(args: string[]): Promise<void> {
     const data = await loadImageData(dataSpecOf(run.training));
     const options = sampleOptions(values, run.family);
     checkSampleOptions(options, run.family, data);
-    const { values: pixels, shape } = tf.tidy(() => {
-      const images = run.family.sample(run.model, {
-        count,
-        seed,
-        kind,
-        test: data.test,
-        ...options,
-        ...terminalProgress(),
-      });
-      return { values: images.dataSync() as Float32Array, shape: images.shape };
+    const { picture, count: drawn } = sampleGrid(run.family, run.model, {
+      count,
+      seed,
+      kind,
+      test: data.test,
+      ...options,
+      ...terminalProgress(),
     });
     const out = values.out ?? join(runDir, `sample-${kind}-${seed}.png`);
-    await writePng(
-      out,
-      imageGrid(pixels, shape as [number, number, number, number], {
-        columns: Math.min(8, shape[0]),
-        scale: 2,
-      }),
-    );
+    await writePng(out, picture);
     console.log(
-      `wrote ${out}: ${
-        shape[0]
-      } ${kind} from ${run.preset} at step ${run.step}` +
+      `wrote ${out}: ${drawn} ${kind} from ${run.preset} at step ${run.step}` +
         (run.averaged ? " (EMA weights)" : ""),
     );
   } finally {

@@ -15,8 +15,8 @@ export type Layers = Readonly<Record<string, readonly string[]>>;
 
 /**
  * The declared order, lowest first: backends < data < eval < models <
- * train < cli. The tools on top (bench, build) and the tests may use the
- * library below them.
+ * train < cli. The web page's browser code (page) sits beside the CLI; the
+ * tools on top (bench, build) and the tests may use the library below them.
  */
 export const LAYERS: Layers = {
   backends: [],
@@ -25,8 +25,9 @@ export const LAYERS: Layers = {
   models: ["backends", "data", "eval"],
   train: ["backends", "data", "eval", "models"],
   cli: ["backends", "data", "eval", "models", "train"],
+  page: ["backends", "data", "eval", "models", "train"],
   bench: ["backends", "data", "eval", "models", "train"],
-  build: ["backends", "data", "eval", "models", "train", "cli"],
+  build: ["backends", "data", "eval", "models", "train", "cli", "page"],
   tests: [
     "backends",
     "data",
@@ -34,6 +35,7 @@ export const LAYERS: Layers = {
     "models",
     "train",
     "cli",
+    "page",
     "bench",
     "build",
   ],
