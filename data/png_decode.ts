@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { inflateSync } from "node:zlib";
 import { convertIndexedToRgb, decode } from "fast-png";
 import type { FloatImage } from "./image_set.ts";
 
@@ -40,6 +41,28 @@ function hex(bytes: Uint8Array): string {
   return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join(
     " ",
   );
+}
+
+/**
+ * The IDAT chunks' data joined: the zlib stream of the image. Call only on
+ * a file whose chunks fast-png has walked (lengths in range).
+ */
+function imageStream(bytes: Uint8Array, view: DataView): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let at = 8; at + 8 <= bytes.length;) {
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (type === "IEND") break;
+    if (type === "IDAT") parts.push(bytes.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  const stream = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    stream.set(part, offset);
+    offset += part.length;
+  }
+  return stream;
 }
 
 /**
@@ -154,6 +177,18 @@ export function decodePngPixels(
       reason += ` ${error.cause.message}`;
     }
     return fail(`corrupt PNG: ${reason}`);
+  }
+  // fast-png's inflater (fflate) checks neither the stream's Adler-32 nor
+  // its stored-block lengths, so a stream damaged before its chunk CRC was
+  // computed would load as wrong pixels; zlib checks both.
+  try {
+    inflateSync(imageStream(bytes, view));
+  } catch (error) {
+    fail(
+      `corrupt PNG: bad compressed image data (${
+        error instanceof Error ? error.message : error
+      })`,
+    );
   }
   const { depth } = png;
 

@@ -2,13 +2,13 @@
  * The single executable: `deno task compile` builds it, and a copy alone in
  * an empty folder, run with nothing in its environment but PATH (an empty
  * folder, so no deno or node can be found) and HOME, runs the CLI with
- * threads and SIMD, trains, samples and rejects a bad flag.
+ * threads and SIMD, trains, samples (a grid of the right size, not blank)
+ * and rejects a bad flag.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { lines, ROOT } from "./_run_cli.ts";
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+import { assertSampleGrid } from "./_pictures.ts";
 
 /** Runs the executable in `cwd` with only PATH and HOME set (like `env -i`). */
 async function runAlone(
@@ -100,8 +100,12 @@ Deno.test("deno task compile builds one executable that runs the CLI alone", asy
       "samples.png",
     ]);
     assert.equal(sample.code, 0, sample.stderr);
-    const png = await Deno.readFile(join(folder, "samples.png"));
-    assert.deepEqual([...png.subarray(0, 8)], PNG_SIGNATURE);
+    // 4 MNIST samples in one row, decoded by the tests' own PNG reader.
+    assertSampleGrid(
+      await Deno.readFile(join(folder, "samples.png")),
+      { count: 4, side: 28, channels: 1 },
+      "the executable's samples.png",
+    );
 
     const bad = await runAlone(executable, folder, ["train", "--bogus"]);
     assert.equal(bad.code, 2);

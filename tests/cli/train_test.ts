@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { decode } from "fast-png";
 import { lines, runCli } from "./_run_cli.ts";
+import { assertPlot, assertSampleGrid } from "./_pictures.ts";
 import {
   DEFAULT_MODEL,
   DEFAULT_STEPS,
@@ -40,16 +40,6 @@ Deno.test("train, resume, sample and eval work end to end on a small VAE", async
     const printed = lines(first.stdout);
     assert.match(printed[0], /^wasm \S+, 2 threads/);
     assert.match(first.stdout, /test: elbo_nats \d/);
-    for (
-      const file of [
-        "checkpoint.safetensors",
-        "metrics.jsonl",
-        "loss.png",
-        "samples.png",
-      ]
-    ) {
-      assert.ok((await Deno.stat(join(out, file))).size > 0, file);
-    }
     const resumed = await runCli([...base, "--steps", "4", "--resume"]);
     assert.equal(resumed.code, 0, resumed.stderr);
     const records = lines(await Deno.readTextFile(join(out, "metrics.jsonl")))
@@ -57,6 +47,19 @@ Deno.test("train, resume, sample and eval work end to end on a small VAE", async
     assert.deepEqual(records.map((r) => r.step), [1, 2, 3, 4]);
     // Memory stays flat: the same number of live tensors at every logged step.
     assert.equal(new Set(records.slice(1).map((r) => r.tensors)).size, 1);
+    // A VAE trains in one phase, so its loss plot is one 640 x 360 panel.
+    assertPlot(
+      await Deno.readFile(join(out, "loss.png")),
+      640,
+      360,
+      "loss.png",
+    );
+    // Training draws 64 samples, 28 x 28 grey for MNIST.
+    assertSampleGrid(
+      await Deno.readFile(join(out, "samples.png")),
+      { count: 64, side: 28, channels: 1 },
+      "samples.png",
+    );
 
     const picture = join(out, "grid.png");
     const sampled = await runCli([
@@ -69,10 +72,10 @@ Deno.test("train, resume, sample and eval work end to end on a small VAE", async
       picture,
     ]);
     assert.equal(sampled.code, 0, sampled.stderr);
-    const png = decode(await Deno.readFile(picture));
-    assert.ok(
-      png.width > 8 * 28 && png.height > 2 * 28,
-      `${png.width}x${png.height}`,
+    assertSampleGrid(
+      await Deno.readFile(picture),
+      { count: 16, side: 28, channels: 1 },
+      "sample --n 16",
     );
 
     for (
@@ -104,9 +107,32 @@ Deno.test("train, resume, sample and eval work end to end on a small VAE", async
     const evaluated = await runCli(["eval", "--run", out, "--json"]);
     assert.equal(evaluated.code, 0, evaluated.stderr);
     const report = JSON.parse(evaluated.stdout);
+    assert.deepEqual(Object.keys(report).sort(), [
+      "elbo_nats",
+      "ema",
+      "kl_nats",
+      "model",
+      "reconstruction_nats",
+      "step",
+    ]);
     assert.equal(report.model, "vae-small");
     assert.equal(report.step, 4);
-    assert.ok(report.elbo_nats > 0 && Number.isFinite(report.elbo_nats));
+    assert.equal(report.ema, false);
+    // The negative ELBO is the reconstruction term plus the KL term; a KL
+    // divergence is never negative, and Bernoulli likelihoods of pixels in
+    // (0, 1) cost nats.
+    assert.ok(report.kl_nats >= 0, `kl_nats ${report.kl_nats}`);
+    assert.ok(
+      report.reconstruction_nats > 0 && Number.isFinite(report.elbo_nats),
+      `reconstruction_nats ${report.reconstruction_nats}`,
+    );
+    assert.ok(
+      Math.abs(
+        report.elbo_nats - report.reconstruction_nats - report.kl_nats,
+      ) <=
+        1e-6 * report.elbo_nats,
+      `elbo_nats ${report.elbo_nats} is not reconstruction ${report.reconstruction_nats} + kl ${report.kl_nats}`,
+    );
 
     const codesPath = join(out, "codes.safetensors");
     const encoded = await runCli(["encode", "--run", out, "--out", codesPath]);
@@ -171,8 +197,40 @@ Deno.test("train --data folder: trains on PNG files; sample, eval and encode rel
     assert.match(trained.stdout, /10 training images/);
     const sampled = await runCli(["sample", "--run", out, "--n", "16"]);
     assert.equal(sampled.code, 0, sampled.stderr);
+    // The test split holds the other 2 of the 12 pictures; an autoencoder
+    // draws each beside its reconstruction, 8 x 8 grey as trained.
+    const wrote = sampled.stdout.match(
+      /^wrote (.+): 4 reconstructions from ae/m,
+    );
+    assert.ok(wrote, sampled.stdout);
+    assertSampleGrid(
+      await Deno.readFile(wrote[1]),
+      { count: 4, side: 8, channels: 1 },
+      "sample of folder data",
+    );
     const evaluated = await runCli(["eval", "--run", out, "--json"]);
     assert.equal(evaluated.code, 0, evaluated.stderr);
+    const report = JSON.parse(evaluated.stdout);
+    assert.deepEqual(Object.keys(report).sort(), [
+      "ema",
+      "model",
+      "reconstruction_loss",
+      "reconstruction_mse",
+      "step",
+    ]);
+    assert.deepEqual([report.model, report.step, report.ema], ["ae", 2, false]);
+    // Pixels and reconstructions lie in [0, 1], so their mean squared error
+    // does too; and per pixel, cross-entropy = entropy + KL >= 2 (t - p)^2
+    // (Pinsker), so the BCE loss is at least twice the MSE of the same images.
+    assert.ok(
+      report.reconstruction_mse > 0 && report.reconstruction_mse <= 1,
+      `reconstruction_mse ${report.reconstruction_mse}`,
+    );
+    assert.ok(
+      report.reconstruction_loss >= 2 * report.reconstruction_mse &&
+        Number.isFinite(report.reconstruction_loss),
+      `reconstruction_loss ${report.reconstruction_loss} < 2 x mse ${report.reconstruction_mse}`,
+    );
     const encoded = await runCli(["encode", "--run", out, "--split", "train"]);
     assert.equal(encoded.code, 0, encoded.stderr);
     const codes = decodeSafetensors(

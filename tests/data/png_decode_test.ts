@@ -269,6 +269,29 @@ Deno.test("decodePngPixels() rejects corrupt and truncated files, naming them", 
   );
 });
 
+Deno.test("decodePngPixels() refuses a damaged zlib stream whose chunk CRC is right", () => {
+  const bytes = png2x1(3, [1, 2, 3, 4, 5, 6]);
+  const view = new DataView(bytes.buffer);
+  const idat = 8 + 12 + 13; // after the signature and IHDR
+  assert.equal(
+    String.fromCharCode(...bytes.subarray(idat + 4, idat + 8)),
+    "IDAT",
+  );
+  const length = view.getUint32(idat);
+  // The stream's last byte is its Adler-32's; reseal the chunk's CRC so only
+  // the zlib checksum can tell.
+  bytes[idat + 8 + length - 1] ^= 0x01;
+  view.setUint32(
+    idat + 8 + length,
+    crc32(bytes.subarray(idat + 4, idat + 8 + length)),
+  );
+  throwsNaming(
+    () => decodePngPixels(bytes, "resealed.png", { channels: 3 }),
+    "resealed.png",
+    /corrupt PNG: bad compressed image data/,
+  );
+});
+
 Deno.test("decodePngPixels() refuses a forged huge size before decoding", () => {
   const bytes = png2x1(1, [0, 0]);
   const view = new DataView(bytes.buffer);

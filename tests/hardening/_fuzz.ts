@@ -2,8 +2,9 @@
  * A small mutation fuzzer for the parsers the project owns: from one valid
  * input it derives truncations, random byte flips, and forged numbers in
  * the header (all-ones, huge and zero 32-bit words), then checks that each
- * mutant either parses or is refused with a one-line Error naming the file,
- * quickly. Counts are kept for the hardening report.
+ * mutant either parses to what a plain reference reading of it gives, or is
+ * refused with a one-line Error naming the file, quickly. Counts are kept
+ * for the hardening report.
  *
  * @module
  */
@@ -67,24 +68,42 @@ export function mutants(
   return out.slice(0, count);
 }
 
+/** Options for {@link fuzz}. */
+export interface FuzzOptions<T> {
+  /**
+   * Asserts that what `parse` returned for `input` is right (say, equal to
+   * a reference reading); an accepted input is not fine just for loading.
+   */
+  check: (input: Uint8Array, parsed: T, index: number) => void;
+  /** Longest any one input may take; default 2000 ms. */
+  maxMs?: number;
+}
+
 /**
- * Feeds every input to `parse`; each must return or throw an Error whose
- * message is one line containing `name`, within `maxMs`.
+ * Feeds every input to `parse`; each must return a value that `check`
+ * accepts, or throw an Error whose message is one line containing `name`,
+ * within `maxMs`.
  */
-export async function fuzz(
+export async function fuzz<T>(
   inputs: Uint8Array[],
   name: string,
-  parse: (bytes: Uint8Array) => unknown,
-  maxMs = 2000,
+  parse: (bytes: Uint8Array) => T | Promise<T>,
+  { check, maxMs = 2000 }: FuzzOptions<T>,
 ): Promise<FuzzCounts> {
   const counts = { tried: 0, accepted: 0, refused: 0 };
   for (const [index, input] of inputs.entries()) {
     counts.tried++;
     const started = performance.now();
+    let outcome: { parsed: T } | { error: unknown };
     try {
-      await parse(input);
-      counts.accepted++;
+      outcome = { parsed: await parse(input) };
     } catch (error) {
+      outcome = { error };
+    }
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < maxMs, `input ${index} took ${elapsed.toFixed(0)} ms`);
+    if ("error" in outcome) {
+      const { error } = outcome;
       assert.ok(
         error instanceof Error,
         `input ${index}: threw a non-Error ${String(error)}`,
@@ -94,14 +113,15 @@ export async function fuzz(
         `input ${index} (${input.length} bytes): message should be one line naming ${name}: ${error.message}`,
       );
       counts.refused++;
+      continue;
     }
-    const elapsed = performance.now() - started;
-    assert.ok(elapsed < maxMs, `input ${index} took ${elapsed.toFixed(0)} ms`);
+    check(input, outcome.parsed, index);
+    counts.accepted++;
   }
   return counts;
 }
 
 /** One summary line for the test output. */
 export function report(what: string, counts: FuzzCounts): string {
-  return `${what}: ${counts.tried} inputs tried, ${counts.accepted} loaded, ${counts.refused} refused with the file named, 0 crashes`;
+  return `${what}: ${counts.tried} inputs tried, ${counts.accepted} loaded and checked, ${counts.refused} refused with the file named, 0 crashes`;
 }
