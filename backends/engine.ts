@@ -79,7 +79,7 @@ export async function initEngine(
       cores,
       workers: 0,
       fma: false,
-      tfjs: tf.version.tfjs,
+      tfjs: tf.version_core,
       fallbacks: [],
     };
     return current;

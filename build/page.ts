@@ -59,6 +59,7 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     minify: true,
     legalComments: "none",
     logLevel: "error",
+    alias: { "@tensorflow/tfjs": join(ROOT, "page", "_tfjs_core.ts") },
     plugins: [workspaceMembers()],
   });
 }

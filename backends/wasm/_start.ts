@@ -34,7 +34,7 @@ export interface EngineInfo {
    * SIMD (they multiply and add separately) or runs without SIMD.
    */
   fma: boolean;
-  /** tfjs version. */
+  /** tfjs version (its core's, which the page's bundle has alone). */
   tfjs: string;
   /** One line per WASM build that was tried and failed, with its reason. */
   fallbacks: string[];
@@ -178,7 +178,7 @@ export async function startWasmEngine(
         cores: coreCount(),
         workers: workerCount(module),
         fma: kernels?.fused ?? false,
-        tfjs: tf.version.tfjs,
+        tfjs: tf.version_core,
         fallbacks,
       };
     } catch (error) {

@@ -3,8 +3,9 @@
  * playwright-core. The page is built, served by `serve`'s handler with a
  * tiny run of each generative family, and asked for a grid with a fixed
  * seed; its canvas must hold the pixels `sample` writes for the same seed
- * and options, drawn by the threaded SIMD build. A corrupt checkpoint
- * dropped on it must get a readable message.
+ * and options, drawn by the threaded SIMD build. Served without the
+ * isolation headers it must run single-threaded SIMD and say so; a corrupt
+ * checkpoint chosen on it must get a readable message.
  */
 /// <reference lib="dom" />
 import assert from "node:assert/strict";
@@ -115,7 +116,7 @@ async function canvasGrey(page: Page): Promise<
 
 Deno.test({
   name:
-    "the page samples each family with the threaded build, pixel for pixel what sample writes, and names a corrupt file",
+    "the page samples each family with the threaded build, pixel for pixel what sample writes; without isolation it says it runs one thread; it names a corrupt file",
   ignore: !haveChromium,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -205,15 +206,32 @@ Deno.test({
         }
       }
 
-      // A corrupt checkpoint chosen on the page, with no run served.
+      // Served without isolation headers and without a run: the engine
+      // falls back to one thread and says so; a corrupt checkpoint chosen
+      // on the page gets its message.
+      const isolated = pageHandler({ page: pageDir });
       const server = Deno.serve(
         { hostname: "127.0.0.1", port: 0, onListen() {} },
-        pageHandler({ page: pageDir }),
+        async (request) => {
+          const response = await isolated(request);
+          const headers = new Headers(response.headers);
+          headers.delete("cross-origin-opener-policy");
+          headers.delete("cross-origin-embedder-policy");
+          return new Response(response.body, {
+            status: response.status,
+            headers,
+          });
+        },
       );
       try {
         const page = await browser.newPage();
         await page.goto(`http://127.0.0.1:${server.addr.port}/`);
         assert.equal(await waitForState(page, ["empty", "error"]), "empty");
+        assert.match(
+          (await page.textContent("#engine"))!,
+          /wasm simd, 1 thread /,
+        );
+        assert.equal(await page.isVisible("#isolation"), true);
         await page.setInputFiles("#file", {
           name: "broken.safetensors",
           mimeType: "application/octet-stream",

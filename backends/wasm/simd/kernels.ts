@@ -113,7 +113,9 @@ export async function startSimdKernels(
   sources: KernelSources,
 ): Promise<SimdKernels | undefined> {
   if (!memory) return undefined;
-  const shared = memory.buffer instanceof SharedArrayBuffer;
+  // A page that is not cross-origin isolated has no SharedArrayBuffer.
+  const shared = typeof SharedArrayBuffer === "function" &&
+    memory.buffer instanceof SharedArrayBuffer;
   for (const fused of [true, false]) {
     let wasm: WebAssembly.Module | undefined;
     try {

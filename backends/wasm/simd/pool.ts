@@ -191,22 +191,24 @@ export class KernelPool {
   ): Promise<KernelPool> {
     const exports = new WebAssembly.Instance(wasm, { env: { memory } })
       .exports;
-    const control = new SharedArrayBuffer(
-      4 * (JOB + MAX_JOB) + MESSAGE_BYTES,
-    );
+    const bytes = 4 * (JOB + MAX_JOB) + MESSAGE_BYTES;
+    // One thread never waits, so its control block need not be shared (a
+    // page that is not cross-origin isolated has no SharedArrayBuffer).
+    if (threads === 1) {
+      return new KernelPool(exports, tasks, new Int32Array(bytes / 4), []);
+    }
+    const control = new SharedArrayBuffer(bytes);
     const workers: PoolWorker[] = [];
-    if (threads > 1) {
-      const main = workerMain(tasks);
-      try {
-        for (let part = 1; part < threads; part++) {
-          workers.push(
-            await spawn(main, { wasm, memory, control, part, parts: threads }),
-          );
-        }
-      } catch (error) {
-        for (const worker of workers) worker.terminate();
-        throw error;
+    const main = workerMain(tasks);
+    try {
+      for (let part = 1; part < threads; part++) {
+        workers.push(
+          await spawn(main, { wasm, memory, control, part, parts: threads }),
+        );
       }
+    } catch (error) {
+      for (const worker of workers) worker.terminate();
+      throw error;
     }
     return new KernelPool(exports, tasks, new Int32Array(control), workers);
   }
