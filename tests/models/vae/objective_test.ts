@@ -3,6 +3,7 @@ import { tf } from "../../../backends/tf.ts";
 import { initEngine } from "../../../backends/engine.ts";
 import { Mulberry32, mulberry32 } from "../../../data/random.ts";
 import type { ImageSet } from "../../../data/image_set.ts";
+import { binarizeTensor } from "../../../data/binarize.ts";
 import {
   bernoulliNll,
   elboTerms,
@@ -237,7 +238,7 @@ Deno.test("the vae's loss phase: one Adam step moves every weight by Adam's firs
   vae.dispose();
 });
 
-Deno.test("vaePhases() with binarize draws 0/1 targets: the same loss on binary images, another on grey ones", () => {
+Deno.test("vaePhases() with binarize draws 0/1 targets: the same loss on binary images; on grey ones, the loss of their draw from the step's seed", () => {
   const vae = createVae("vae-small", mulberry32(4));
   const context = { step: 0, seed: () => 5 };
   const lossOf = (images: tf.Tensor4D, binarize: boolean) =>
@@ -254,6 +255,10 @@ Deno.test("vaePhases() with binarize draws 0/1 targets: the same loss on binary 
     ) as tf.Tensor4D;
     assert.equal(lossOf(binary, true), lossOf(binary, false));
     const grey = tf.fill([2, 28, 28, 1], 0.5) as tf.Tensor4D;
+    // The phase scores the 0/1 images drawn with the step's seed (5 here).
+    const drawn = binarizeTensor(grey, 5);
+    assert.ok(drawn.dataSync().every((v) => v === 0 || v === 1));
+    assert.equal(lossOf(grey, true), lossOf(drawn, false));
     assert.notEqual(lossOf(grey, true), lossOf(grey, false));
   });
   vae.dispose();
