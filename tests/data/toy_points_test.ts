@@ -35,6 +35,7 @@ Deno.test("toyPoints() repeats exactly for a seed and differs between seeds", ()
     const other = toyPoints(name, 500, 43);
     assert.deepEqual(again.points, first.points, name);
     assert.deepEqual(again.labels, first.labels, name);
+    // Random points of another seed have no value to expect.
     assert.notDeepEqual(other.points, first.points, name);
   }
 });

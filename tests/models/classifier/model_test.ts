@@ -86,6 +86,7 @@ Deno.test("ClassifierNetwork() starts from the same weights for the same random 
     return values;
   };
   assert.deepEqual(weights(4), weights(4));
+  // Another seed, other random weights: no value to expect.
   assert.notDeepEqual(weights(4), weights(5));
 });
 

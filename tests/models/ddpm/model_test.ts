@@ -142,6 +142,7 @@ Deno.test("UNet.apply() of a conditional model depends on the label; 'no label' 
     ) => [
       ...unet.apply(x, t, labels && tf.tensor1d(labels, "int32")).dataSync(),
     ];
+    // Labels matter (random weights: no value to expect for either).
     assert.notDeepEqual(run([0]), run([1]));
     assert.deepEqual(run(), run([3]));
   });

@@ -127,6 +127,7 @@ Deno.test("reparameterize() gives mean + exp(logVariance / 2) * epsilon from the
     );
   }
   assert.deepEqual(again, z);
+  // Another seed, other epsilon (the formula is checked above).
   assert.notDeepEqual(other, z);
 });
 
