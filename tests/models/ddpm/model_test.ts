@@ -106,6 +106,7 @@ Deno.test("UNet.apply() keeps the image shape and uses every parameter (attentio
       assert.deepEqual(out.shape, [2, 8, 8, 1]);
       return tf.sum(tf.square(out));
     }, variables.map(([, variable]) => variable));
+    // Random weights: no value to expect; the gradients below are the check.
     assert.ok(Number.isFinite(value.dataSync()[0]));
     for (const [name, variable] of variables) {
       const grad = grads[variable.name];
