@@ -14,6 +14,7 @@ import {
   engineInfo,
   initEngine,
 } from "../../backends/engine.ts";
+import { MAX_WASM_THREADS } from "../../backends/wasm/_loader.ts";
 import {
   assertBackendsAgree,
   quietCpuBackend,
@@ -143,7 +144,8 @@ Deno.test("initEngine with threads 2 starts the threaded SIMD build", () => {
   assert.equal(info.simd, true);
   assert.equal(info.threads, 2);
   assert.equal(info.cores, navigator.hardwareConcurrency);
-  assert.ok(info.workers > 0, `workers: ${info.workers}`);
+  // The threaded build pre-spawns its whole pool, whatever `threads`.
+  assert.equal(info.workers, MAX_WASM_THREADS, `workers: ${info.workers}`);
   assert.deepEqual(info.fallbacks, []);
   // Deno's V8 has relaxed SIMD: genwasm's kernels are built with FMA, and
   // their pool has a thread per engine thread.
@@ -297,7 +299,7 @@ Deno.test("a process that ran the threaded engine exits by itself with code 0", 
       run,
     );
     assert.equal(result.variant, "threaded-simd");
-    assert.ok(result.workers > 0);
+    assert.equal(result.workers, MAX_WASM_THREADS);
     assert.equal(result.sum, 128 * 112 * 96);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -16,6 +16,7 @@ Deno.test("permutation() gives the same order for the same seed", () => {
 });
 
 Deno.test("permutation() gives another order for another seed", () => {
+  // A random order has no value to expect; only that the seed changes it.
   assert.notDeepEqual(
     permutation(500, mulberry32(9)),
     permutation(500, mulberry32(10)),
@@ -55,6 +56,7 @@ Deno.test("batchIndices() covers an epoch without repeats, then reshuffles", () 
   assert.deepEqual([...secondEpoch].sort((a, b) => a - b), [
     ...Array(20).keys(),
   ]);
+  // Each epoch is a fresh shuffle (of no order to expect).
   assert.notDeepEqual(firstEpoch, secondEpoch);
 });
 

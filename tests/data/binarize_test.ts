@@ -29,6 +29,7 @@ Deno.test("binarizeSet() draws 0/1 pixels with the grey level as probability, th
     assert.ok(Math.abs(ones / count - level) < 0.016, `level ${level}`);
   });
   assert.deepEqual(binarizeSet(set, 7).images, drawn.images);
+  // Another seed, other draws (their rates are checked above).
   assert.notDeepEqual(binarizeSet(set, 8).images, drawn.images);
   assert.equal(set.images[1], Math.fround(0.1), "the input is not changed");
 });

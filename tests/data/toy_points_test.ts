@@ -35,6 +35,7 @@ Deno.test("toyPoints() repeats exactly for a seed and differs between seeds", ()
     const other = toyPoints(name, 500, 43);
     assert.deepEqual(again.points, first.points, name);
     assert.deepEqual(again.labels, first.labels, name);
+    // Random points of another seed have no value to expect.
     assert.notDeepEqual(other.points, first.points, name);
   }
 });
@@ -72,8 +73,24 @@ Deno.test("toyPoints('moons') gives two balanced moons, one above the other", ()
     meanY[labels[index]] += points[2 * index + 1] / 2000;
   }
   assert.deepEqual(counts, [2000, 2000]);
-  // The upper moon (label 0) sits above the lower one.
-  assert.ok(meanY[0] > 0.3 && meanY[1] < -0.3, `${meanY}`);
+  // The upper moon (label 0) sits above the lower one. Raw moons (t ~
+  // U(0, pi), noise 0.1): mean y 2/pi and 1/2 - 2/pi, so 0.25 overall;
+  // x has variance 3/4 + 0.01 and y 9/16 - 1/pi + 0.01. Centred and scaled
+  // by s with s^2 (var x + var y) / 2 = 1, the moons' mean y are
+  // +-(2/pi - 1/4) s. Within a moon y has standard deviation
+  // sqrt(1/2 - 4/pi^2 + 0.01) s, so a mean of 2000 is off by under 0.008 s
+  // (one standard deviation); 6 of them.
+  const s = 1 / Math.sqrt(
+    (0.75 + 0.01 + (0.5625 - 1 / Math.PI + 0.01)) / 2,
+  );
+  const expected = (2 / Math.PI - 0.25) * s;
+  const slack = 6 * Math.sqrt(0.5 - 4 / Math.PI ** 2 + 0.01) * s /
+    Math.sqrt(2000);
+  assert.ok(
+    Math.abs(meanY[0] - expected) < slack &&
+      Math.abs(meanY[1] + expected) < slack,
+    `mean y ${meanY}, expected +-${expected} within ${slack}`,
+  );
 });
 
 Deno.test("toyPoints('gaussians') puts component k near angle k pi/4 on one circle", () => {

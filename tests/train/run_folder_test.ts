@@ -287,6 +287,7 @@ Deno.test("train() with keepAverage hands back the EMA weights in memory: the ch
           ...saved.tensors.get(`${prefix}${name}`)!.data,
         ];
         assert.deepEqual(values, stored("ema."), name);
+        // The raw weights differ, so the equality above picks the averages.
         assert.notDeepEqual(
           values,
           stored("model."),
@@ -297,6 +298,8 @@ Deno.test("train() with keepAverage hands back the EMA weights in memory: the ch
       assert.ok(reloaded.averaged);
       assert.deepEqual(weightsOf(reloaded.model), inMemory);
       assert.deepEqual(picture(reloaded.model), drawn);
+      // Raw weights draw another picture (no value to expect): the equality
+      // above is the averages' picture.
       assert.notDeepEqual(picture(model), drawn, "the weights draw others");
       reloaded.model.dispose();
       // The trained weights are back in place after the in-memory evaluation.

@@ -8,6 +8,7 @@ import {
   type TrainingOptions,
 } from "../../train/trainer.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../train/checkpoint.ts";
+import { batchIndices } from "../../data/batches.ts";
 import {
   quiet,
   tinyImages,
@@ -80,7 +81,18 @@ Deno.test("train() writes checkpoint, metrics, loss and eval plots, sample grid;
   await withTempDir(async (dir) => {
     const model = tinyModel({ stateful: true });
     const before = model.weights.get("decoder.bias")!.dataSync()[0];
+    // What initialize() leaves: the bias set to the first batch's mean pixel
+    // (Adam's steps move it afterwards, so it is read right there).
+    const initialized: Float32Array[] = [];
+    const initialize = model.initialize!.bind(model);
+    model.initialize = (batch, context) => {
+      initialize(batch, context);
+      initialized.push(
+        Float32Array.from(model.weights.get("decoder.bias")!.dataSync()),
+      );
+    };
     const measured: number[] = [];
+    const started = performance.now();
     const result = await train(model, data, options({ steps: 4 }), {
       out: dir,
       ...quiet,
@@ -92,12 +104,21 @@ Deno.test("train() writes checkpoint, metrics, loss and eval plots, sample grid;
         },
       },
     });
+    const seconds = (performance.now() - started) / 1000;
     assert.equal(before, 0);
-    assert.notEqual(
-      model.weights.get("decoder.bias")!.dataSync()[0],
-      0,
-      "initialize() ran",
-    );
+    const first = batchIndices(data.shape[0], { batchSize: 8, seed: 0 }).next()
+      .value;
+    let sum = 0;
+    for (const index of first) {
+      for (let i = 0; i < 16; i++) sum += data.images[index * 16 + i];
+    }
+    assert.equal(initialized.length, 1, "initialize() ran once");
+    for (const value of initialized[0]) {
+      assert.ok(
+        Math.abs(value - sum / (8 * 16)) < 1e-6,
+        `bias ${value}, first batch's mean ${sum / (8 * 16)}`,
+      );
+    }
     assert.deepEqual(measured, [3, 4], "monitor every 3 steps and at the end");
     const evals = Deno.readTextFileSync(join(dir, RUN_FILES.metrics)).trim()
       .split("\n").map((line) => JSON.parse(line)).filter((r) => r.eval);
@@ -105,7 +126,13 @@ Deno.test("train() writes checkpoint, metrics, loss and eval plots, sample grid;
       evals.map(({ step, eval: metrics }) => ({ step, eval: metrics })),
       [{ step: 3, eval: { score: 6 } }, { step: 4, eval: { score: 8 } }],
     );
-    for (const record of evals) assert.ok(record.elapsed_seconds > 0);
+    // Times are only known to lie within the call, in order.
+    assert.ok(
+      0 < evals[0].elapsed_seconds &&
+        evals[0].elapsed_seconds <= evals[1].elapsed_seconds &&
+        evals[1].elapsed_seconds <= seconds,
+      `elapsed ${evals.map((r) => r.elapsed_seconds)} within ${seconds} s`,
+    );
     for (const file of Object.values(RUN_FILES)) {
       assert.ok(Deno.statSync(join(dir, file)).size > 0, `${file} written`);
     }
@@ -153,6 +180,7 @@ Deno.test("train() with a used-up time limit ends after the step in flight as if
     const records = Deno.readTextFileSync(join(dir, RUN_FILES.metrics)).trim()
       .split("\n").map((line) => JSON.parse(line));
     assert.deepEqual(records.map((r) => r.step), [1, 1]);
+    // Resident memory has no value to expect; it is only a process's size.
     assert.ok(records[0].rss_bytes > 0 && records[0].elapsed_seconds >= 0);
     model.dispose();
   });

@@ -54,7 +54,14 @@ Deno.test("createClassifier() meets the trainer's contract", () => {
   );
   // The optimiser is the run's, not the model's: no learning rate here.
   assert.ok(!("learningRate" in classifier.config));
-  assert.equal(classifier.parameterCount(), 266410);
+  // By layer, weights + biases: four 3 x 3 convolutions 1 -> 32 -> 32 ->
+  // 64 -> 64, then Dense(7 * 7 * 64 -> 64) and Dense(64 -> 10).
+  const conv = (cin: number, cout: number) => 3 * 3 * cin * cout + cout;
+  assert.equal(
+    classifier.parameterCount(),
+    conv(1, 32) + conv(32, 32) + conv(32, 64) + conv(64, 64) +
+      (7 * 7 * 64 * 64 + 64) + (64 * 10 + 10),
+  );
   // The config rebuilds the same model.
   const copy = createClassifier({ preset: "classifier", ...classifier.config });
   assert.deepEqual(copy.config, classifier.config);

@@ -49,6 +49,7 @@ Deno.test("ClassifierNetwork.apply() gives 64 non-negative features and 10 logit
     assert.deepEqual(features.shape, [3, 64]);
     assert.deepEqual(logits.shape, [3, 10]);
     assert.ok(features.dataSync().every((value) => value >= 0), "ReLU");
+    // Which units are active depends on the random weights: only "some".
     assert.ok(features.dataSync().some((value) => value > 0), "not all dead");
   });
   assert.equal(tf.memory().numTensors, before, "apply() leaks nothing");
@@ -86,6 +87,7 @@ Deno.test("ClassifierNetwork() starts from the same weights for the same random 
     return values;
   };
   assert.deepEqual(weights(4), weights(4));
+  // Another seed, other random weights: no value to expect.
   assert.notDeepEqual(weights(4), weights(5));
 });
 

@@ -7,6 +7,7 @@ import {
   shiftImages,
   softmaxCrossEntropy,
 } from "../../../models/classifier/objective.ts";
+import { assertFirstAdamStep } from "../_first_adam_step.ts";
 
 await initEngine({ threads: 2 });
 
@@ -83,7 +84,7 @@ Deno.test("softmaxCrossEntropy() matches a hand-computed value", () => {
   assert.ok(Math.abs(value - expected) < TOLERANCE, `${value} vs ${expected}`);
 });
 
-Deno.test("classifier phase: one Adam step lowers the loss on a fixed batch", () => {
+Deno.test("classifier phase: one Adam step moves every weight by Adam's first update and lowers the loss by g * step", () => {
   const classifier = createClassifier({ maxShift: 0 }, mulberry32(3));
   const random = mulberry32(4);
   const images = tf.tensor4d(
@@ -96,19 +97,10 @@ Deno.test("classifier phase: one Adam step lowers the loss on a fixed batch", ()
   const phase = classifier.phases[0];
   const loss = () => tf.tidy(() => phase.loss(batch, context).dataSync()[0]);
   const before = loss();
-  // Random init: close to ln 10 per image.
+  // Random init: near ln 10 per image, the uniform guess; how near depends
+  // on the draw of the weights, so only a loose bound holds.
   assert.ok(Math.abs(before - Math.log(10)) < 1.5, `initial loss ${before}`);
-  const optimizer = tf.train.adam(1e-3);
-  tf.tidy(() => {
-    optimizer.minimize(
-      () => phase.loss(batch, context),
-      false,
-      [...classifier.groups.model.values()],
-    );
-  });
-  const after = loss();
-  assert.ok(after < before, `loss ${before} -> ${after}`);
-  optimizer.dispose();
+  assertFirstAdamStep(phase, batch, context, classifier.groups.model);
   tf.dispose([images, labels]);
   classifier.dispose();
 });

@@ -5,6 +5,7 @@ import { mulberry32 } from "../../../data/random.ts";
 import { createDdpm } from "../../../models/ddpm/diffusion.ts";
 import { epsilonFromPrediction } from "../../../models/ddpm/process.ts";
 import { assertClose } from "../../_helpers.ts";
+import { canonicalUnetParameters } from "./_unet_parameters.ts";
 
 await initEngine({ threads: 2 });
 
@@ -25,7 +26,7 @@ const read = (tensor: tf.Tensor) => {
 
 Deno.test("createDdpm() builds the canonical model with its recipe and 694561 parameters", () => {
   const ddpm = createDdpm("ddpm");
-  assert.equal(ddpm.parameterCount(), 694561);
+  assert.equal(ddpm.parameterCount(), canonicalUnetParameters());
   assert.equal(ddpm.pixelRange, "symmetric");
   assert.ok(!("learningRate" in ddpm.config), "a training option");
   assert.deepEqual(ddpm.phases.map((phase) => [phase.name, phase.group]), [[
@@ -48,6 +49,7 @@ Deno.test("Ddpm.sample() gives pixels in [0, 1], the same for the same seed, and
   assert.equal(first.length, 3 * 64);
   assert.ok(first.every((v) => v >= 0 && v <= 1));
   assert.deepEqual(read(ddpm.sample({ count: 3, seed: 5, steps: 4 })), first);
+  // Another seed, other noise: no value to expect.
   assert.notDeepEqual(
     read(ddpm.sample({ count: 3, seed: 6, steps: 4 })),
     first,
@@ -138,6 +140,8 @@ Deno.test("Ddpm.sample() guides conditional models and refuses labels it cannot 
   const unconditional = read(conditional.sample(options));
   // Scale 0 is the unconditional model, whatever the labels.
   assertClose(unguided, unconditional, 1e-5, "guidance 0");
+  // Guidance moves the draw (the guided prediction is checked exactly in
+  // guidance_test.ts).
   assert.notDeepEqual(guided, unconditional);
   assert.throws(
     () => conditional.sample({ ...options, labels: [0, 1] }),

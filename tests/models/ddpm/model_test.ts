@@ -11,6 +11,7 @@ import { UNet } from "../../../models/ddpm/model.ts";
 import { resolveDdpmConfig } from "../../../models/ddpm/presets.ts";
 import { groupNorm } from "../../../models/group_norm.ts";
 import { assertClose, Rng } from "../../_helpers.ts";
+import { canonicalUnetParameters } from "./_unet_parameters.ts";
 
 await initEngine({ threads: 2 });
 
@@ -32,7 +33,8 @@ function countParameters(unet: UNet): number {
 
 Deno.test("UNet() builds the canonical ddpm: 694561 parameters, 695969 conditional", () => {
   const unet = new UNet(resolveDdpmConfig("ddpm"), mulberry32(0));
-  assert.equal(countParameters(unet), 694561);
+  assert.equal(canonicalUnetParameters(), 694561);
+  assert.equal(countParameters(unet), canonicalUnetParameters());
   const shapes = new Map(
     [...unet.variables()].map(([name, variable]) => [name, variable.shape]),
   );
@@ -77,7 +79,8 @@ Deno.test("UNet() builds the canonical ddpm: 694561 parameters, 695969 condition
     resolveDdpmConfig("ddpm", { conditional: true }),
     mulberry32(0),
   );
-  assert.equal(countParameters(conditional), 695969);
+  assert.equal(canonicalUnetParameters(true), 695969);
+  assert.equal(countParameters(conditional), canonicalUnetParameters(true));
   assert.deepEqual(conditional.variables().get("label/table")!.shape, [
     11,
     128,
@@ -103,6 +106,7 @@ Deno.test("UNet.apply() keeps the image shape and uses every parameter (attentio
       assert.deepEqual(out.shape, [2, 8, 8, 1]);
       return tf.sum(tf.square(out));
     }, variables.map(([, variable]) => variable));
+    // Random weights: no value to expect; the gradients below are the check.
     assert.ok(Number.isFinite(value.dataSync()[0]));
     for (const [name, variable] of variables) {
       const grad = grads[variable.name];
@@ -139,6 +143,7 @@ Deno.test("UNet.apply() of a conditional model depends on the label; 'no label' 
     ) => [
       ...unet.apply(x, t, labels && tf.tensor1d(labels, "int32")).dataSync(),
     ];
+    // Labels matter (random weights: no value to expect for either).
     assert.notDeepEqual(run([0]), run([1]));
     assert.deepEqual(run(), run([3]));
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { initEngine } from "../../../backends/engine.ts";
-import { mulberry32 } from "../../../data/random.ts";
+import { Mulberry32, mulberry32 } from "../../../data/random.ts";
 import { createDdpm } from "../../../models/ddpm/diffusion.ts";
 import {
   diffusionLoss,
@@ -99,9 +99,20 @@ Deno.test("diffusionLoss() is the MSE to the target at seeded timesteps, noise a
         Math.abs(loss - expected) < 1e-6,
         `${prediction}: ${loss} vs ${expected}`,
       );
-      // Without labels the model sees "no label" everywhere: a different loss.
+      // Without labels the model sees "no label" (row 10) everywhere.
       const unlabelled =
         diffusionLoss(ddpm, images, undefined, seeds).dataSync()[0];
+      const noLabel = ddpm.unet.apply(
+        qSample(ddpm.schedule, images, t, noise),
+        t,
+        tf.fill([4], 10, "int32") as tf.Tensor1D,
+      );
+      const expectedUnlabelled =
+        tf.mean(tf.squaredDifference(noLabel, target)).dataSync()[0];
+      assert.ok(
+        Math.abs(unlabelled - expectedUnlabelled) < 1e-6,
+        `${prediction} unlabelled: ${unlabelled} vs ${expectedUnlabelled}`,
+      );
       assert.notEqual(unlabelled, loss);
     });
     ddpm.dispose();
@@ -126,6 +137,9 @@ Deno.test("diffusionLoss() falls when Adam trains a small U-Net on a fixed batch
     cost.dispose();
   }
   const last = losses[losses.length - 1];
+  // Twelve steps of training have no value to expect; halving the loss is
+  // what a gradient that reaches the network gives (noise loss is checked
+  // exactly above and below).
   assert.ok(last < 0.5 * losses[0], `loss went from ${losses[0]} to ${last}`);
   optimizer.dispose();
   assert.equal(tf.memory().numTensors, before, "training leaks no tensors");
@@ -133,7 +147,7 @@ Deno.test("diffusionLoss() falls when Adam trains a small U-Net on a fixed batch
   ddpm.dispose();
 });
 
-Deno.test("evaluateNoiseLoss() is repeatable, about 1 untrained, and checks its options", () => {
+Deno.test("evaluateNoiseLoss() is repeatable, is the mean square of the noise for a zero output, and checks its options", () => {
   const ddpm = createDdpm(SMALL, mulberry32(7));
   const set = {
     images: new Rng(8).uniform(12 * 64, 0, 1),
@@ -145,10 +159,33 @@ Deno.test("evaluateNoiseLoss() is repeatable, about 1 untrained, and checks its 
   const second = evaluateNoiseLoss(ddpm, set, { batchSize: 5 });
   assert.equal(first, second);
   assert.equal(tf.memory().numTensors, before);
-  assert.ok(first > 0.3 && first < 5, `untrained loss ${first}`);
+  // A zero output layer predicts noise 0, so the loss is the mean square
+  // of the noise drawn: per chunk of 5, 5 and 2 images, seeds for the
+  // timesteps, the noise and the labels, in turn from Mulberry32(0).
+  const kernel = ddpm.groups.model.get("output/conv/kernel")!;
+  kernel.assign(tf.zerosLike(kernel));
+  const zero = evaluateNoiseLoss(ddpm, set, { batchSize: 5 });
+  const seeds = new Mulberry32(0);
+  let squares = 0;
+  for (const size of [5, 5, 2]) {
+    seeds.nextSeed(); // timesteps
+    const noiseSeed = seeds.nextSeed();
+    seeds.nextSeed(); // labels
+    squares += tf.tidy(() =>
+      tf.sum(tf.square(
+        tf.randomNormal([size, 8, 8, 1], 0, 1, "float32", noiseSeed),
+      )).dataSync()[0]
+    );
+  }
+  const expected = squares / (12 * 64);
+  assert.ok(
+    Math.abs(zero - expected) < 1e-6,
+    `zero output: ${zero}, mean square noise ${expected}`,
+  );
+  // Other noise: another mean square (no value to expect, only a change).
   assert.notEqual(
     evaluateNoiseLoss(ddpm, set, { batchSize: 5, seed: 1 }),
-    first,
+    zero,
   );
   assert.throws(() => evaluateNoiseLoss(ddpm, set, { count: 13 }), /in 1..12/);
   ddpm.dispose();

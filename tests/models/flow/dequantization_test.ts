@@ -43,6 +43,7 @@ Deno.test("UniformDequantization.forward() has log-determinant -D ln 256 per ima
     assert.ok(Math.abs(value - expected) < 1e-3, `${value}`);
   }
   assert.deepEqual(first, again);
+  // Another seed, other noise: uniform draws have no value to expect.
   assert.notDeepEqual(first, other);
 });
 

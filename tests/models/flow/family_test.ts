@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { initEngine } from "../../../backends/engine.ts";
 import type { ImageSet } from "../../../data/image_set.ts";
-import { mulberry32 } from "../../../data/random.ts";
+import { Mulberry32, mulberry32 } from "../../../data/random.ts";
 import { toyPoints } from "../../../data/toy_points.ts";
 import { flowFamily } from "../../../models/flow/family.ts";
 import { flow2dFamily } from "../../../models/flow/flow2d_family.ts";
@@ -104,11 +104,57 @@ Deno.test("flowFamily.monitor() and evaluate() report test bits/dim (and evaluat
     "round_trip_error",
     "round_trip_error_float64",
   ]);
+  // Random affine couplings have no closed-form density, so only a sanity
+  // range here; the next test checks the value of a flow whose density is
+  // known.
   assert.ok(evaluated.bits_per_dim > 1 && evaluated.bits_per_dim < 16);
   assert.ok(evaluated.round_trip_error < 1e-3);
   assert.ok(evaluated.round_trip_error_float64 < 1e-9);
   // 40 images are fewer than the monitor's 1000: the same images, the same number.
   assert.ok(Math.abs(monitored.bits_per_dim - evaluated.bits_per_dim) < 1e-9);
+  model.dispose();
+});
+
+Deno.test("flowFamily.evaluate() of a volume-preserving flow at creation gives the bits/dim of the logit-Gaussian density worked out by hand", async () => {
+  // Additive couplings start as the identity (their last layer is zero),
+  // ActNorm before its data-dependent start too, the 1x1 convolutions start
+  // as rotations and squeeze and split only reorder: the network is a
+  // rotation, under which N(0, I) is unchanged. What is left per pixel is
+  // dequantisation and the logit: y = (k + u) / 256, s = a + (1 - 2a) y,
+  // z = logit(s), log p = log N(z) + log(1 - 2a) - log s - log(1 - s),
+  // and -ln 256 for the 8-bit bins.
+  const model = flowFamily.create("flow-small", { coupling: "additive" }, 2);
+  const test = imageSet(40, 6);
+  const { bits_per_dim } = await flowFamily.evaluate(model, {
+    train: test,
+    test,
+  });
+  // The dequantisation noise evaluate draws: one seed for its one chunk
+  // of 40 images, the first of Mulberry32(0).
+  const noise = tf.tidy(() =>
+    tf.randomUniform(
+      [40, 28, 28, 1],
+      0,
+      1 - 2 ** -12,
+      "float32",
+      new Mulberry32(0).nextSeed(),
+    ).dataSync()
+  );
+  const a = 0.05; // the preset's logitAlpha
+  let nats = 0;
+  test.images.forEach((pixel, i) => {
+    const y = (Math.round(255 * pixel) + noise[i]) / 256;
+    const s = a + (1 - 2 * a) * y;
+    const z = Math.log(s) - Math.log(1 - s);
+    nats -= -0.5 * z * z - 0.5 * Math.log(2 * Math.PI) +
+      Math.log(1 - 2 * a) - Math.log(s) - Math.log(1 - s) - Math.log(256);
+  });
+  const expected = nats / (40 * 784 * Math.LN2);
+  // float32 sums over 784 pixels per image: about 1e-6 bits/dim.
+  assert.ok(
+    Math.abs(bits_per_dim - expected) < 1e-5,
+    `bits/dim ${bits_per_dim}, by hand ${expected}`,
+  );
   model.dispose();
 });
 

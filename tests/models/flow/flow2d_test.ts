@@ -39,8 +39,12 @@ Deno.test("createFlow2d('flow2d'): 8 RealNVP steps with 1 -> 64 -> 64 -> 2 MLPs,
   const flow = createFlow2d("flow2d");
   assert.deepEqual(flow.config, resolveFlow2dConfig("flow2d"));
   assert.equal(flow.pixelRange, "raw");
-  // Per step: ActNorm 4 + MLP (1*64 + 64) + (64*64 + 64) + (64*2 + 2).
-  assert.equal(flow.parameterCount(), 8 * (4 + 128 + 4160 + 130));
+  // Per step: ActNorm (scale and offset of 2 coordinates) + the MLP's
+  // Dense(1 -> 64), Dense(64 -> 64), Dense(64 -> 2), weights + biases.
+  assert.equal(
+    flow.parameterCount(),
+    8 * (2 * 2 + (1 * 64 + 64) + (64 * 64 + 64) + (64 * 2 + 2)),
+  );
   assert.deepEqual(
     flow.groups.model.get("step1.coupling.network.conv1.kernel")!.shape,
     [1, 1, 1, 64],
@@ -83,6 +87,7 @@ Deno.test("the 2-D flow's samples invert to their latents, and are seeded", () =
   });
   assert.ok(maxAbsDifference(restored, z) < 1e-4);
   assert.deepEqual(tf.tidy(() => flow.samplePoints(10, 3).dataSync()), again);
+  // Another seed, other draws: random points have no value to expect.
   assert.notDeepEqual(again, other);
   flow.dispose();
 });

@@ -20,10 +20,20 @@ Deno.test("createFlow() builds every preset at its documented size", () => {
       return [name, count];
     }),
   );
+  // Per step at c channels with coupling width w: ActNorm 2c, the 1x1
+  // convolution c^2 (as an LU factorisation: lower and upper c^2 each, and
+  // c log-scales), and the coupling network Conv3x3(c/2 -> w) +
+  // Conv1x1(w -> w) + Conv3x3(w -> c), with biases. Two levels: 4 channels
+  // (14 x 14 x 4 after the squeeze), then 8.
+  const step = (c: number, w: number, lu = false) =>
+    2 * c + (lu ? 2 * c * c + c : c * c) +
+    (9 * (c / 2) * w + w) + (w * w + w) + (9 * w * c + c);
+  const flow = (steps: number, w: number, lu = false) =>
+    steps * step(4, w, lu) + steps * step(8, w, lu);
   assert.deepEqual(counts, {
-    flow: 75728,
-    "flow-small": 14952,
-    "flow-large": 433792,
+    flow: flow(4, 64),
+    "flow-small": flow(2, 32),
+    "flow-large": flow(8, 128, true),
   });
 });
 

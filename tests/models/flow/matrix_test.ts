@@ -86,5 +86,6 @@ Deno.test("randomRotation() is orthogonal (Q Q^T = I, log |det| = 0) and seeded"
   assertIdentity(multiplyMatrices(q, transposed, n), n, 1e-12);
   assert.ok(Math.abs(logAbsDeterminant(q, n)) < 1e-12);
   assert.deepEqual(randomRotation(n, mulberry32(5)), q);
+  // Another seed, another rotation: any rotation passes the checks above.
   assert.notDeepEqual(randomRotation(n, mulberry32(6)), q);
 });

@@ -4,6 +4,8 @@ import { initEngine } from "../../../backends/engine.ts";
 import type { ImageSet } from "../../../data/image_set.ts";
 import { classHistogram } from "../../../eval/class_histogram.ts";
 import { classifyImages } from "../../../eval/classify_images.ts";
+import { featureStatistics } from "../../../eval/feature_statistics.ts";
+import { frechetDistance } from "../../../eval/frechet_distance.ts";
 import { referenceStatistics } from "../../../eval/reference_statistics.ts";
 import { createClassifier } from "../../../models/classifier/classifier.ts";
 import { ganFamily } from "../../../models/gan/family.ts";
@@ -131,7 +133,7 @@ Deno.test("ganSampleMetrics() reports FID, modes, the largest class's share and,
   ]);
   // The same samples (seed 1, classes in turn) classified here.
   const samples = tf.tidy(() => gan.sample(count, 1));
-  const { predictions } = classifyImages(classifier, samples);
+  const { predictions, features } = classifyImages(classifier, samples);
   samples.dispose();
   const histogram = classHistogram(predictions, 10);
   assert.equal(metrics.largest_class, Math.max(...histogram) / count);
@@ -140,7 +142,20 @@ Deno.test("ganSampleMetrics() reports FID, modes, the largest class's share and,
   );
   const correct = predictions.filter((p, i) => p === i % 10).length;
   assert.ok(Math.abs(metrics.class_accuracy - correct / count) < 1e-9);
-  assert.ok(Number.isFinite(metrics.fid) && metrics.fid >= 0);
+  // FID of those samples' features against the reference (the formula is
+  // checked in tests/eval).
+  const { mean, covariance } = featureStatistics(features, 64);
+  const fid = frechetDistance(
+    mean,
+    covariance,
+    reference.mean,
+    reference.covariance,
+  );
+  assert.ok(fid > 0, "samples and reference differ");
+  assert.ok(
+    Math.abs(metrics.fid - fid) <= 1e-4 * fid,
+    `${metrics.fid} vs ${fid}`,
+  );
   gan.dispose();
   classifier.dispose();
 });

@@ -44,6 +44,7 @@ Deno.test("sampleImages() repeats for a seed, and an image depends only on its o
   tf.tidy(() => {
     const five = rowsOf(sampleImages(gan, 5, 7));
     assert.deepEqual(rowsOf(sampleImages(gan, 5, 7)), five);
+    // Another seed, other noise: random weights give no image to expect.
     assert.notDeepEqual(rowsOf(sampleImages(gan, 5, 8)), five);
     // Standing statistics: the first 3 of 5 equal 3 drawn alone.
     const three = rowsOf(sampleImages(gan, 3, 7));
@@ -100,6 +101,7 @@ Deno.test("sampleImages() of a cgan draws the classes in turn, or only the class
       // Same noise, same label: the same image.
       assertClose(only[label], mixed[label], 1e-5, `class ${label}`);
     }
+    // Another label, same noise: another image (no value to expect).
     assert.notDeepEqual(rowsOf(sampleImages(gan, 4, 3, 5))[0], mixed[0]);
   });
   assert.throws(() => sampleImages(gan, 2, 1, 10), /class label/);
@@ -152,6 +154,21 @@ Deno.test("interpolationStrips() walks between two latents per strip, ends inclu
     assertClose(rows[0], endImages[0], 1e-4, "strip 0 start");
     assertClose(rows[4], endImages[1], 1e-4, "strip 0 end");
     assertClose(rows[5], endImages[2], 1e-4, "strip 1 start");
+    // The middle of strip 0 (t = 1/2 of 5 steps): the slerp midpoint
+    // sin(w/2) / sin(w) (a + b) = (a + b) / (2 cos(w/2)), w the angle a-b.
+    const [a, b] = ends.arraySync().slice(0, 2);
+    const dot = a.reduce((sum, x, i) => sum + x * b[i], 0);
+    const w = Math.acos(dot / (Math.hypot(...a) * Math.hypot(...b)));
+    const middle = a.map((x, i) => (x + b[i]) / (2 * Math.cos(w / 2)));
+    const middleImage = rowsOf(
+      renderImages(
+        gan,
+        tf.tensor2d([middle]),
+        tf.fill([1], 4, "int32") as tf.Tensor1D,
+      ),
+    );
+    assertClose(rows[2], middleImage[0], 1e-4, "strip 0 middle");
+    // The walk moves (the middle is checked exactly above).
     assert.notDeepEqual(rows[2], rows[0]);
   });
   assert.throws(() => interpolationStrips(gan, 1, 1, 0), /steps/);

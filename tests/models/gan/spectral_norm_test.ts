@@ -92,7 +92,18 @@ Deno.test("SpectralNorm.apply() moves u only when asked to update", () => {
   tf.tidy(() => norm.apply(false));
   assert.deepEqual([...norm.u.dataSync()], start);
   tf.tidy(() => norm.apply(true));
-  assert.notDeepEqual([...norm.u.dataSync()], start);
+  // One power step by hand, W = [[2, 0.5], [0.1, 1]] as (fanIn, outputs):
+  // v = W u / ||W u||, then u = W^T v / ||W^T v||.
+  const [a, b] = start;
+  const wu = [2 * a + 0.5 * b, 0.1 * a + 1 * b];
+  const v = wu.map((x) => x / Math.hypot(...wu));
+  const wtv = [2 * v[0] + 0.1 * v[1], 0.5 * v[0] + 1 * v[1]];
+  const expected = wtv.map((x) => x / Math.hypot(...wtv));
+  const moved = [...norm.u.dataSync()];
+  expected.forEach((x, i) =>
+    assert.ok(Math.abs(moved[i] - x) < 1e-6, `u ${moved}, by hand ${expected}`)
+  );
+  assert.ok(Math.abs(moved[0] - start[0]) > 1e-3, "the step moved u");
   assert.equal(norm.u.trainable, false);
   norm.dispose();
   weight.dispose();

@@ -50,6 +50,7 @@ Deno.test("VaeEncoder.apply() gives a (batch, 16) mean and log-variance", () => 
     assert.deepEqual(mean.shape, [3, 16]);
     assert.deepEqual(logVariance.shape, [3, 16]);
     // The two halves are different outputs of the same layer.
+    // (Random weights: no value to expect, only that the halves differ.)
     assert.notDeepEqual([...mean.dataSync()], [...logVariance.dataSync()]);
   });
   encoder.dispose();
@@ -90,6 +91,7 @@ Deno.test("VaeEncoder() starts from the same weights for the same random stream"
     return values;
   };
   assert.deepEqual(weights(4), weights(4));
+  // Another seed, other random weights: no value to expect.
   assert.notDeepEqual(weights(4), weights(5));
 });
 

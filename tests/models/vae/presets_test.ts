@@ -19,8 +19,18 @@ Deno.test("VAE_PRESETS holds a smaller and a larger size of the same model", () 
   assert.deepEqual(Object.keys(VAE_PRESETS), ["vae", "vae-small", "vae-large"]);
   const small = VAE_PRESETS["vae-small"];
   const large = VAE_PRESETS["vae-large"];
-  assert.ok(small.latentSize < 16 && small.baseWidth < 32);
-  assert.ok(large.latentSize > 16 && large.baseWidth > 32);
+  // Half and twice the canonical latent and width; nothing else changes.
+  const { latentSize, baseWidth } = VAE_PRESETS.vae;
+  assert.deepEqual(small, {
+    ...VAE_PRESETS.vae,
+    latentSize: latentSize / 2,
+    baseWidth: baseWidth / 2,
+  });
+  assert.deepEqual(large, {
+    ...VAE_PRESETS.vae,
+    latentSize: latentSize * 2,
+    baseWidth: baseWidth * 2,
+  });
 });
 
 Deno.test("vaePreset() returns a copy that leaves the table alone", () => {

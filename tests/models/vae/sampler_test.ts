@@ -27,6 +27,7 @@ Deno.test("sampleImages() gives the same images for the same seed, others for an
     });
   const first = draw(7);
   assert.deepEqual(draw(7), first);
+  // Another seed, other noise: no value to expect.
   assert.notDeepEqual(draw(8), first);
   assert.ok(first.every((pixel) => pixel > 0 && pixel < 1));
   vae.dispose();

@@ -8,6 +8,20 @@ import { createVae } from "../../../models/vae/vae.ts";
 
 await initEngine({ threads: 2 });
 
+/**
+ * Parameters of the VAE on 28 x 28 x 1 images with a latent of `latent` and
+ * channels `width` / 2 `width`, by layer: weights + biases.
+ */
+function vaeParameters(latent: number, width: number): number {
+  const units = 7 * 7 * 2 * width; // the flattened 7 x 7 x 2width feature map
+  return (4 * 4 * 1 * width + width) + // encoder Conv(1 -> w, k4)
+    (4 * 4 * width * 2 * width + 2 * width) + // encoder Conv(w -> 2w, k4)
+    (units * 2 * latent + 2 * latent) + // encoder Dense(units -> mean, log variance)
+    (latent * units + units) + // decoder Dense(latent -> units)
+    (4 * 4 * 2 * width * width + width) + // decoder ConvTranspose(2w -> w, k4)
+    (4 * 4 * width * 1 + 1); // decoder ConvTranspose(w -> 1, k4)
+}
+
 Deno.test("createVae('vae') has the canonical parameter count, 220385", () => {
   // Worked out from shared/spec/canonical-models.md, weights + biases:
   const expected = (4 * 4 * 1 * 32 + 32) + // encoder Conv(1 -> 32, k4)
@@ -17,6 +31,7 @@ Deno.test("createVae('vae') has the canonical parameter count, 220385", () => {
     (4 * 4 * 64 * 32 + 32) + // decoder ConvTranspose(64 -> 32, k4)
     (4 * 4 * 32 * 1 + 1); // decoder ConvTranspose(32 -> 1, k4)
   assert.equal(expected, 220385);
+  assert.equal(vaeParameters(16, 32), expected);
   const vae = createVae("vae");
   assert.equal(vae.parameterCount(), expected);
   let total = 0;
@@ -34,7 +49,11 @@ Deno.test("createVae() builds the small and large presets at their sizes", () =>
       return [name, count];
     }),
   );
-  assert.deepEqual(counts, { "vae-small": 56177, "vae-large": 872897 });
+  // vae-small: latent 8, width 16; vae-large: latent 32, width 64.
+  assert.deepEqual(counts, {
+    "vae-small": vaeParameters(8, 16),
+    "vae-large": vaeParameters(32, 64),
+  });
 });
 
 Deno.test("createVae() is a TrainableModel with one group and one phase", () => {
@@ -79,6 +98,7 @@ Deno.test("createVae() defaults to the vae preset and weights from the given str
     return values;
   };
   assert.deepEqual(weights(1), weights(1));
+  // Another seed, other random weights: no value to expect.
   assert.notDeepEqual(weights(1), weights(2));
 });
 
@@ -106,6 +126,7 @@ Deno.test("Vae.generate() is sample(): the same seed gives the same pixels", () 
     vae.sample(2, 6).dataSync(),
   ]);
   assert.deepEqual(generated, sampled);
+  // Another seed, other noise: no value to expect.
   assert.notDeepEqual(other, sampled);
   vae.dispose();
 });
