@@ -16,7 +16,8 @@ export type Layers = Readonly<Record<string, readonly string[]>>;
 /**
  * The declared order, lowest first: backends < data < eval < models <
  * train < cli. The web page's browser code (page) sits beside the CLI; the
- * tools on top (bench, build) and the tests may use the library below them.
+ * tools on top (build, then bench, which measures what build makes) and the
+ * tests may use the library below them.
  */
 export const LAYERS: Layers = {
   backends: [],
@@ -26,7 +27,16 @@ export const LAYERS: Layers = {
   train: ["backends", "data", "eval", "models"],
   cli: ["backends", "data", "eval", "models", "train"],
   page: ["backends", "data", "eval", "models", "train"],
-  bench: ["backends", "data", "eval", "models", "train"],
+  bench: [
+    "backends",
+    "data",
+    "eval",
+    "models",
+    "train",
+    "cli",
+    "page",
+    "build",
+  ],
   build: ["backends", "data", "eval", "models", "train", "cli", "page"],
   tests: [
     "backends",

@@ -11,7 +11,12 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import {
+  CHROMIUM,
+  haveChromium as chromiumInstalled,
+  launchChromium,
+} from "../../build/chromium.ts";
 import { buildPage } from "../../build/page.ts";
 import { pageHandler } from "../../cli/serve.ts";
 import { decodePngPixels } from "../../data/png_decode.ts";
@@ -22,19 +27,7 @@ import { saveCheckpoint, storeTensor } from "../../train/checkpoint.ts";
 import type { StoredTensor } from "../../train/safetensors.ts";
 import { RUN_FILES } from "../../train/run_folder.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-
-/** Chromium's flags for a closed network (see the machine notes). */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-
-const haveChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+const haveChromium = await chromiumInstalled();
 if (!haveChromium) {
   console.log(
     `browser tests skipped: no ${CHROMIUM} (apt-get install chromium)`,
@@ -126,10 +119,7 @@ Deno.test({
     await buildPage(pageDir);
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: CHROMIUM_ARGS,
-      });
+      browser = await launchChromium();
       await initEngine({ threads: THREADS });
       for (const { preset, config, options } of CASES) {
         const run = join(work, preset);
