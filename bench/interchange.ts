@@ -37,7 +37,6 @@ import {
   type StoredTensor,
 } from "../train/safetensors.ts";
 import { writeImportedRun } from "../train/torch_state_dict.ts";
-import { TRAINING_DEFAULTS } from "../train/trainer.ts";
 import { probeInputs, probeOutputs } from "./_interchange_probes.ts";
 
 /** Debian's interpreter (a pyenv may shadow it on PATH). */
@@ -198,7 +197,8 @@ async function prepare(
     perturb(model, seed);
     const runDir = join(folder, "run");
     await writeImportedRun(runDir, model, {
-      training: { ...TRAINING_DEFAULTS, ...family.training, data: "mnist" },
+      training: { data: "mnist" },
+      ema: (family.training.emaDecay ?? 0) > 0,
     });
     await genwasm([
       "export",

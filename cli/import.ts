@@ -47,7 +47,9 @@ Usage: deno task import --model NAME --from FILE.safetensors --out DIR
 
 A file of another model, a missing or extra key, a wrong shape or dtype is
 refused, naming the key; nothing is written then. The run starts at step 0
-with a fresh optimizer state (train --resume starts Adam from zero).
+with a fresh optimizer state: train --resume starts Adam from zero, with
+whatever --batch, --lr and --seed it is given (an EMA, where the model's
+recipe keeps one, starts at the imported weights).
 In Python, to make such a file:
   from safetensors.torch import save_file
   save_file(model.state_dict(), FILE)
@@ -97,13 +99,10 @@ export async function main(args: string[]): Promise<void> {
   try {
     const mapping = torchMappingOf(family, model);
     loadStateDict(model, mapping, tensors, from);
-    const training = {
-      ...TRAINING_DEFAULTS,
-      ...family.training,
-      data: values.data ?? "mnist",
-    };
+    const emaDecay = family.training.emaDecay ?? TRAINING_DEFAULTS.emaDecay;
     const checkpoint = await writeImportedRun(out, model, {
-      training,
+      training: { data: values.data ?? "mnist", importedFrom: from },
+      ema: emaDecay > 0,
       overwrite: values.overwrite ?? false,
     });
     console.log(

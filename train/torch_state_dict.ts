@@ -147,10 +147,14 @@ export function loadStateDict(
 /** How {@link writeImportedRun} records the run. */
 export interface ImportedRunOptions {
   /**
-   * The training options `train --resume` will compare (the family's
-   * recipe over the trainer's defaults) and the data source (`data`).
+   * The run's training record: the data `sample` and `eval` load (`data`)
+   * and where the weights came from. Without the optimiser's settings
+   * (batch size, learning rate, betas, seed), which the checkpoint's
+   * fresh Adam does not depend on, `train --resume` takes any.
    */
-  training: Record<string, unknown> & { emaDecay: number; seed: number };
+  training: Record<string, unknown>;
+  /** Keep EMA averages (equal to the weights), as the family's recipe does. */
+  ema: boolean;
   /** Replace a checkpoint already in `dir`. */
   overwrite?: boolean;
 }
@@ -158,8 +162,8 @@ export interface ImportedRunOptions {
 /**
  * Makes `dir` a run at step 0 holding `model`'s weights: the checkpoint
  * `sample`, `eval` and `train --resume` read, with a fresh optimizer state
- * (Adam at iteration 0, no moments) and, when the recipe keeps an EMA,
- * averages equal to the weights. Refused, writing nothing, when `dir`
+ * (Adam at iteration 0, no moments), the random stream of a fresh run with
+ * seed 0 and, with `ema`, averages equal to the weights. Refused, writing nothing, when `dir`
  * holds a checkpoint (unless `overwrite`) or is in use.
  *
  * @returns The checkpoint's path.
@@ -167,7 +171,7 @@ export interface ImportedRunOptions {
 export async function writeImportedRun(
   dir: string,
   model: TrainableModel,
-  { training, overwrite = false }: ImportedRunOptions,
+  { training, ema, overwrite = false }: ImportedRunOptions,
 ): Promise<string> {
   const tensors = new Map<string, StoredTensor>();
   for (const [group, variables] of Object.entries(model.groups)) {
@@ -180,7 +184,7 @@ export async function writeImportedRun(
       data: new Int32Array([0]),
     });
   }
-  if (training.emaDecay > 0) {
+  if (ema) {
     for (const variables of Object.values(model.groups)) {
       for (const [name, variable] of variables) {
         tensors.set(`ema.${name}`, storeTensor(variable));
@@ -196,7 +200,7 @@ export async function writeImportedRun(
       preset: model.preset,
       config: model.config,
       step: 0,
-      randomState: initialRandomState(training.seed),
+      randomState: initialRandomState(0),
       training,
       tensors,
     });

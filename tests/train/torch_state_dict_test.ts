@@ -24,7 +24,6 @@ import {
   stateDictOf,
   writeImportedRun,
 } from "../../train/torch_state_dict.ts";
-import { TRAINING_DEFAULTS } from "../../train/trainer.ts";
 
 await initEngine({ threads: 2 });
 
@@ -152,23 +151,19 @@ Deno.test("a refused state dict leaves the model as it was", () => {
   }
 });
 
-Deno.test("writeImportedRun makes a run that loads: step 0, Adam at iteration 0, EMA = weights where the recipe keeps one; refuses a folder with a checkpoint", async () => {
+Deno.test("writeImportedRun makes a run that loads: step 0, Adam at iteration 0, EMA = weights when asked; refuses a folder with a checkpoint", async () => {
   const dir = await Deno.makeTempDir({ prefix: "genwasm_import_" });
   const family = familyOf("dcgan-small");
   const model = family.create("dcgan-small", {}, 1, { classes: 10 });
   try {
     scramble(model, 9);
     const runDir = join(dir, "run");
-    const training = {
-      ...TRAINING_DEFAULTS,
-      ...family.training,
-      data: "mnist",
-    };
-    const path = await writeImportedRun(runDir, model, { training });
+    const training = { data: "mnist" };
+    const path = await writeImportedRun(runDir, model, { training, ema: true });
     const saved = await loadCheckpoint(path);
     assert.equal(saved.step, 0);
     assert.equal(saved.preset, "dcgan-small");
-    assert.equal(saved.training.data, "mnist");
+    assert.deepEqual(saved.training, { data: "mnist" });
     for (const group of ["generator", "discriminator"]) {
       assert.deepEqual(
         [...saved.tensors.get(`optimizer.${group}.iterations`)!.data],
@@ -191,7 +186,7 @@ Deno.test("writeImportedRun makes a run that loads: step 0, Adam at iteration 0,
     }
     const bytes = await Deno.readFile(path);
     await assert.rejects(
-      writeImportedRun(runDir, model, { training }),
+      writeImportedRun(runDir, model, { training, ema: true }),
       /already holds a checkpoint/,
     );
     assert.deepEqual(await Deno.readFile(path), bytes, "left as it was");
