@@ -3,8 +3,10 @@ networks only. What each model learns (losses, optimizers, one training
 step) lives in `steps.py`.
 
 Layout is PyTorch's NCHW (ours is NHWC); "same" padding is padding=1 for
-every k4 s2 (transposed) convolution and k3 convolution: 28 -> 14 -> 7 and
-7 -> 14 -> 28. Layers, widths, biases and normalisations follow our
+every k4 s2 (transposed) convolution and k3 s1 convolution: 28 -> 14 -> 7
+and 7 -> 14 -> 28. The U-Net's k3 s2 convolutions pad as TensorFlow's
+"same" does, 0 before and 1 after (`SameConv2d`), as ours do: padding=1
+would sample other pixels, and our weights would not carry over. Layers, widths, biases and normalisations follow our
 TypeScript models (models/gan, models/vae, models/flow, models/ddpm), so
 the parameter counts are equal (see EXPECTED_PARAMETERS).
 
