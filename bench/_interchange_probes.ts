@@ -12,7 +12,9 @@
  * - flow: `x` (logit-space images) -> `log_p`, the log-likelihood in nats
  *   (latents under the standard normal plus the log-determinant).
  * - ddpm: `x`, `t` (and `labels`, the last the "no label" row) -> `noise`,
- *   the U-Net's prediction.
+ *   the U-Net's prediction; and the sampler: `x_T` -> `ddim_sample`, 10
+ *   deterministic DDIM steps (eta 0, x_0 clipped) from that noise (linear
+ *   schedule, epsilon prediction).
  *
  * @module
  */
@@ -25,10 +27,14 @@ import type { Vae } from "../models/vae/vae.ts";
 import type { Gan } from "../models/gan/gan.ts";
 import type { Flow } from "../models/flow/flow.ts";
 import type { UNet } from "../models/ddpm/model.ts";
+import type { NoiseSchedule } from "../models/ddpm/schedule.ts";
+import { createSampler, denoise } from "../models/ddpm/sampler.ts";
 import type { DdpmConfig } from "../models/ddpm/presets.ts";
 
 /** Images per probe. */
 export const PROBE_BATCH = 4;
+/** DDIM steps of the ddpm's sampler probe. */
+export const PROBE_DDIM_STEPS = 10;
 const SIDE = 28;
 
 type Tensors = Map<string, StoredTensor>;
@@ -126,6 +132,7 @@ export function probeInputs(
       return new Map([
         ["x", f32(image, normal(random, pixels))],
         ["t", i32([0, 17, Math.floor(timesteps / 2), timesteps - 1])],
+        ["x_T", f32(image, normal(random, pixels))],
         // conditional: the last label row is "no label"
         ...(classes ? [["labels", someLabels(classes + 1)] as const] : []),
       ]);
@@ -201,14 +208,38 @@ function measure(
       return new Map([["log_p", flat(logP)]]);
     }
     case "ddpm": {
-      const unet = (model as unknown as { unet: UNet }).unet;
+      const { unet, schedule } = model as unknown as {
+        unet: UNet;
+        schedule: NoiseSchedule;
+      };
       const t = inputs.get("t")!;
+      const y = labels(inputs.get("labels"));
       const noise = unet.apply(
         nhwc(inputs.get("x")!),
         tf.tensor1d(t.data as Int32Array, "int32"),
-        labels(inputs.get("labels")),
+        y,
       );
-      return new Map([["noise", nchw(noise)]]);
+      const outputs = new Map([["noise", nchw(noise)]]);
+      const config = model.config as DdpmConfig;
+      if (config.schedule === "linear" && config.prediction === "epsilon") {
+        const initial = nhwc(inputs.get("x_T")!);
+        const sampler = createSampler("ddim", schedule, {
+          steps: PROBE_DDIM_STEPS,
+        });
+        const { sample } = denoise(
+          sampler,
+          (x, step) =>
+            unet.apply(
+              x,
+              tf.fill([x.shape[0]], step, "int32") as tf.Tensor1D,
+              y,
+            ),
+          initial.shape,
+          { seed: 0, initial },
+        );
+        outputs.set("ddim_sample", nchw(sample));
+      }
+      return outputs;
     }
     default:
       throw new Error(`no probe for the ${family} family`);

@@ -23,6 +23,7 @@ outputs `output.*`, NCHW):
 Prints one line per model and step; exits 1 when an output differs.
 """
 import argparse
+import math
 import os
 import sys
 
@@ -59,8 +60,27 @@ def outputs(family: str, module, inputs: dict) -> dict:
     if family == "flow":
         return {"log_p": module(inputs["x"])}
     if family == "ddpm":
-        return {"noise": module(inputs["x"], inputs["t"].long(), labels)}
+        return {"noise": module(inputs["x"], inputs["t"].long(), labels),
+                "ddim_sample": ddim(module, inputs["x_T"], labels)}
     raise ValueError(f"no probe for {family}")
+
+
+def ddim(unet, x: torch.Tensor, labels, steps: int = 10) -> torch.Tensor:
+    """Deterministic DDIM (eta 0, x_0 clipped to [-1, 1]) from x_T = `x`
+    over `steps` grid points floor(k T / steps), linear betas, as our
+    DdimSampler (models/ddpm/sampler.ts)."""
+    timesteps = unet.features.shape[0]
+    betas = torch.linspace(1e-4, 0.02, timesteps, dtype=torch.float64)
+    alpha_bars = torch.cumprod(1 - betas, 0).tolist()
+    grid = [k * timesteps // steps for k in range(steps - 1, -1, -1)]
+    for i, t in enumerate(grid):
+        a = alpha_bars[t]
+        previous = alpha_bars[grid[i + 1]] if i + 1 < len(grid) else 1.0
+        epsilon = unet(x, torch.full((x.shape[0],), t), labels)
+        x0 = ((x - math.sqrt(1 - a) * epsilon) / math.sqrt(a)).clamp(-1, 1)
+        epsilon = (x - math.sqrt(a) * x0) / math.sqrt(1 - a)
+        x = math.sqrt(previous) * x0 + math.sqrt(max(0, 1 - previous)) * epsilon
+    return x
 
 
 def differences(ours: dict, theirs: dict):
