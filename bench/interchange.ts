@@ -9,7 +9,8 @@
  *    of bench/peers/models.py with `load_state_dict(strict=True)` and
  *    compares its outputs with ours on the same inputs
  *    (bench/_interchange_probes.ts: encoder and decoder, generator and
- *    discriminator, the flow's log-likelihood, the U-Net's noise), then
+ *    discriminator, the flow's log-likelihood, the U-Net's noise and 10
+ *    DDIM steps from the same x_T), then
  *    trains the canonical models 2 steps in PyTorch (perturbs the sized
  *    presets) and writes that state dict and its outputs;
  * 3. `genwasm import` makes a run of the PyTorch weights, whose outputs
