@@ -30,6 +30,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sample: () => import("./sample.ts"),
   eval: () => import("./eval.ts"),
   encode: () => import("./encode.ts"),
+  export: () => import("./export.ts"),
+  import: () => import("./import.ts"),
   serve: () => import("./serve.ts"),
 };
 

@@ -17,6 +17,7 @@ import type {
   TrainingHyperparameters,
   TrainingRecipe,
 } from "./contract.ts";
+import type { TorchMapping } from "./torch_layout.ts";
 
 /**
  * One flag of `sample` (and of `eval`, when the family lists it in
@@ -189,4 +190,12 @@ export interface ModelFamily<
   encode?(model: M, images: tf.Tensor4D): tf.Tensor2D;
   /** Metrics for `eval` and the end of `train`, as plain numbers. */
   evaluate(model: M, data: EvaluationData<O>): Promise<Record<string, number>>;
+  /**
+   * The model's weights as a PyTorch state dict of its reference module in
+   * bench/peers/models.py (`export`, `import`): each variable's key and
+   * layout (see torch_layout.ts). Absent for families with no reference
+   * module; throws an Error naming the config key for a config the
+   * reference module does not take.
+   */
+  torch?(model: M): TorchMapping;
 }

@@ -12,7 +12,7 @@
  * @module
  */
 
-/** The element types genwasm stores. */
+/** The element types genwasm stores in its checkpoints. */
 export type SafetensorsDtype = "F32" | "I32" | "U8";
 
 /** One stored tensor. */
@@ -22,24 +22,50 @@ export interface StoredTensor {
   data: Float32Array | Int32Array | Uint8Array;
 }
 
+/**
+ * The element types of PyTorch state dicts too: I64 (BatchNorm's
+ * `num_batches_tracked`) and F64 (refused by import, but read to say so).
+ */
+export type WideDtype = SafetensorsDtype | "I64" | "F64";
+
+/** A tensor of any {@link WideDtype}. */
+export interface WideTensor {
+  dtype: WideDtype;
+  shape: number[];
+  data: StoredTensor["data"] | BigInt64Array | Float64Array;
+}
+
 /** A decoded file: tensors by name, and the string metadata. */
-export interface Safetensors {
-  tensors: Map<string, StoredTensor>;
+export interface Safetensors<T = StoredTensor> {
+  tensors: Map<string, T>;
   metadata: Record<string, string>;
 }
 
-const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = {
+const BYTES_PER_ELEMENT: Record<WideDtype, number> = {
   F32: 4,
   I32: 4,
   U8: 1,
+  I64: 8,
+  F64: 8,
 };
+
+/** The typed array that holds each dtype. */
+const ARRAY_OF = {
+  F32: Float32Array,
+  I32: Int32Array,
+  U8: Uint8Array,
+  I64: BigInt64Array,
+  F64: Float64Array,
+} as const;
 
 /** Headers above this size are refused (real ones are a few KiB). */
 const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
-function dtypeOf(data: StoredTensor["data"]): SafetensorsDtype {
+function dtypeOf(data: WideTensor["data"]): WideDtype {
   if (data instanceof Float32Array) return "F32";
   if (data instanceof Int32Array) return "I32";
+  if (data instanceof BigInt64Array) return "I64";
+  if (data instanceof Float64Array) return "F64";
   return "U8";
 }
 
@@ -61,7 +87,7 @@ function dtypeOf(data: StoredTensor["data"]): SafetensorsDtype {
  * ```
  */
 export function encodeSafetensors(
-  tensors: Map<string, StoredTensor>,
+  tensors: ReadonlyMap<string, WideTensor>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
   const header: Record<string, unknown> = {};
@@ -121,6 +147,25 @@ export function decodeSafetensors(
   bytes: Uint8Array,
   source: string,
 ): Safetensors {
+  return decode(bytes, source, ["F32", "I32", "U8"]) as Safetensors;
+}
+
+/**
+ * {@link decodeSafetensors} for files of any {@link WideDtype}, such as
+ * PyTorch state dicts.
+ */
+export function decodeWideSafetensors(
+  bytes: Uint8Array,
+  source: string,
+): Safetensors<WideTensor> {
+  return decode(bytes, source, Object.keys(ARRAY_OF) as WideDtype[]);
+}
+
+function decode(
+  bytes: Uint8Array,
+  source: string,
+  dtypes: readonly WideDtype[],
+): Safetensors<WideTensor> {
   const fail = (why: string): never => {
     throw new Error(`${source}: not a valid safetensors file: ${why}`);
   };
@@ -151,7 +196,7 @@ export function decodeSafetensors(
     fail("header is not a JSON object");
   }
   const dataLength = bytes.length - dataStart;
-  const tensors = new Map<string, StoredTensor>();
+  const tensors = new Map<string, WideTensor>();
   const ranges: [begin: number, end: number, name: string][] = [];
   let metadata: Record<string, string> = {};
   for (
@@ -168,11 +213,11 @@ export function decodeSafetensors(
       string,
       unknown
     >;
-    if (dtype !== "F32" && dtype !== "I32" && dtype !== "U8") {
+    if (!dtypes.includes(dtype as WideDtype)) {
       fail(
-        `tensor ${name} has dtype ${
-          JSON.stringify(dtype)
-        }; genwasm reads F32, I32 and U8`,
+        `tensor ${name} has dtype ${JSON.stringify(dtype)}; genwasm reads ${
+          dtypes.slice(0, -1).join(", ")
+        } and ${dtypes.at(-1)}`,
       );
     }
     if (!isShape(shape)) {
@@ -190,7 +235,7 @@ export function decodeSafetensors(
         `tensor ${name} ends at byte ${end} of a ${dataLength}-byte data section`,
       );
     }
-    const width = BYTES_PER_ELEMENT[dtype as SafetensorsDtype];
+    const width = BYTES_PER_ELEMENT[dtype as WideDtype];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (count * width !== end - begin) {
       fail(
@@ -201,13 +246,9 @@ export function decodeSafetensors(
     }
     // Copy out, so the tensor is aligned and owns its memory.
     const raw = bytes.slice(dataStart + begin, dataStart + end).buffer;
-    const data = dtype === "F32"
-      ? new Float32Array(raw)
-      : dtype === "I32"
-      ? new Int32Array(raw)
-      : new Uint8Array(raw);
+    const data = new ARRAY_OF[dtype as WideDtype](raw);
     tensors.set(name, {
-      dtype: dtype as SafetensorsDtype,
+      dtype: dtype as WideDtype,
       shape: shape as number[],
       data,
     });

@@ -167,6 +167,15 @@ export { RUN_FILES } from "./run_folder.ts";
 /** Seeds of the random stream derive from the run seed through this. */
 const STREAM_SALT = 0x5eed1e55;
 
+/**
+ * The random stream's state at step 0 of a run with `seed`: what a
+ * checkpoint made outside training (train/torch_state_dict.ts) records, so
+ * resuming it draws as a fresh run would.
+ */
+export function initialRandomState(seed: number): number {
+  return new Mulberry32(seed ^ STREAM_SALT).state;
+}
+
 function toBatchTensors(
   set: ImageSet,
   indices: Uint32Array,

@@ -3,10 +3,17 @@ networks only. What each model learns (losses, optimizers, one training
 step) lives in `steps.py`.
 
 Layout is PyTorch's NCHW (ours is NHWC); "same" padding is padding=1 for
-every k4 s2 (transposed) convolution and k3 convolution: 28 -> 14 -> 7 and
-7 -> 14 -> 28. Layers, widths, biases and normalisations follow our
+every k4 s2 (transposed) convolution and k3 s1 convolution: 28 -> 14 -> 7
+and 7 -> 14 -> 28. The U-Net's k3 s2 convolutions pad as TensorFlow's
+"same" does, 0 before and 1 after (`SameConv2d`), as ours do: padding=1
+would sample other pixels, and our weights would not carry over. Layers, widths, biases and normalisations follow our
 TypeScript models (models/gan, models/vae, models/flow, models/ddpm), so
 the parameter counts are equal (see EXPECTED_PARAMETERS).
+
+The sizes of the -small and -large presets are arguments (defaults: the
+canonical models), so `deno task export` writes state dicts these modules
+load with `load_state_dict(strict=True)`: the export's metadata "module"
+says which, e.g. `Gan(classes=0, latent_size=32, base_width=32)`.
 """
 import math
 
@@ -54,21 +61,25 @@ class Generator(nn.Module):
     """G: [z, one-hot] -> Dense -> BN -> ReLU -> 128x7x7 -> ConvT(k4 s2) ->
     BN -> ReLU -> ConvT(k4 s2) -> tanh; pixels in [-1, 1]."""
 
-    def __init__(self, latent_size: int = 64, classes: int = 0):
+    def __init__(self, latent_size: int = 64, classes: int = 0,
+                 base_width: int = 64):
         super().__init__()
         self.latent_size = latent_size
         self.classes = classes
-        self.dense = nn.Linear(latent_size + classes, 128 * 7 * 7)
+        self.inner = 2 * base_width
+        self.dense = nn.Linear(latent_size + classes, self.inner * 7 * 7)
         # One BatchNorm per dense unit, before the reshape (the spec's order).
-        self.norm0 = nn.BatchNorm1d(128 * 7 * 7)
-        self.deconv1 = nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1)
-        self.norm1 = nn.BatchNorm2d(64)
-        self.deconv2 = nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1)
+        self.norm0 = nn.BatchNorm1d(self.inner * 7 * 7)
+        self.deconv1 = nn.ConvTranspose2d(self.inner, base_width, 4, stride=2,
+                                          padding=1)
+        self.norm1 = nn.BatchNorm2d(base_width)
+        self.deconv2 = nn.ConvTranspose2d(base_width, 1, 4, stride=2,
+                                          padding=1)
 
     def forward(self, z: torch.Tensor, labels=None) -> torch.Tensor:
         if self.classes:
             z = torch.cat([z, one_hot(labels)], 1)
-        h = F.relu(self.norm0(self.dense(z))).view(-1, 128, 7, 7)
+        h = F.relu(self.norm0(self.dense(z))).view(-1, self.inner, 7, 7)
         h = F.relu(self.norm1(self.deconv1(h)))  # (batch, 64, 14, 14)
         return torch.tanh(self.deconv2(h))  # (batch, 1, 28, 28)
 
@@ -77,13 +88,14 @@ class Discriminator(nn.Module):
     """D: [image, one-hot as 10 constant planes] -> Conv(k4 s2) -> LReLU ->
     Conv(k4 s2) -> BN -> LReLU -> Flatten -> Dense to one logit."""
 
-    def __init__(self, classes: int = 0):
+    def __init__(self, classes: int = 0, base_width: int = 64):
         super().__init__()
         self.classes = classes
-        self.conv1 = nn.Conv2d(1 + classes, 64, 4, stride=2, padding=1)
-        self.conv2 = nn.Conv2d(64, 128, 4, stride=2, padding=1)
-        self.norm = nn.BatchNorm2d(128)
-        self.dense = nn.Linear(128 * 7 * 7, 1)
+        self.conv1 = nn.Conv2d(1 + classes, base_width, 4, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(base_width, 2 * base_width, 4, stride=2,
+                               padding=1)
+        self.norm = nn.BatchNorm2d(2 * base_width)
+        self.dense = nn.Linear(2 * base_width * 7 * 7, 1)
 
     def forward(self, images: torch.Tensor, labels=None) -> torch.Tensor:
         if self.classes:
@@ -99,10 +111,11 @@ class Discriminator(nn.Module):
 class Gan(nn.Module):
     """Both networks of dcgan (classes 0) or cgan (classes 10)."""
 
-    def __init__(self, classes: int = 0):
+    def __init__(self, classes: int = 0, latent_size: int = 64,
+                 base_width: int = 64):
         super().__init__()
-        self.generator = Generator(64, classes)
-        self.discriminator = Discriminator(classes)
+        self.generator = Generator(latent_size, classes, base_width)
+        self.discriminator = Discriminator(classes, base_width)
 
 
 # --- vae ------------------------------------------------------------------
@@ -112,15 +125,18 @@ class Vae(nn.Module):
     """Encoder Conv-ReLU-Conv-ReLU-Dense to (mean, log-variance) of 16
     latents; decoder Dense-ReLU-ConvT-ReLU-ConvT to pixel logits."""
 
-    def __init__(self, latent_size: int = 16):
+    def __init__(self, latent_size: int = 16, base_width: int = 32):
         super().__init__()
         self.latent_size = latent_size
-        self.conv1 = nn.Conv2d(1, 32, 4, stride=2, padding=1)
-        self.conv2 = nn.Conv2d(32, 64, 4, stride=2, padding=1)
-        self.encoder_dense = nn.Linear(64 * 7 * 7, 2 * latent_size)
-        self.decoder_dense = nn.Linear(latent_size, 64 * 7 * 7)
-        self.deconv1 = nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
-        self.deconv2 = nn.ConvTranspose2d(32, 1, 4, stride=2, padding=1)
+        self.inner = 2 * base_width
+        self.conv1 = nn.Conv2d(1, base_width, 4, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(base_width, self.inner, 4, stride=2, padding=1)
+        self.encoder_dense = nn.Linear(self.inner * 7 * 7, 2 * latent_size)
+        self.decoder_dense = nn.Linear(latent_size, self.inner * 7 * 7)
+        self.deconv1 = nn.ConvTranspose2d(self.inner, base_width, 4, stride=2,
+                                          padding=1)
+        self.deconv2 = nn.ConvTranspose2d(base_width, 1, 4, stride=2,
+                                          padding=1)
 
     def encode(self, images: torch.Tensor):
         """(batch, 1, 28, 28) in [0, 1] -> mean, log-variance (batch, 16)."""
@@ -129,7 +145,7 @@ class Vae(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """(batch, 16) -> (batch, 1, 28, 28) Bernoulli logits."""
-        h = F.relu(self.decoder_dense(z)).view(-1, 64, 7, 7)
+        h = F.relu(self.decoder_dense(z)).view(-1, self.inner, 7, 7)
         return self.deconv2(F.relu(self.deconv1(h)))
 
 
@@ -213,11 +229,11 @@ class AffineCoupling(nn.Module):
 class FlowStep(nn.Module):
     """ActNorm -> invertible 1x1 convolution -> affine coupling."""
 
-    def __init__(self, channels: int):
+    def __init__(self, channels: int, hidden: int = 64):
         super().__init__()
         self.actnorm = ActNorm(channels)
         self.permutation = InvertibleConv(channels)
-        self.coupling = AffineCoupling(channels)
+        self.coupling = AffineCoupling(channels, hidden)
 
     def forward(self, x: torch.Tensor):
         x, actnorm_logdet = self.actnorm(x)
@@ -231,11 +247,11 @@ class Flow(nn.Module):
     prior; squeeze to 8x7x7, 4 steps, all to the prior. Standard normal
     prior; log-likelihood in nats of pre-processed (logit) inputs."""
 
-    def __init__(self, steps_per_level: int = 4):
+    def __init__(self, steps_per_level: int = 4, hidden: int = 64):
         super().__init__()
         steps = range(steps_per_level)
-        self.level1 = nn.ModuleList(FlowStep(4) for _ in steps)
-        self.level2 = nn.ModuleList(FlowStep(8) for _ in steps)
+        self.level1 = nn.ModuleList(FlowStep(4, hidden) for _ in steps)
+        self.level2 = nn.ModuleList(FlowStep(8, hidden) for _ in steps)
 
     @staticmethod
     def _run(steps: nn.ModuleList, x: torch.Tensor, logdet: torch.Tensor):
@@ -302,12 +318,13 @@ class ResBlock(nn.Module):
     """GroupNorm(8) -> SiLU -> Conv3x3 -> + Dense(embedding) -> GroupNorm ->
     SiLU -> Conv3x3, plus a 1x1 convolution on the skip when cin != cout."""
 
-    def __init__(self, cin: int, cout: int, embedding: int = 128):
+    def __init__(self, cin: int, cout: int, embedding: int = 128,
+                 groups: int = 8):
         super().__init__()
-        self.norm1 = nn.GroupNorm(8, cin)
+        self.norm1 = nn.GroupNorm(groups, cin)
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
         self.time = nn.Linear(embedding, cout)
-        self.norm2 = nn.GroupNorm(8, cout)
+        self.norm2 = nn.GroupNorm(groups, cout)
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
 
@@ -318,34 +335,68 @@ class ResBlock(nn.Module):
         return self.skip(x) + h
 
 
+class SameConv2d(nn.Conv2d):
+    """A strided convolution with TensorFlow's "same" padding, as ours: the
+    odd padding goes after (3x3 stride 2 on 28 pads 0 before, 1 after),
+    where padding=1 would pad 1 before and sample other pixels."""
+
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int):
+        super().__init__(cin, cout, kernel, stride=stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pads = []
+        for size in reversed(x.shape[2:]):
+            out = -(-size // self.stride[0])
+            total = max((out - 1) * self.stride[0] + self.kernel_size[0] - size,
+                        0)
+            pads += [total // 2, total - total // 2]
+        return super().forward(F.pad(x, pads))
+
+
 class UNet(nn.Module):
     """The canonical U-Net: 32 / 64 / 64 channels at 28 / 14 / 7, a
     sinusoidal(32) -> Dense(128) -> SiLU -> Dense(128) time embedding (SiLU
-    again before each block's Dense, as in our model)."""
+    again before each block's Dense, as in our model). `base_width` scales
+    it (channels base, 2 base, 2 base; embedding 4 base); with `classes`,
+    a class embedding of classes + 1 rows (the last: "no label", for
+    classifier-free guidance) is added before that SiLU, as in our
+    conditional model."""
 
-    def __init__(self, timesteps: int = 1000):
+    def __init__(self, timesteps: int = 1000, base_width: int = 32,
+                 groups: int = 8, classes: int = 0):
         super().__init__()
-        self.register_buffer("features", sinusoidal_features(timesteps, 32))
-        self.time1 = nn.Linear(32, 128)
-        self.time2 = nn.Linear(128, 128)
-        self.input = nn.Conv2d(1, 32, 3, padding=1)
-        self.down0 = ResBlock(32, 32)
-        self.downsample0 = nn.Conv2d(32, 32, 3, stride=2, padding=1)
-        self.down1 = ResBlock(32, 64)
-        self.downsample1 = nn.Conv2d(64, 64, 3, stride=2, padding=1)
-        self.down2 = ResBlock(64, 64)
-        self.middle = ResBlock(64, 64)
-        self.up2 = ResBlock(128, 64)
-        self.upsample2 = nn.Conv2d(64, 64, 3, padding=1)
-        self.up1 = ResBlock(128, 64)
-        self.upsample1 = nn.Conv2d(64, 64, 3, padding=1)
-        self.up0 = ResBlock(96, 32)
-        self.output_norm = nn.GroupNorm(8, 32)
-        self.output = nn.Conv2d(32, 1, 3, padding=1)
+        b, e = base_width, 4 * base_width
+        self.classes = classes
+        self.register_buffer("features", sinusoidal_features(timesteps, b))
+        self.time1 = nn.Linear(b, e)
+        self.time2 = nn.Linear(e, e)
+        if classes:
+            self.label = nn.Embedding(classes + 1, e)
+        self.input = nn.Conv2d(1, b, 3, padding=1)
+        self.down0 = ResBlock(b, b, e, groups)
+        self.downsample0 = SameConv2d(b, b, 3, 2)
+        self.down1 = ResBlock(b, 2 * b, e, groups)
+        self.downsample1 = SameConv2d(2 * b, 2 * b, 3, 2)
+        self.down2 = ResBlock(2 * b, 2 * b, e, groups)
+        self.middle = ResBlock(2 * b, 2 * b, e, groups)
+        self.up2 = ResBlock(4 * b, 2 * b, e, groups)
+        self.upsample2 = nn.Conv2d(2 * b, 2 * b, 3, padding=1)
+        self.up1 = ResBlock(4 * b, 2 * b, e, groups)
+        self.upsample1 = nn.Conv2d(2 * b, 2 * b, 3, padding=1)
+        self.up0 = ResBlock(3 * b, b, e, groups)
+        self.output_norm = nn.GroupNorm(groups, b)
+        self.output = nn.Conv2d(b, 1, 3, padding=1)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """(batch, 1, 28, 28) noisy images, (batch) int steps -> noise."""
-        e = F.silu(self.time2(F.silu(self.time1(self.features[t]))))
+    def forward(self, x: torch.Tensor, t: torch.Tensor,
+                labels=None) -> torch.Tensor:
+        """(batch, 1, 28, 28) noisy images, (batch) int steps (and labels,
+        default "no label", for a conditional U-Net) -> noise."""
+        e = self.time2(F.silu(self.time1(self.features[t])))
+        if self.classes:
+            if labels is None:
+                labels = torch.full_like(t, self.classes)
+            e = e + self.label(labels)
+        e = F.silu(e)
         s0 = self.down0(self.input(x), e)  # (batch, 32, 28, 28)
         s1 = self.down1(self.downsample0(s0), e)  # (batch, 64, 14, 14)
         s2 = self.down2(self.downsample1(s1), e)  # (batch, 64, 7, 7)

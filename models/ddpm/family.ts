@@ -18,6 +18,7 @@ import { sampleScores } from "./evaluation.ts";
 import { evaluateNoiseLoss } from "./objective.ts";
 import { DDPM_PRESETS } from "./presets.ts";
 import { SAMPLER_NAMES, type SamplerName } from "./sampler.ts";
+import { ddpmTorchNames } from "./torch_names.ts";
 
 /** Columns of the CLI's sample grid: a chain's pictures, or a class's row. */
 const GRID_COLUMNS = 8;
@@ -255,4 +256,6 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
     }
     return Promise.resolve(metrics);
   },
+  // The state dict of its reference module (export, import).
+  torch: (model) => ddpmTorchNames(model.preset, model.config),
 };

@@ -14,6 +14,7 @@ import { createFlow, type Flow } from "./flow.ts";
 import { evaluateBitsPerDim } from "./objective.ts";
 import { FLOW_PRESETS } from "./presets.ts";
 import { roundTripErrors } from "./sampler.ts";
+import { flowTorchNames } from "./torch_names.ts";
 
 /** Test images whose round trip `evaluate` measures (float64 is slow: ~50 ms each). */
 const ROUND_TRIP_IMAGES = 128;
@@ -81,4 +82,6 @@ export const flowFamily: ModelFamily<Flow, { temperature?: number }> = {
         : {}),
     });
   },
+  // The state dict of its reference module (export, import).
+  torch: (model) => flowTorchNames(model.preset, model.config),
 };

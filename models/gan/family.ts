@@ -16,6 +16,7 @@ import {
 import { createGan, type Gan } from "./gan.ts";
 import { GAN_PRESETS } from "./presets.ts";
 import { ganSampleMetrics } from "./quality.ts";
+import { ganTorchNames } from "./torch_names.ts";
 
 /** Samples scored by `train --eval-every` (cheap) and by `eval`. */
 const MONITOR_SAMPLES = 1000;
@@ -107,4 +108,6 @@ export const ganFamily: ModelFamily<Gan, { classLabel?: number }> = {
         )
         : {},
     ),
+  // The state dict of its reference module (export, import).
+  torch: (model) => ganTorchNames(model.preset, model.config),
 };

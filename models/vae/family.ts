@@ -15,6 +15,7 @@ import { evaluateNegativeElbo } from "./objective.ts";
 import { sampleMetrics, scoreSamples } from "@genwasm/eval/sample_quality";
 import { VAE_PRESETS } from "./presets.ts";
 import { createVae, type Vae } from "./vae.ts";
+import { vaeTorchNames } from "./torch_names.ts";
 
 /** The VAE family: canonical `vae` plus `vae-small` and `vae-large`. */
 export const vaeFamily: ModelFamily<Vae> = {
@@ -77,4 +78,6 @@ export const vaeFamily: ModelFamily<Vae> = {
         : {}),
     });
   },
+  // The state dict of its reference module (export, import).
+  torch: (model) => vaeTorchNames(model.preset, model.config),
 };

@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT } from "../cli/_run_cli.ts";
 
-const CLI_TASKS = ["train", "sample", "eval", "encode", "info"];
+const CLI_TASKS = [
+  "train",
+  "sample",
+  "eval",
+  "encode",
+  "export",
+  "import",
+  "info",
+];
 
 async function task(args: string[]) {
   const output = await new Deno.Command(Deno.execPath(), {

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import {
   decodeSafetensors,
+  decodeWideSafetensors,
   encodeSafetensors,
   type StoredTensor,
+  type WideTensor,
 } from "../../train/safetensors.ts";
 import { Rng } from "../_helpers.ts";
 
@@ -170,4 +172,33 @@ Deno.test("decodeSafetensors survives every truncation and random byte flips wit
   }
   // Every truncation is refused; flips inside tensor data load as other values.
   assert.ok(refused >= Math.ceil(bytes.length / 7), `only ${refused} refused`);
+});
+
+Deno.test("decodeWideSafetensors reads PyTorch's I64 and F64 tensors bit-exactly; decodeSafetensors (checkpoints) refuses them by name", () => {
+  const wide = new Map<string, WideTensor>([
+    ["norm.num_batches_tracked", {
+      dtype: "I64",
+      shape: [],
+      data: BigInt64Array.of(-(2n ** 40n) - 3n),
+    }],
+    ["weight", {
+      dtype: "F64",
+      shape: [2],
+      data: Float64Array.of(Math.PI, -1e-300),
+    }],
+    ["bias", { dtype: "F32", shape: [1], data: Float32Array.of(0.5) }],
+  ]);
+  const bytes = encodeSafetensors(wide, { format: "pt" });
+  const decoded = decodeWideSafetensors(bytes, "sd.safetensors");
+  assert.equal(decoded.metadata.format, "pt");
+  for (const [name, tensor] of wide) {
+    const got = decoded.tensors.get(name)!;
+    assert.equal(got.dtype, tensor.dtype);
+    assert.deepEqual(got.shape, tensor.shape);
+    assert.deepEqual(got.data, tensor.data, name);
+  }
+  assert.throws(
+    () => decodeSafetensors(bytes, "sd.safetensors"),
+    /^Error: sd\.safetensors: not a valid safetensors file: tensor norm\.num_batches_tracked has dtype "I64"; genwasm reads F32, I32 and U8$/,
+  );
 });
