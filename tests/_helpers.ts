@@ -144,6 +144,10 @@ export function assertClose(
 /**
  * Runs `fn` on wasm and on cpu and checks every output agrees to `rtol`;
  * leaves wasm as the current backend. `labels` name the outputs.
+ *
+ * An output that is all zeros on cpu fails too: zeros against zeros pass
+ * whatever the kernel does (an int32 cast of values in [-1, 1), a stand-in
+ * for a gradient tfjs lacks), so such a comparison proves nothing.
  */
 export async function assertBackendsAgree(
   fn: () => tf.Tensor | tf.Tensor[],
@@ -160,6 +164,10 @@ export async function assertBackendsAgree(
   assert.equal(wasm.values.length, labels.length, "one label per output");
   for (let i = 0; i < labels.length; i++) {
     assert.deepEqual(wasm.shapes[i], cpu.shapes[i], `${labels[i]}: shape`);
+    assert.ok(
+      cpu.values[i].some((value) => value !== 0),
+      `${labels[i]}: all zeros on cpu, so the comparison could not fail`,
+    );
     assertClose(wasm.values[i], cpu.values[i], rtol, labels[i]);
   }
 }

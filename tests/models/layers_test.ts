@@ -17,18 +17,18 @@ Deno.test("Dense.apply() computes x W + b", () => {
     outputSize: 2,
     random: mulberry32(0),
   });
-  const kernel = dense.variables.kernel.dataSync();
-  const input = [1, 2, 3];
-  const expected = [0, 1].map((column) =>
-    input.reduce(
-      (total, value, row) => total + value * kernel[row * 2 + column],
-      0,
-    )
+  // Weights and bias set by hand (a bias of 0, its initial value, would
+  // hide a layer that drops it); every number is exact in float32.
+  tf.tidy(() => {
+    dense.variables.kernel.assign(tf.tensor2d([[1, -2], [0.5, 3], [-1, 0.25]]));
+    dense.variables.bias.assign(tf.tensor1d([0.75, -1.5]));
+  });
+  const output = tf.tidy(() =>
+    dense.apply(tf.tensor2d([[1, 2, 3], [-1, 0, 2]])).arraySync()
   );
-  const output = tf.tidy(() => dense.apply(tf.tensor2d([input])).dataSync());
-  expected.forEach((value, index) =>
-    assert.ok(Math.abs(output[index] - value) < 1e-5)
-  );
+  // Row 1: 1 + 1 - 3 + 0.75 = -0.25 and -2 + 6 + 0.75 - 1.5 = 3.25.
+  // Row 2: -1 - 2 + 0.75 = -2.25 and 2 + 0.5 - 1.5 = 1.
+  assert.deepEqual(output, [[-0.25, 3.25], [-2.25, 1]]);
   dense.dispose();
 });
 

@@ -5,6 +5,7 @@ import {
   aePreset,
   resolveAeConfig,
 } from "../../../models/ae/presets.ts";
+import { assertEveryKeyOverrides } from "../_overrides.ts";
 
 Deno.test("AE_PRESETS.ae is the network's defaults trained on cross-entropy", () => {
   assert.deepEqual(AE_PRESETS.ae, { ...AUTOENCODER_DEFAULTS, loss: "bce" });
@@ -31,6 +32,17 @@ Deno.test("resolveAeConfig() takes the loss, widths and code size", () => {
     loss: "mse",
     widths: [8, 12],
     codeSize: 4,
+  });
+});
+
+Deno.test("resolveAeConfig() applies an override of every key", () => {
+  assertEveryKeyOverrides(resolveAeConfig, "ae", AE_PRESETS.ae, {
+    imageSize: 32,
+    channels: 3,
+    codeSize: 4,
+    widths: [8, 12],
+    seed: 7,
+    loss: "mse",
   });
 });
 

@@ -4,6 +4,7 @@ import {
   classifierPreset,
   resolveClassifierConfig,
 } from "../../../models/classifier/presets.ts";
+import { assertEveryKeyOverrides } from "../_overrides.ts";
 
 Deno.test("classifierPreset() returns a fresh copy of the classifier preset", () => {
   const config = classifierPreset("classifier");
@@ -27,13 +28,33 @@ Deno.test("classifierPreset() names the known presets for an unknown one", () =>
 });
 
 Deno.test("resolveClassifierConfig() applies overrides of the right type", () => {
+  // featureSize 128, not the preset's 64: an override equal to the
+  // default would pass with the override ignored.
   const config = resolveClassifierConfig("classifier", {
     maxShift: 0,
-    featureSize: 64,
+    featureSize: 128,
   });
-  assert.equal(config.maxShift, 0);
-  assert.equal(config.featureSize, 64);
-  assert.equal(config.baseWidth, 32);
+  assert.deepEqual(config, {
+    ...CLASSIFIER_PRESETS.classifier,
+    maxShift: 0,
+    featureSize: 128,
+  });
+});
+
+Deno.test("resolveClassifierConfig() applies an override of every key", () => {
+  assertEveryKeyOverrides(
+    resolveClassifierConfig,
+    "classifier",
+    CLASSIFIER_PRESETS.classifier,
+    {
+      imageSize: 32,
+      channels: 3,
+      classes: 5,
+      baseWidth: 16,
+      featureSize: 128,
+      maxShift: 3,
+    },
+  );
 });
 
 Deno.test("resolveClassifierConfig() rejects unknown keys, wrong types and bad ranges", () => {

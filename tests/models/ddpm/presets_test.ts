@@ -5,6 +5,7 @@ import {
   levelResolutions,
   resolveDdpmConfig,
 } from "../../../models/ddpm/presets.ts";
+import { assertEveryKeyOverrides } from "../_overrides.ts";
 
 Deno.test("ddpmPreset('ddpm') is the canonical spec: T 1000, linear, epsilon, 32/64/64, lr 2e-4", () => {
   assert.deepEqual(ddpmPreset("ddpm"), {
@@ -37,11 +38,33 @@ Deno.test("resolveDdpmConfig() applies overrides and returns a copy", () => {
     conditional: true,
     attentionResolutions: [14, 7],
   });
-  assert.equal(config.schedule, "cosine");
-  assert.equal(config.prediction, "v");
-  assert.deepEqual(config.attentionResolutions, [14, 7]);
+  assert.deepEqual(config, {
+    ...ddpmPreset("ddpm"),
+    schedule: "cosine",
+    prediction: "v",
+    conditional: true,
+    attentionResolutions: [14, 7],
+  });
   config.channelMultipliers.push(4);
   assert.deepEqual(ddpmPreset("ddpm").channelMultipliers, [1, 2, 2]);
+});
+
+Deno.test("resolveDdpmConfig() applies an override of every key", () => {
+  assertEveryKeyOverrides(resolveDdpmConfig, "ddpm", DDPM_PRESETS.ddpm, {
+    imageSize: 32,
+    channels: 3,
+    baseWidth: 16,
+    channelMultipliers: [1, 2],
+    attentionResolutions: [16],
+    normGroups: 4,
+    timesteps: 50,
+    schedule: "cosine",
+    prediction: "v",
+    ancestralVariance: "beta",
+    conditional: true,
+    classes: 5,
+    labelDropout: 0.2,
+  });
 });
 
 Deno.test("resolveDdpmConfig() refuses bad keys, types and values, naming them", () => {

@@ -2,9 +2,10 @@
  * Helpers of the flow tests: brute-force log-determinants (the full
  * Jacobian of a map, one row per output number by automatic
  * differentiation, and its log |det| by Gaussian elimination with partial
- * pivoting in float64, independent of models/flow/_matrix.ts), and
- * weights moved off their initialisation so no block is tested at a
- * trivial point.
+ * pivoting in float64, independent of models/flow/_matrix.ts), weights
+ * moved off their initialisation so no block is tested at a trivial
+ * point, and plain comparisons and matrix products of the tests' own (the
+ * library's are among what the tests check).
  *
  * @module
  */
@@ -85,4 +86,43 @@ export function bruteForceLogDet(
   return eliminationLogAbsDet(values, rows);
 }
 
-export { maxAbsDifference } from "../../../models/flow/float64.ts";
+/**
+ * Largest |a_i - b_i|, Infinity where either holds NaN: the tests' own, so
+ * a comparison does not go through models/flow/float64.ts, which it checks.
+ */
+export function maxAbsDifference(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+): number {
+  if (a.length !== b.length) {
+    throw new Error(`${a.length} values against ${b.length}`);
+  }
+  let largest = 0;
+  for (let i = 0; i < a.length; i++) {
+    const difference = Math.abs(a[i] - b[i]);
+    if (Number.isNaN(difference)) return Infinity;
+    if (difference > largest) largest = difference;
+  }
+  return largest;
+}
+
+/**
+ * The product of two (n, n) row-major matrices in float64, entry by entry
+ * as a dot product of a row and a column: the tests' own, independent of
+ * models/flow/_matrix.ts.
+ */
+export function matrixProduct(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  n: number,
+): Float64Array {
+  const product = new Float64Array(n * n);
+  for (let row = 0; row < n; row++) {
+    for (let column = 0; column < n; column++) {
+      let dot = 0;
+      for (let k = 0; k < n; k++) dot += a[row * n + k] * b[k * n + column];
+      product[row * n + column] = dot;
+    }
+  }
+  return product;
+}

@@ -11,7 +11,11 @@ import {
   plotRadius,
   scatterPicture,
 } from "../../../models/flow/flow2d_pictures.ts";
-import { resolveFlow2dConfig } from "../../../models/flow/flow2d_presets.ts";
+import {
+  FLOW2D_PRESETS,
+  resolveFlow2dConfig,
+} from "../../../models/flow/flow2d_presets.ts";
+import { assertEveryKeyOverrides } from "../_overrides.ts";
 import { maxAbsDifference, perturbVariables } from "./_helpers.ts";
 
 await initEngine({ threads: 2 });
@@ -142,6 +146,15 @@ Deno.test("scatterPicture() puts a point at (x, y) in column x, row -y", () => {
     [-0.5, 0.5, 0.5, 0.5, -0.5, -0.5, 0.5, -0.5],
   );
   assert.equal(plotRadius(new Float32Array([1, 0, 0, -2])), 2.5);
+});
+
+Deno.test("resolveFlow2dConfig() applies an override of every key", () => {
+  assertEveryKeyOverrides(
+    resolveFlow2dConfig,
+    "flow2d",
+    FLOW2D_PRESETS.flow2d,
+    { steps: 4, hiddenWidth: 16, coupling: "additive", permutation: "conv" },
+  );
 });
 
 Deno.test("resolveFlow2dConfig() is strict", () => {

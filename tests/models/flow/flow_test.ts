@@ -8,6 +8,7 @@ import {
   FLOW_PRESETS,
   resolveFlowConfig,
 } from "../../../models/flow/presets.ts";
+import { assertEveryKeyOverrides } from "../_overrides.ts";
 
 await initEngine({ threads: 2 });
 
@@ -156,6 +157,19 @@ Deno.test("resolveFlowConfig() names an unknown preset, key, mistyped or out-of-
     resolveFlowConfig("flow", { imageSize: 32, levels: 3 }).levels,
     3,
   );
+});
+
+Deno.test("resolveFlowConfig() applies an override of every key", () => {
+  assertEveryKeyOverrides(resolveFlowConfig, "flow", FLOW_PRESETS.flow, {
+    imageSize: 32,
+    channels: 3,
+    levels: 3,
+    stepsPerLevel: 2,
+    couplingWidth: 16,
+    coupling: "additive",
+    permutation: "shuffle",
+    logitAlpha: 0.01,
+  });
 });
 
 Deno.test("Flow.dispose() frees every variable and buffer", () => {

@@ -8,6 +8,7 @@ import {
   multiplyMatrices,
   randomRotation,
 } from "../../../models/flow/_matrix.ts";
+import { matrixProduct } from "./_helpers.ts";
 
 function assertIdentity(matrix: Float64Array, n: number, tolerance: number) {
   for (let i = 0; i < n; i++) {
@@ -34,6 +35,26 @@ Deno.test("logAbsDeterminant() matches the cofactor expansion of a 3 x 3 that ne
   );
 });
 
+Deno.test("multiplyMatrices() gives the row-by-column product, worked by hand", () => {
+  const a = [1, 2, 0, -1, 3, 4, 2, 0, -2];
+  const b = [0, 1, 5, 2, -1, 1, 3, 0, -1];
+  // Row 2 of a b: (-1)(0) + 3(2) + 4(3) = 18, (-1)(1) + 3(-1) + 4(0) = -4,
+  // (-1)(5) + 3(1) + 4(-1) = -6; rows 1 and 3 likewise.
+  const rows = (m: Float64Array) =>
+    [0, 3, 6].map((i) => [...m.slice(i, i + 3)]);
+  assert.deepEqual(rows(multiplyMatrices(a, b, 3)), [
+    [4, -1, 7],
+    [18, -4, -6],
+    [-6, 2, 12],
+  ]);
+  // b a is another matrix: the order of the factors is kept.
+  assert.deepEqual(rows(multiplyMatrices(b, a, 3)), [
+    [9, 3, -6],
+    [5, 1, -6],
+    [1, 6, 2],
+  ]);
+});
+
 Deno.test("luFactor() rebuilds P A = L U with the sign of P", () => {
   const a = [0, 2, 1, 3, -1, 4, 2, 5, -2];
   const { lu, rows, permutationSign } = luFactor(a, 3);
@@ -45,7 +66,7 @@ Deno.test("luFactor() rebuilds P A = L U with the sign of P", () => {
     }
     l[i * 3 + i] = 1;
   }
-  const product = multiplyMatrices(l, u, 3);
+  const product = matrixProduct(l, u, 3);
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j < 3; j++) {
       assert.ok(Math.abs(product[i * 3 + j] - a[rows[i] * 3 + j]) < 1e-12);
@@ -59,7 +80,7 @@ Deno.test("invertMatrix() gives A^-1 A = I, and undefined for a singular matrix"
   const random = mulberry32(3);
   const n = 6;
   const a = Float64Array.from({ length: n * n }, () => 2 * random() - 1);
-  assertIdentity(multiplyMatrices(invertMatrix(a, n)!, a, n), n, 1e-10);
+  assertIdentity(matrixProduct(invertMatrix(a, n)!, a, n), n, 1e-10);
   assert.equal(invertMatrix([1, 2, 2, 4], 2), undefined);
   assert.equal(invertMatrix([1, NaN, 0, 1], 2), undefined);
 });
@@ -83,7 +104,7 @@ Deno.test("randomRotation() is orthogonal (Q Q^T = I, log |det| = 0) and seeded"
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) transposed[j * n + i] = q[i * n + j];
   }
-  assertIdentity(multiplyMatrices(q, transposed, n), n, 1e-12);
+  assertIdentity(matrixProduct(q, transposed, n), n, 1e-12);
   assert.ok(Math.abs(logAbsDeterminant(q, n)) < 1e-12);
   assert.deepEqual(randomRotation(n, mulberry32(5)), q);
   // Another seed, another rotation: any rotation passes the checks above.

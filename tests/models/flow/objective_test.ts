@@ -141,6 +141,166 @@ Deno.test("evaluateBitsPerDim() of an identity-initialised flow equals the close
   flow.dispose();
 });
 
+/**
+ * The identity flow of 8 x 8 images with every ActNorm set by hand:
+ * levels 4x4x4 (64 numbers) and, after the split, 2x2x8 (32 numbers).
+ * ActNorm z = (x + b) e^s; all channels share b and s except in the last
+ * step, whose channel c gets its own. Couplings stay the identity (their
+ * last layer is zero) and the reversals only reorder numbers.
+ */
+const AFFINE = {
+  level1: [{ bias: 0.5, logScale: 0.3 }, { bias: -0.2, logScale: -0.1 }],
+  level2Step1: { bias: 0.1, logScale: 0.2 },
+  level2Step2: Array.from({ length: 8 }, (_, c) => ({
+    bias: c / 8 - 0.5,
+    logScale: (c - 4) / 10,
+  })),
+};
+
+/**
+ * log |det| of that network, by hand: each ActNorm adds
+ * height x width x sum(logScale) of its level, whatever the input:
+ * 16 (4 (0.3 - 0.1)) + 4 (8 (0.2) + (-0.4 - 0.3 - ... + 0.3)) = 12.8 + 4.8.
+ */
+const AFFINE_LOG_DET = 17.6;
+
+function affineFlow() {
+  const flow = identityFlow(8);
+  const set = (name: string, values: number[]) =>
+    flow.network.variables[name].assign(tf.tensor1d(values));
+  tf.tidy(() => {
+    AFFINE.level1.forEach(({ bias, logScale }, k) => {
+      set(`level1.step${k + 1}.actnorm.bias`, new Array(4).fill(bias));
+      set(`level1.step${k + 1}.actnorm.logScale`, new Array(4).fill(logScale));
+    });
+    const { bias, logScale } = AFFINE.level2Step1;
+    set("level2.step1.actnorm.bias", new Array(8).fill(bias));
+    set("level2.step1.actnorm.logScale", new Array(8).fill(logScale));
+    set("level2.step2.actnorm.bias", AFFINE.level2Step2.map((a) => a.bias));
+    set(
+      "level2.step2.actnorm.logScale",
+      AFFINE.level2Step2.map((a) => a.logScale),
+    );
+  });
+  return flow;
+}
+
+/**
+ * log p of one image's number y under the affine flow, in its two parts
+ * (each number of an image reaches one latent number): the logit's
+ * log-derivative plus log N of where y lands among the 32 numbers split off
+ * after level 1 (`first`), or among the 4 of level 2's channel c
+ * (`second[c]`).
+ */
+function affineTerms(y: number): { first: number; second: number[] } {
+  const s = ALPHA + (1 - 2 * ALPHA) * y;
+  const u = Math.log(s / (1 - s));
+  const logit = Math.log(1 - 2 * ALPHA) - Math.log(s) - Math.log(1 - s);
+  const normal = (z: number) => -0.5 * z * z - 0.5 * Math.log(2 * Math.PI);
+  const [a, b] = AFFINE.level1;
+  const v = ((u + a.bias) * Math.exp(a.logScale) + b.bias) *
+    Math.exp(b.logScale);
+  const { bias, logScale } = AFFINE.level2Step1;
+  const second = AFFINE.level2Step2.map((c) =>
+    logit +
+    normal(((v + bias) * Math.exp(logScale) + c.bias) * Math.exp(c.logScale))
+  );
+  return { first: logit + normal(v), second };
+}
+
+/** log p of an 8 x 8 image whose numbers all equal y. */
+function affineLogDensity(y: number): number {
+  const { first, second } = affineTerms(y);
+  return 32 * first + 4 * second.reduce((sum, t) => sum + t, 0) +
+    AFFINE_LOG_DET;
+}
+
+Deno.test("a flow set to a known affine map reports its hand-derived log-determinant and density", () => {
+  const flow = affineFlow();
+  const [logDet, density] = tf.tidy(() => {
+    const x = tf.randomNormal([2, 8, 8, 1], 0, 1, "float32", 4) as tf.Tensor4D;
+    return [
+      flow.network.forward(x).logDet.dataSync(),
+      // Three images, each of one value throughout.
+      logDensity(
+        flow,
+        tf.tensor4d(
+          [0.2, 0.5, 0.9].flatMap((y) => new Array(64).fill(y)),
+          [3, 8, 8, 1],
+        ),
+      ).dataSync(),
+    ];
+  });
+  for (const value of logDet) {
+    assert.ok(Math.abs(value - AFFINE_LOG_DET) < 1e-4, `log |det| ${value}`);
+  }
+  [0.2, 0.5, 0.9].forEach((y, b) => {
+    const expected = affineLogDensity(y);
+    assert.ok(
+      Math.abs(density[b] - expected) < 1e-5 * Math.abs(expected),
+      `y ${y}: ${density[b]} vs ${expected}`,
+    );
+  });
+  flow.dispose();
+});
+
+Deno.test("evaluateBitsPerDim() of a flow set to a known affine map equals its closed form E_u[-log p((k + u) / 256)] + ln 256", () => {
+  const flow = affineFlow();
+  const count = 400, dims = 64;
+  const random = mulberry32(11);
+  // One level k per image: its 64 numbers are then alike, whichever latent
+  // number each reaches, and an image's log p is a sum of independent terms.
+  const levels = Array.from(
+    { length: count },
+    () => Math.floor(random() * 256),
+  );
+  const set: ImageSet = {
+    images: Float32Array.from(
+      levels.flatMap((k) => new Array(dims).fill(k / 255)),
+    ),
+    labels: new Uint8Array(count),
+    shape: [count, 8, 8, 1],
+  };
+  // Mean and variance over u ~ U(0, 1 - 2^-12) of each term, per level, by
+  // the midpoint rule; an image's log p has mean and variance
+  // 32 (first) + 4 sum_c (second c) + log |det|.
+  const top = 1 - 2 ** -12, points = 200;
+  const moments = Array.from({ length: 256 }, (_, k) => {
+    const terms = Array.from(
+      { length: points },
+      (_, p) => affineTerms((k + ((p + 0.5) / points) * top) / 256),
+    );
+    const meanOf = (f: (t: typeof terms[0]) => number) =>
+      terms.reduce((sum, t) => sum + f(t), 0) / points;
+    const varianceOf = (f: (t: typeof terms[0]) => number) =>
+      meanOf((t) => f(t) ** 2) - meanOf(f) ** 2;
+    let mean = 32 * meanOf((t) => t.first) + AFFINE_LOG_DET;
+    let variance = 32 * varianceOf((t) => t.first);
+    for (let c = 0; c < 8; c++) {
+      mean += 4 * meanOf((t) => t.second[c]);
+      variance += 4 * varianceOf((t) => t.second[c]);
+    }
+    return { mean, variance };
+  });
+  const perImage = Math.log(256) * dims;
+  let nats = 0, variance = 0;
+  for (const k of levels) {
+    nats += -moments[k].mean + perImage;
+    variance += moments[k].variance;
+  }
+  const expected = nats / (count * dims * Math.LN2);
+  // One noise draw per number: the standard error of the reported mean
+  // (2.4e-4 here). The bound is 4 of them, plus 1e-4 for the midpoint rule
+  // and float32.
+  const error = Math.sqrt(variance) / (count * dims * Math.LN2);
+  const reported = evaluateBitsPerDim(flow, set, { batchSize: 128 });
+  assert.ok(
+    Math.abs(reported - expected) < 4 * error + 1e-4,
+    `${reported} vs ${expected} (standard error ${error})`,
+  );
+  flow.dispose();
+});
+
 Deno.test("bitsPerDimLoss() is -mean logLikelihood / (D ln 2), and flowPhases() trains it", () => {
   const flow = createFlow(
     { preset: "flow-small", imageSize: 8 },

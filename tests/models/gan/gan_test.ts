@@ -7,6 +7,7 @@ import { GAN_PRESETS, resolveGanConfig } from "../../../models/gan/presets.ts";
 import { loadCheckpoint } from "../../../train/checkpoint.ts";
 import { RUN_FILES, train, TRAINING_DEFAULTS } from "../../../train/trainer.ts";
 import { assertClose } from "../../_helpers.ts";
+import { assertEveryKeyOverrides } from "../_overrides.ts";
 
 await initEngine({ threads: 2 });
 
@@ -196,6 +197,22 @@ Deno.test("resolveGanConfig() checks keys, types and ranges strictly", () => {
     () => resolveGanConfig("dcgan", { generatorLr: 1e-4 }),
     /unknown gan config key "generatorLr"/,
   );
+});
+
+Deno.test("resolveGanConfig() applies an override of every key", () => {
+  assertEveryKeyOverrides(resolveGanConfig, "dcgan", GAN_PRESETS.dcgan, {
+    imageSize: 32,
+    channels: 3,
+    latentSize: 16,
+    baseWidth: 8,
+    conditional: true,
+    classes: 5,
+    loss: "least-squares",
+    realLabel: 0.9,
+    spectralNorm: true,
+    discriminatorBatchNorm: false,
+    samplingStatistics: "running",
+  });
 });
 
 Deno.test("createGan() rebuilds from { preset, ...config } with the same names, shapes and weights", () => {

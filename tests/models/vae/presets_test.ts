@@ -4,6 +4,7 @@ import {
   VAE_PRESETS,
   vaePreset,
 } from "../../../models/vae/presets.ts";
+import { assertEveryKeyOverrides } from "../_overrides.ts";
 
 Deno.test("VAE_PRESETS.vae is the canonical model of the spec", () => {
   assert.deepEqual(VAE_PRESETS.vae, {
@@ -51,6 +52,18 @@ Deno.test("vaePreset() names an unknown preset and lists the known ones", () => 
 Deno.test("resolveVaeConfig() overrides only the keys given", () => {
   const config = resolveVaeConfig("vae-large", { latentSize: 2 });
   assert.deepEqual(config, { ...VAE_PRESETS["vae-large"], latentSize: 2 });
+});
+
+Deno.test("resolveVaeConfig() applies an override of every key, from every preset", () => {
+  for (const name of Object.keys(VAE_PRESETS) as (keyof typeof VAE_PRESETS)[]) {
+    assertEveryKeyOverrides(resolveVaeConfig, name, VAE_PRESETS[name], {
+      imageSize: 32,
+      channels: 3,
+      latentSize: 2,
+      baseWidth: 8,
+      binarize: true,
+    });
+  }
 });
 
 Deno.test("resolveVaeConfig() rejects an unknown key, naming it", () => {

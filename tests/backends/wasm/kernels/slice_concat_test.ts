@@ -45,12 +45,23 @@ Deno.test("slice matches the cpu backend on random blocks of rank 1 to 5", async
       rng.next() < 0.3 ? -1 : rng.int(1, side - begin[d])
     );
     const values = rng.uniform(sizeOf(shape));
+    // Whole numbers of both signs up to 2^20 (exact in float32, where the
+    // comparison reads them): casting `values` in [-1, 1) gave only zeros.
+    const ints = rng.ints(sizeOf(shape), -(2 ** 20), 2 ** 20);
+    // A weight per sliced number, so the gradient shows which upstream
+    // value lands where (a constant upstream gradient would not).
+    const sliceShape = size.map((side, d) =>
+      side === -1 ? shape[d] - begin[d] : side
+    );
+    const weights = rng.uniform(sizeOf(sliceShape));
     await t.step(`${shape} from ${begin} size ${size}`, async () => {
       await assertBackendsAgree(() => {
         const x = tf.tensor(values, shape);
         const y = tf.slice(x, begin, size);
-        const dx = tf.grad((v) => tf.mul(tf.slice(v, begin, size), 3))(x);
-        return [y, dx, tf.slice(tf.cast(x, "int32"), begin, size)];
+        const dx = tf.grad((v) =>
+          tf.mul(tf.slice(v, begin, size), tf.tensor(weights, sliceShape))
+        )(x);
+        return [y, dx, tf.slice(tf.tensor(ints, shape, "int32"), begin, size)];
       }, ["slice", "slice gradient", "int32 slice"]);
     });
   }
@@ -66,6 +77,10 @@ Deno.test("split and concat match the cpu backend on every axis", async (t) => {
     const sizes = [first, side - first];
     const values = rng.uniform(sizeOf(shape));
     const other = rng.uniform(sizeOf(shape));
+    // A weight per joined number, so each gradient is the right block of
+    // them (a constant upstream gradient would hide a misplaced block).
+    const joinedShape = shape.map((s, d) => d === axis ? side + first : s);
+    const weights = rng.uniform(sizeOf(joinedShape));
     await t.step(`${shape} axis ${axis} into ${sizes}`, async () => {
       await assertBackendsAgree(() => {
         const x = tf.tensor(values, shape);
@@ -73,7 +88,10 @@ Deno.test("split and concat match the cpu backend on every axis", async (t) => {
         const parts = tf.split(x, sizes, axis);
         const joined = tf.concat([y, x, y], axis);
         const [dx, dy] = tf.grads((a, b) =>
-          tf.mul(tf.concat([a, tf.split(b, sizes, axis)[0]], axis), 2)
+          tf.mul(
+            tf.concat([a, tf.split(b, sizes, axis)[0]], axis),
+            tf.tensor(weights, joinedShape),
+          )
         )([x, y]);
         const flags = tf.concat([tf.greater(x, 0), tf.less(y, 0)], axis);
         return [...parts, joined, dx, dy, tf.cast(flags, "float32")];

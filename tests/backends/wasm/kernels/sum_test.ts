@@ -32,16 +32,22 @@ Deno.test("sum matches the cpu backend over random axis sets", async (t) => {
     if (axes.length === 0) axes.push(rng.int(0, rank - 1));
     const keepDims = rng.next() < 0.5;
     const values = rng.uniform(sizeOf(shape));
+    // One upstream gradient value per output number: each gradient is then
+    // them spread back over the summed axes, so a spread along the wrong
+    // axes shows (a constant upstream gradient gave a constant gradient).
+    const reducedShape = shape.filter((_, d) => !axes.includes(d));
+    const dy = rng.uniform(sizeOf(reducedShape));
     await t.step(
       `${shape} over ${axes}${keepDims ? " keepDims" : ""}`,
       async () => {
         await assertBackendsAgree(() => {
           const x = tf.tensor(values, shape);
           const y = tf.sum(x, axes, keepDims);
-          const dx = tf.grad((v) => tf.sum(tf.mul(tf.sum(v, axes), 2)))(x);
+          const upstream = tf.tensor(dy, reducedShape);
+          const dx = tf.grad((v) => tf.sum(v, axes))(x, upstream);
           const ints = tf.sum(tf.cast(tf.mul(x, 10), "int32"), axes, keepDims);
           const mean = tf.mean(x, axes, keepDims);
-          const dMean = tf.grad((v) => tf.sum(tf.mul(tf.mean(v, axes), 3)))(x);
+          const dMean = tf.grad((v) => tf.mean(v, axes))(x, upstream);
           return [y, dx, tf.cast(ints, "float32"), mean, dMean];
         }, ["sum", "gradient", "int32 sum", "mean", "mean's gradient"]);
       },
