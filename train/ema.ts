@@ -56,6 +56,17 @@ export class WeightAverage {
     });
   }
 
+  /**
+   * Sets every average to its weight's current value: after a model's
+   * data-dependent initialisation, so the average starts from the weights
+   * training starts from.
+   */
+  reset(): void {
+    for (const [name, weight] of this.weights) {
+      this.averages.get(name)!.assign(weight);
+    }
+  }
+
   /** Runs `fn` with the averages in place of the weights, then puts the weights back. */
   withAverages<T>(fn: () => T): T {
     const restore = this.swapIn();

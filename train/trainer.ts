@@ -365,6 +365,9 @@ async function trainInto(
         } finally {
           tf.dispose([first.images, first.labels]);
         }
+        // The average starts from the initialised weights, not the ones
+        // the model was built with.
+        average?.reset();
       }
       const base = learningRateAt(step, {
         base: options.learningRate,

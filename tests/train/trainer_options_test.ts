@@ -29,6 +29,7 @@ const data = tinyImages(8, 3);
 function linearModel(
   initial: number[],
   gradients: (step: number) => number[],
+  initialized?: number[],
 ): TrainableModel & { w: tf.Variable; seen: Float32Array[] } {
   const w = tf.variable(tf.tensor1d(initial));
   const seen: Float32Array[] = [];
@@ -45,6 +46,9 @@ function linearModel(
         return tf.sum(tf.mul(tf.tensor1d(gradients(step)), w)) as tf.Scalar;
       },
     }],
+    ...(initialized
+      ? { initialize: () => w.assign(tf.tensor1d(initialized)) }
+      : {}),
     w,
     seen,
     dispose: () => w.dispose(),
@@ -177,6 +181,33 @@ Deno.test("train() keeps EMA weights equal to the decay recurrence over every st
         `ema[${i}] = ${ema[i]}, expected ${expected}`,
       )
     );
+  });
+  model.dispose();
+});
+
+Deno.test("train() starts the EMA from the weights initialize() leaves, not the ones the model was built with", async () => {
+  const built = [5, -5], initialized = [0.5, 0.25];
+  const model = linearModel(built, () => [1, -1], initialized);
+  await withTempDir(async (dir) => {
+    const result = await train(
+      model,
+      data,
+      tinyOptions({ steps: 1, learningRate: 0.1, emaDecay: 0.5 }),
+      { out: dir, ...quiet },
+    );
+    assert.deepEqual(Array.from(model.seen[0]), initialized);
+    // One update at decay min(0.5, 1 / 10) = 0.1 from the initialised
+    // weights to the weights after the step.
+    const after = model.w.dataSync();
+    const ema = (await loadCheckpoint(result.checkpoint)).tensors.get("ema.w")!
+      .data;
+    initialized.forEach((start, i) => {
+      const expected = 0.1 * start + 0.9 * after[i];
+      assert.ok(
+        Math.abs(ema[i] - expected) <= 1e-6,
+        `ema[${i}] = ${ema[i]}, expected ${expected}`,
+      );
+    });
   });
   model.dispose();
 });
