@@ -23,6 +23,8 @@ import { fileURLToPath } from "node:url";
 import { exec } from "./_exec.ts";
 import { buildWithDeno } from "./deno_route.ts";
 import { buildWithNode } from "./node_route.ts";
+import { buildPage } from "./page.ts";
+import { ROOT } from "./_root.ts";
 
 /** How the executable gets built. */
 export type Route = "auto" | "deno" | "node";
@@ -45,8 +47,7 @@ export interface CompileResult {
   bytes: number;
 }
 
-/** The repository root. */
-export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+export { ROOT };
 
 /** Oldest Node whose single executables can carry assets and reach them. */
 const MIN_NODE = [20, 16];
@@ -152,8 +153,10 @@ export async function compile(
     }
     if (route === "node") {
       const node = await findNode(options.node ?? "node");
-      log(`node single executable (${node}), esbuild bundle`);
-      await buildWithNode({ output: candidate, node, workDir });
+      log(`node single executable (${node}), esbuild bundle, the web page`);
+      const page = join(workDir, "page");
+      await buildPage(page);
+      await buildWithNode({ output: candidate, node, workDir, page });
     }
     try {
       await smokeTest(candidate);

@@ -50,12 +50,15 @@ async function bundle(outfile: string): Promise<void> {
 }
 
 /** Writes the gzipped assets and the manifest; returns the SEA asset table. */
-async function packAssets(dir: string): Promise<Record<string, string>> {
+async function packAssets(
+  dir: string,
+  page: string,
+): Promise<Record<string, string>> {
   const assets: Record<string, string> = {};
   const manifest: Manifest = { hash: "", files: {} };
   const hash = createHash("sha256");
   let index = 0;
-  for (const [specifier, path] of embeddedFiles()) {
+  for (const [specifier, path] of embeddedFiles(page)) {
     const bytes = await Deno.readFile(path);
     hash.update(specifier).update(bytes);
     const asset = `file-${index++}.gz`;
@@ -77,6 +80,8 @@ export interface NodeBuildOptions {
   node: string;
   /** A scratch folder for the bundle, assets and blob. */
   workDir: string;
+  /** The built web page, carried for `genwasm serve`. */
+  page: string;
 }
 
 /**
@@ -85,7 +90,7 @@ export interface NodeBuildOptions {
  * @throws Error if bundling, blob generation or injection fails.
  */
 export async function buildWithNode(
-  { output, node, workDir }: NodeBuildOptions,
+  { output, node, workDir, page }: NodeBuildOptions,
 ): Promise<void> {
   const main = join(workDir, "genwasm.cjs");
   await bundle(main);
@@ -94,7 +99,7 @@ export async function buildWithNode(
     output: join(workDir, "sea.blob"),
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
-    assets: await packAssets(workDir),
+    assets: await packAssets(workDir, page),
   };
   const configPath = join(workDir, "sea-config.json");
   await Deno.writeTextFile(configPath, JSON.stringify(config));

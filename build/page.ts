@@ -24,7 +24,7 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { workspaceMembers } from "./_workspace_plugin.ts";
-import { ROOT } from "./compile.ts";
+import { ROOT } from "./_root.ts";
 import {
   BINARY,
   GLUE,

@@ -5,10 +5,14 @@
  * isolated (COOP and COEP), so the threaded SIMD build runs in it. Only GET
  * and HEAD are answered; only the page's files and the run's
  * checkpoint.safetensors (as `/run/checkpoint.safetensors`) are served.
+ * The single executable carries the page (build/compile.ts embeds it) and
+ * serves that when no `--page` is given and no `dist/page` is built here.
  *
  * @module
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createServer } from "node:http";
 import { RUN_FILES } from "@genwasm/train/run_folder";
 import { COMMON_FLAGS, parseFlags, UsageError, wholeNumber } from "./_flags.ts";
 import { contentType, fileInside, relativeFilePath } from "./_static_files.ts";
@@ -33,7 +37,8 @@ Usage: deno task serve --run DIR [--port 8000]
                  samples checkpoints dropped on it
   --port N       port to listen on (default 8000; 0: any free one)
   --host NAME    address to listen on (default 127.0.0.1)
-  --page DIR     the built page (default dist/page; deno task page builds it)
+  --page DIR     the built page (default dist/page, which deno task page
+                 builds; the single executable carries its own)
   -h, --help     show this help`;
 
 /** Where the page asks for the run's checkpoint. */
@@ -47,9 +52,46 @@ const ISOLATION_HEADERS = {
   "x-content-type-options": "nosniff",
 };
 
+/**
+ * The specifier prefix under which the single executable carries the
+ * page's files: `import.meta.resolve("genwasm-page/index.html")` unpacks
+ * and finds one there (under Deno it throws: no such dependency).
+ */
+export const EMBEDDED_PAGE = "genwasm-page";
+
+/**
+ * The page's file `relative` as this executable carries it, if it does: its
+ * own files under {@link EMBEDDED_PAGE}, and the tfjs WASM builds, which the
+ * executable carries once, for itself and the page.
+ */
+function embeddedPageFile(relative: string): string | undefined {
+  for (
+    const specifier of [
+      `${EMBEDDED_PAGE}/${relative}`,
+      `@tensorflow/tfjs-backend-wasm/wasm-out/${relative}`,
+    ]
+  ) {
+    try {
+      const path = fileURLToPath(import.meta.resolve(specifier));
+      if (Deno.statSync(path).isFile) return path;
+    } catch { /* not carried */ }
+  }
+  return undefined;
+}
+
+/** Whether this is the single executable, carrying the page. */
+function carriesPage(): boolean {
+  try {
+    import.meta.resolve(`${EMBEDDED_PAGE}/index.html`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What {@link pageHandler} serves. */
 export interface ServedFiles {
-  /** The built page's folder. */
+  /** The built page's folder, or "embedded": the executable's own copy. */
   page: string;
   /** The run folder whose checkpoint is served, if any. */
   run?: string;
@@ -77,9 +119,23 @@ async function fileFor(
       : undefined;
   }
   const relative = relativeFilePath(path === "/" ? "/index.html" : path);
-  return relative === undefined
-    ? undefined
+  if (relative === undefined) return undefined;
+  return files.page === EMBEDDED
+    ? embeddedPageFile(relative)
     : await fileInside(files.page, relative);
+}
+
+/** {@link ServedFiles.page} for the page the executable carries. */
+export const EMBEDDED = "embedded";
+
+/**
+ * The page to serve when `--page` is not given: `dist/page` where it is
+ * built, else the executable's own copy where this is one.
+ */
+async function defaultPage(): Promise<string> {
+  const built = join("dist", "page");
+  if (await fileInside(built, "index.html")) return built;
+  return carriesPage() ? EMBEDDED : built;
 }
 
 /** The request handler of `serve`, for Deno.serve. */
@@ -106,7 +162,7 @@ export function pageHandler(
 
 /** Checks that the page is built and the run has a checkpoint. */
 async function checkFiles({ page, run }: ServedFiles): Promise<void> {
-  if (!await fileInside(page, "index.html")) {
+  if (page !== EMBEDDED && !await fileInside(page, "index.html")) {
     throw new UsageError(
       `${join(page, "index.html")}: no page built there (run deno task page)`,
     );
@@ -127,7 +183,7 @@ export async function main(args: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  const files: ServedFiles = { page: values.page ?? join("dist", "page") };
+  const files: ServedFiles = { page: values.page ?? await defaultPage() };
   if (values.run !== undefined) files.run = values.run;
   const port = values.port === undefined
     ? 8000
@@ -136,15 +192,65 @@ export async function main(args: string[]): Promise<void> {
     throw new UsageError(`--port must be at most 65535, got ${port}`);
   }
   await checkFiles(files);
-  const server = Deno.serve({
-    hostname: values.host ?? "127.0.0.1",
+  await listen(
+    pageHandler(files),
+    values.host ?? "127.0.0.1",
     port,
-    onListen: ({ hostname, port }) =>
+    (url) =>
       console.log(
-        `serving ${files.run ?? "the page"} at http://${
-          hostname.includes(":") ? `[${hostname}]` : hostname
-        }:${port}/ (Ctrl-C to stop)`,
+        `serving ${files.run ?? "the page"}${
+          files.page === EMBEDDED ? " (the page this executable carries)" : ""
+        } at ${url} (Ctrl-C to stop)`,
       ),
-  }, pageHandler(files));
-  await server.finished;
+  );
+}
+
+/**
+ * Answers HTTP on `host:port` with `handler` until the process ends,
+ * through node:http, which Deno and the single executable's Node both have
+ * (the executable's Deno shim has no Deno.serve).
+ *
+ * @throws Error naming the address when it cannot listen there.
+ */
+async function listen(
+  handler: (request: Request) => Promise<Response>,
+  host: string,
+  port: number,
+  listening: (url: string) => void,
+): Promise<void> {
+  // Deno's node:http throws a permission error it cannot catch: ask first
+  // (the executable's Deno shim has no permissions to ask).
+  const permission = Deno.permissions?.querySync?.({
+    name: "net",
+    host: `${host}:${port}`,
+  });
+  if (permission && permission.state !== "granted") {
+    throw new Error(
+      `no permission to listen on ${host}:${port} (the serve task allows 127.0.0.1, localhost and 0.0.0.0; for another host run deno run --allow-read=. --allow-net=${host} cli/main.ts serve ...)`,
+    );
+  }
+  const server = createServer(async (incoming, outgoing) => {
+    const response = await handler(
+      new Request(`http://${host}${incoming.url ?? "/"}`, {
+        method: incoming.method,
+      }),
+    );
+    outgoing.writeHead(response.status, Object.fromEntries(response.headers));
+    outgoing.end(new Uint8Array(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once(
+      "error",
+      (error: Error) =>
+        reject(
+          new Error(`cannot listen on ${host}:${port} (${error.message})`),
+        ),
+    );
+    server.listen(port, host, () => {
+      const { port: bound } = server.address() as { port: number };
+      const shown = host.includes(":") ? `[${host}]` : host;
+      listening(`http://${shown}:${bound}/`);
+    });
+    server.once("close", resolve);
+  });
 }

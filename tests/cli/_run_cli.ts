@@ -24,13 +24,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `genwasm` with `args` from the repository root, colours off. */
+/**
+ * Runs `genwasm` with `args` from the repository root, colours off, with
+ * {@link PERMISSIONS} and any further `permissions`.
+ */
 export async function runCli(
   args: string[],
   env: Record<string, string> = {},
+  permissions: string[] = [],
 ): Promise<CliResult> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, "cli/main.ts", ...args],
+    args: ["run", ...PERMISSIONS, ...permissions, "cli/main.ts", ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",

@@ -2,8 +2,8 @@
  * The single executable: `deno task compile` builds it, and a copy alone in
  * an empty folder, run with nothing in its environment but PATH (an empty
  * folder, so no deno or node can be found) and HOME, runs the CLI with
- * threads and SIMD, trains, samples (a grid of the right size, not blank)
- * and rejects a bad flag.
+ * threads and SIMD, trains, samples (a grid of the right size, not blank),
+ * serves the web page it carries with the run, and rejects a bad flag.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -29,6 +29,64 @@ async function runAlone(
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/**
+ * `serve --run run --port 0` from the executable: the page it carries
+ * (index.html, the sampler bundle, a WASM build) and the run's checkpoint,
+ * cross-origin isolated; then it is stopped.
+ */
+async function assertServesPage(
+  executable: string,
+  folder: string,
+): Promise<void> {
+  const server = new Deno.Command(executable, {
+    args: ["serve", "--run", "run", "--port", "0"],
+    cwd: folder,
+    clearEnv: true,
+    env: { PATH: join(folder, "bin"), HOME: join(folder, "home") },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  try {
+    const reader = server.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let said = "";
+    while (!/http:\/\/[\d.]+:\d+\//.test(said)) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, `serve ended before listening: ${said}`);
+      said += value;
+    }
+    assert.match(said, /the page this executable carries/);
+    const base = said.match(/http:\/\/[\d.]+:\d+\//)![0];
+    for (
+      const [path, type] of [
+        ["", /^text\/html/],
+        ["sampler.js", /^text\/javascript/],
+        ["tfjs-backend-wasm-threaded-simd.wasm", /^application\/wasm/],
+        ["run/checkpoint.safetensors", /^application\/octet-stream/],
+      ] as const
+    ) {
+      const response = await fetch(base + path);
+      assert.equal(response.status, 200, path);
+      assert.match(response.headers.get("content-type")!, type, path);
+      assert.equal(
+        response.headers.get("cross-origin-embedder-policy"),
+        "require-corp",
+      );
+      assert.ok((await response.arrayBuffer()).byteLength > 0, path);
+    }
+    const escape = await fetch(base + "%2e%2e/genwasm");
+    assert.equal(escape.status, 404);
+    await escape.body?.cancel();
+    reader.releaseLock();
+  } finally {
+    server.kill();
+    await server.status;
+    await server.stdout.cancel().catch(() => {});
+    await server.stderr.cancel();
+  }
 }
 
 Deno.test("deno task compile builds one executable that runs the CLI alone", async () => {
@@ -107,6 +165,7 @@ Deno.test("deno task compile builds one executable that runs the CLI alone", asy
       "the executable's samples.png",
     );
 
+    await assertServesPage(executable, folder);
     const bad = await runAlone(executable, folder, ["train", "--bogus"]);
     assert.equal(bad.code, 2);
     assert.equal(bad.stdout, "");

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CHECKPOINT_URL, pageHandler } from "../../cli/serve.ts";
 import { relativeFilePath } from "../../cli/_static_files.ts";
-import { runCli } from "./_run_cli.ts";
+import { lines, runCli } from "./_run_cli.ts";
 
 /** A page folder, a run folder and a secret beside them, in a temp folder. */
 async function servedFolders() {
@@ -149,6 +149,40 @@ Deno.test("serve refuses a missing page, a run without a checkpoint and a bad po
       assert.equal(stderr.trim().split("\n").length, 1, stderr);
     }
   } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("serve says in one line when its port is taken or its host not permitted (exit 1)", async () => {
+  const { root, page } = await servedFolders();
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = (taken.addr as Deno.NetAddr).port;
+    const busy = await runCli(
+      ["serve", "--page", page, "--port", String(port)],
+      {},
+      ["--allow-net=127.0.0.1"],
+    );
+    assert.equal(busy.code, 1);
+    assert.match(
+      busy.stderr,
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port} \\(.*EADDRINUSE`),
+    );
+    assert.equal(lines(busy.stderr).length, 1, busy.stderr);
+    // A host the permissions do not cover: one line, no stack trace.
+    const elsewhere = await runCli(
+      ["serve", "--page", page, "--host", "127.0.0.2", "--port", "0"],
+      {},
+      ["--allow-net=127.0.0.1"],
+    );
+    assert.equal(elsewhere.code, 1);
+    assert.match(
+      elsewhere.stderr,
+      /no permission to listen on 127\.0\.0\.2:0 .*--allow-net=127\.0\.0\.2/,
+    );
+    assert.equal(lines(elsewhere.stderr).length, 1, elsewhere.stderr);
+  } finally {
+    taken.close();
     await Deno.remove(root, { recursive: true });
   }
 });
