@@ -151,6 +151,30 @@ Deno.test("a caption speaks of an attribute only in its measured class's words",
   }
 });
 
+Deno.test("adjectives come in English order (size, thickness, slant), phrases after the noun in varied order", () => {
+  const captioner = new Captioner({ dataset: "mnist", mentionProbability: 1 });
+  const attributes: ImageAttributes = {
+    thickness: "thin",
+    slant: "right",
+    size: "large",
+  };
+  const firstAfter = new Set<string>();
+  for (let seed = 0; seed < 300; seed++) {
+    const choice = captioner.choose(attributes, 2, mulberry32(seed));
+    const before = choice.mentions.filter((m) => m.place === "before");
+    const after = choice.mentions.filter((m) => m.place === "after");
+    const order = ["size", "thickness", "slant"];
+    assert.deepEqual(
+      before.map((m) => m.attribute),
+      order.filter((a) => before.some((m) => m.attribute === a)),
+    );
+    // Adjectives before phrases in the written order.
+    assert.deepEqual(choice.mentions, [...before, ...after]);
+    if (after.length === 3) firstAfter.add(after[0].attribute);
+  }
+  assert.equal(firstAfter.size, 3);
+});
+
 Deno.test("the mention probability decides how many attributes a caption names", () => {
   const attributes = describeImage(image(0), "mnist");
   const count = (probability: number) => {
