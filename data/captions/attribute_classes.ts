@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ImageSet } from "../image_set.ts";
 import {
   inkBrightness,
   inkSize,
@@ -155,6 +156,45 @@ export function describeImage(
     ];
   }
   return described as ImageAttributes;
+}
+
+/**
+ * {@link describeImage} for every image of a set, once, so that captions
+ * drawn anew each epoch need not measure again (about 7 seconds for
+ * MNIST's 60000 training images).
+ *
+ * @param set Square grey images, e.g. `(await loadMnist()).train`.
+ * @param dataset Which attributes and thresholds to use.
+ * @param thresholds In place of {@link ATTRIBUTE_THRESHOLDS}.
+ * @returns One entry per image, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeImageSet } from "./attribute_classes.ts";
+ * const set = { images: new Float32Array(2 * 784), labels: Uint8Array.of(3, 4), shape: [2, 28, 28, 1] as [number, number, number, number] };
+ * assert.equal(describeImageSet(set, "mnist").length, 2);
+ * ```
+ */
+export function describeImageSet(
+  set: Pick<ImageSet, "images" | "shape">,
+  dataset: CaptionDataset,
+  thresholds?: AttributeThresholds,
+): ImageAttributes[] {
+  const [count, height, width, channels] = set.shape;
+  if (channels !== 1) {
+    throw new Error(`captions need grey images, not ${channels} channels`);
+  }
+  const length = height * width;
+  return Array.from(
+    { length: count },
+    (_, index) =>
+      describeImage(
+        set.images.subarray(index * length, (index + 1) * length),
+        dataset,
+        { width, thresholds },
+      ),
+  );
 }
 
 /**

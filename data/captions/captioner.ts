@@ -200,7 +200,9 @@ export function renderCaption(choice: CaptionChoice): string {
  * ```
  */
 export class Captioner {
+  /** Whose attributes, class names and templates it uses. */
   readonly dataset: CaptionDataset;
+  /** Chance that each speakable attribute is mentioned. */
   readonly mentionProbability: number;
   readonly #heldOut: ReadonlySet<string>;
   readonly #thresholds?: AttributeThresholds;

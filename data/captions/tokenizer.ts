@@ -156,6 +156,20 @@ export class Vocabulary {
   }
 
   /**
+   * {@link encode} for several prompts, one after another in one array:
+   * the (prompts, length) input of a text encoder.
+   *
+   * @throws Error as {@link encode} does, for the first prompt at fault.
+   */
+  encodeBatch(prompts: readonly string[], length: number): Int32Array {
+    const batch = new Int32Array(prompts.length * length);
+    prompts.forEach((prompt, index) =>
+      batch.set(this.encode(prompt, length), index * length)
+    );
+    return batch;
+  }
+
+  /**
    * The words of an id sequence joined by spaces, padding left out.
    *
    * @throws Error on an id outside the vocabulary.

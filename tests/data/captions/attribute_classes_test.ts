@@ -9,6 +9,7 @@ import {
   type CaptionDataset,
   DATASET_ATTRIBUTES,
   describeImage,
+  describeImageSet,
   measureThresholds,
   tertiles,
 } from "../../../data/captions/attribute_classes.ts";
@@ -198,6 +199,35 @@ Deno.test(
     );
   },
 );
+
+Deno.test("describeImageSet() describes every image of a set as describeImage() does, and wants grey ones", async () => {
+  const { test } = await loadMnist();
+  const first = {
+    images: test.images.subarray(0, 50 * 784),
+    shape: [50, 28, 28, 1] as [number, number, number, number],
+  };
+  const described = describeImageSet(first, "mnist");
+  assert.equal(described.length, 50);
+  described.forEach((attributes, index) =>
+    assert.deepEqual(
+      attributes,
+      describeImage(
+        test.images.subarray(index * 784, (index + 1) * 784),
+        "mnist",
+      ),
+    )
+  );
+  // Not all alike: real digits differ.
+  assert.ok(new Set(described.map((a) => JSON.stringify(a))).size > 5);
+  assert.throws(
+    () =>
+      describeImageSet(
+        { images: new Float32Array(12), shape: [1, 2, 2, 3] },
+        "mnist",
+      ),
+    /captions need grey images, not 3 channels/,
+  );
+});
 
 Deno.test("every attribute has a measure and three classes, and every data set's attributes have thresholds", () => {
   for (const attribute of Object.keys(ATTRIBUTE_VALUES) as AttributeName[]) {

@@ -163,6 +163,23 @@ Deno.test("a prompt longer than the length is refused; decode skips padding and 
   assert.throws(() => vocabulary.decode([-1]), /id -1 is outside/);
 });
 
+Deno.test("encodeBatch() lays prompts one after another, each padded, and refuses as encode() does", () => {
+  const prompts = ["a thick 7", "", "seven, bold stroke, slanted right"];
+  const batch = vocabulary.encodeBatch(prompts, 8);
+  assert.equal(batch.length, 24);
+  prompts.forEach((prompt, index) =>
+    assert.deepEqual(
+      batch.subarray(index * 8, (index + 1) * 8),
+      vocabulary.encode(prompt, 8),
+    )
+  );
+  assert.deepEqual([...batch.subarray(8, 16)], new Array(8).fill(PAD_ID));
+  assert.throws(
+    () => vocabulary.encodeBatch(["a 7", "a thik 7"], 8),
+    /unknown word "thik"/,
+  );
+});
+
 Deno.test("the vocabulary travels as JSON with its ids unchanged", () => {
   const text = JSON.stringify(vocabulary.toJson());
   const copy = Vocabulary.fromJson(JSON.parse(text));
