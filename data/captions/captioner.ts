@@ -104,7 +104,7 @@ function checkLabel(dataset: CaptionDataset, label: number): void {
   }
 }
 
-/** The attribute a class name belongs to in `dataset`, if any. */
+/** The attribute an attribute class ("thick", "left") belongs to in `dataset`, if any. */
 function attributeOf(
   dataset: CaptionDataset,
   value: string,
