@@ -1,7 +1,11 @@
 /**
  * Data sets and how they are fed: IDX files, MNIST, Fashion-MNIST, folders of
  * PNG images, toy 2-D points, seeded batches. {@link loadDataset} picks any
- * of them by a spec string.
+ * of them by a spec string. Captions for text conditioning: attributes
+ * measured on an image ({@link describeImage}), the {@link Captioner} that
+ * words them into prompts, {@link readPrompt} that reads back what a prompt
+ * asks for, and the prompt tokeniser ({@link Vocabulary},
+ * {@link captionVocabulary}).
  *
  * @example Batches of MNIST training images
  * ```ts
@@ -29,3 +33,9 @@ export * from "./datasets.ts";
 export * from "./batches.ts";
 export * from "./image_grid.ts";
 export * from "./png.ts";
+export * from "./captions/attributes.ts";
+export * from "./captions/attribute_classes.ts";
+export * from "./captions/caption_words.ts";
+export * from "./captions/captioner.ts";
+export * from "./captions/prompt_reader.ts";
+export * from "./captions/tokenizer.ts";
