@@ -30,20 +30,32 @@ export async function saveCheckpoint(
 }
 
 /**
+ * The bytes of the file at `path`; an error naming it otherwise, ending in
+ * `missing` where there is no such file.
+ */
+export async function readFileNamed(
+  path: string,
+  missing: string,
+): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error(`${path}: ${missing}`);
+    }
+    throw new Error(`${path}: cannot read (${(error as Error).message})`);
+  }
+}
+
+/**
  * Reads and checks a checkpoint: format, metadata and content hash. Every
  * error names the file.
  */
 export async function loadCheckpoint(
   path: string,
 ): Promise<CheckpointContents> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Error(`${path}: no checkpoint there`);
-    }
-    throw new Error(`${path}: cannot read (${(error as Error).message})`);
-  }
-  return await parseCheckpoint(bytes, path);
+  return await parseCheckpoint(
+    await readFileNamed(path, "no checkpoint there"),
+    path,
+  );
 }

@@ -16,7 +16,7 @@ import {
   toStateDict,
 } from "@genwasm/models/torch_layout";
 import { writeFileAtomic } from "@genwasm/data/atomic_write";
-import { saveCheckpoint, storeTensor } from "./checkpoint.ts";
+import { readFileNamed, saveCheckpoint, storeTensor } from "./checkpoint.ts";
 import { RunFolder } from "./run_folder.ts";
 import { initialRandomState } from "./trainer.ts";
 import {
@@ -96,16 +96,10 @@ export async function writeStateDict(
 export async function readStateDict(
   path: string,
 ): Promise<Safetensors<WideTensor>> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Error(`${path}: no such file`);
-    }
-    throw new Error(`${path}: cannot read (${(error as Error).message})`);
-  }
-  return decodeWideSafetensors(bytes, path);
+  return decodeWideSafetensors(
+    await readFileNamed(path, "no such file"),
+    path,
+  );
 }
 
 /**
