@@ -230,11 +230,15 @@ async function listen(
     );
   }
   const server = createServer(async (incoming, outgoing) => {
-    const response = await handler(
-      new Request(`http://${host}${incoming.url ?? "/"}`, {
-        method: incoming.method,
-      }),
-    );
+    let response: Response;
+    try {
+      // Only the path matters to the handler; the host is not trusted.
+      const url = new URL(incoming.url ?? "/", "http://localhost");
+      response = await handler(new Request(url, { method: incoming.method }));
+    } catch {
+      // A request line no URL parser takes, or a file gone while read.
+      response = new Response("cannot answer that\n", { status: 400 });
+    }
     outgoing.writeHead(response.status, Object.fromEntries(response.headers));
     outgoing.end(new Uint8Array(await response.arrayBuffer()));
   });
