@@ -9,6 +9,13 @@
  * between the three rows is the cost of the loads (single thread; compare
  * with bench/ceiling_bench.ts).
  *
+ * A fourth row is a candidate for the next kernel: the same sums with x and
+ * dy channel-major (each channel's positions contiguous), so that both
+ * operands are whole-vector loads and no input is broadcast: 2 input x 6
+ * output channels, 12 accumulators over 4 positions each, summed across
+ * lanes at the end. It needs x and dy transposed first, which this bench
+ * does not time.
+ *
  * @module
  */
 import { microkernelWat } from "../backends/wasm/simd/filter_gradient.ts";
@@ -95,6 +102,83 @@ for (const [name, edit] of Object.entries(variants)) {
           4 * OUT,
           4 * OUT,
         );
+      }
+    },
+  });
+}
+
+/**
+ * The channel-major candidate: acc[r][c] (4 positions a lane) += x[r][p..]
+ * * dy[c][p..] over `count` quads of positions, rows of x and dy `stride`
+ * bytes apart; the 12 accumulators are stored whole (their lanes summed by
+ * the caller).
+ */
+function channelMajorWat(fused: boolean): string {
+  const [rows, columns] = [2, 6];
+  const acc = (r: number, c: number) => `$a${r}_${c}`;
+  const madd = (a: string, b: string, c: string) =>
+    fused
+      ? `local.get ${a} local.get ${b} local.get ${c} f32x4.relaxed_madd local.set ${c}`
+      : `local.get ${a} local.get ${b} f32x4.mul local.get ${c} f32x4.add local.set ${c}`;
+  const lines = [
+    `(func (export "channel_major") (param $x i32) (param $dy i32) (param $out i32) (param $count i32) (param $stride i32)`,
+  ];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) lines.push(`(local ${acc(r, c)} v128)`);
+    lines.push(`(local $x${r} v128)`);
+  }
+  lines.push(`(local $d v128)`, `(loop $quads`);
+  for (let r = 0; r < rows; r++) {
+    lines.push(
+      `local.get $x local.get $stride i32.const ${r} i32.mul i32.add v128.load local.set $x${r}`,
+    );
+  }
+  for (let c = 0; c < columns; c++) {
+    lines.push(
+      `local.get $dy local.get $stride i32.const ${c} i32.mul i32.add v128.load local.set $d`,
+    );
+    for (let r = 0; r < rows; r++) lines.push(madd(`$x${r}`, "$d", acc(r, c)));
+  }
+  lines.push(
+    `local.get $x i32.const 16 i32.add local.set $x`,
+    `local.get $dy i32.const 16 i32.add local.set $dy`,
+    `local.get $count i32.const 1 i32.sub local.tee $count br_if $quads)`,
+  );
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      lines.push(
+        `local.get $out local.get ${acc(r, c)} v128.store offset=${
+          16 * (r * columns + c)
+        }`,
+      );
+    }
+  }
+  lines.push(")");
+  return lines.join("\n");
+}
+
+{
+  // The layer's 64 x 49 positions, one tap: x rows of 2 channels and dy rows
+  // of 6, each 3136 floats; a call does the multiply-adds of 16 calls above.
+  const positions = 64 * SIDE * SIDE;
+  const stride = 4 * positions;
+  const { module, fused } = await compile(channelMajorWat);
+  const instance = new WebAssembly.Instance(module, {});
+  const kernel = instance.exports.channel_major as (...args: number[]) => void;
+  const heap = new Float32Array(
+    (instance.exports.memory as WebAssembly.Memory).buffer,
+  );
+  for (let i = 0; i < 8 * positions; i++) heap[i] = (i % 13) / 13 - 0.5;
+  const calls = CALLS / 16;
+  Deno.bench({
+    name: `channel-major 2x6 candidate, ${
+      fused ? "relaxed_madd" : "mul + add"
+    } (${calls * positions * 2 * 6 * 2 / 1e6} MFLOP)`,
+    group,
+    warmup: 20,
+    fn() {
+      for (let c = 0; c < calls; c++) {
+        kernel(0, 2 * stride, 8 * stride, positions / 4, stride);
       }
     },
   });
