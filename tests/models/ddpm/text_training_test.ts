@@ -11,7 +11,8 @@ import { captionVocabulary } from "../../../data/captions/tokenizer.ts";
 import { mulberry32 } from "../../../data/random.ts";
 import type { TrainableModel } from "../../../models/contract.ts";
 import { createDdpm } from "../../../models/ddpm/diffusion.ts";
-import { loadCheckpoint } from "../../../train/checkpoint.ts";
+import { assignVariables, loadCheckpoint } from "../../../train/checkpoint.ts";
+import { tf } from "../../../backends/tf.ts";
 import { train } from "../../../train/trainer.ts";
 import { Rng } from "../../_helpers.ts";
 import { quiet, tinyOptions, withTempDir } from "../../train/_tiny_model.ts";
@@ -23,7 +24,7 @@ const SMALL = {
   baseWidth: 8,
   channelMultipliers: [1, 2],
   normGroups: 4,
-  timesteps: 50,
+  timesteps: 10,
   text: { width: 16, heads: 2, layers: 1 },
 };
 const COUNT = 16;
@@ -82,6 +83,40 @@ Deno.test("train() captions each batch of a text ddpm with a fresh seed and trai
     const saved = await loadCheckpoint(join(dir, "checkpoint.safetensors"));
     const text = (saved.config as { text: { vocabulary: string[] } }).text;
     assert.deepEqual(text.vocabulary, captionVocabulary().toJson().tokens);
+  });
+  ddpm.dispose();
+});
+
+Deno.test("a trained text ddpm restored from its checkpoint draws the same images from the same prompts", async () => {
+  const ddpm = createDdpm(SMALL, mulberry32(1));
+  const prompts = ["a thin three leaning left", "", "seven"];
+  const draw = (model: typeof ddpm) =>
+    tf.tidy(() =>
+      Array.from(
+        model.sample({ count: 3, seed: 2, steps: 3, prompts }).dataSync(),
+      )
+    );
+  await withTempDir(async (dir) => {
+    await train(ddpm, data, tinyOptions({ steps: 2, batchSize: 4 }), {
+      out: dir,
+      ...quiet,
+    });
+    const saved = await loadCheckpoint(join(dir, "checkpoint.safetensors"));
+    // Other initial weights: everything must come from the checkpoint.
+    const restored = createDdpm(
+      { preset: saved.preset, ...saved.config },
+      mulberry32(99),
+    );
+    const before = draw(restored);
+    assignVariables(restored.groups.model, saved.tensors, "model.", dir);
+    assert.deepEqual(restored.config, ddpm.config);
+    assert.deepEqual(draw(restored), draw(ddpm));
+    assert.notDeepEqual(before, draw(ddpm));
+    assert.throws(
+      () => restored.sample({ count: 1, seed: 1, prompts: ["a thik 7"] }),
+      /unknown word "thik" \(did you mean: thick, thin\)/,
+    );
+    restored.dispose();
   });
   ddpm.dispose();
 });
