@@ -10,6 +10,7 @@ import { initEngine } from "../../../backends/engine.ts";
 import { captionVocabulary } from "../../../data/captions/tokenizer.ts";
 import { mulberry32 } from "../../../data/random.ts";
 import { createDdpm } from "../../../models/ddpm/diffusion.ts";
+import { ddpmFamily } from "../../../models/ddpm/family.ts";
 import { guideWith } from "../../../models/ddpm/guidance.ts";
 import {
   diffusionLoss,
@@ -257,6 +258,47 @@ Deno.test("Ddpm.sample() guides towards prompts; the empty prompt is uncondition
   assert.throws(
     () => plain.sample({ count: 1, seed: 1, steps: 2, prompts: ["one"] }),
     /prompts need a text-conditioned model/,
+  );
+  plain.dispose();
+});
+
+Deno.test("ddpmFamily.sample() of a text model draws a row per prompt, or per class without prompts", () => {
+  const ddpm = createDdpm({ ...SMALL, text: TEXT }, mulberry32(3));
+  const test = {
+    images: new Float32Array(64),
+    labels: Uint8Array.of(0),
+    shape: [1, 8, 8, 1] as [number, number, number, number],
+  };
+  const draw = (request: Record<string, unknown>) =>
+    tf.tidy(() =>
+      ddpmFamily.sample(ddpm, {
+        count: 4,
+        seed: 1,
+        kind: "samples",
+        test,
+        samplerSteps: 1,
+        ...request,
+      }).shape
+    );
+  assert.deepEqual(draw({ prompts: ["a thick 7", "", "one"] }), [24, 8, 8, 1]);
+  assert.deepEqual(draw({}), [80, 8, 8, 1]); // ten classes, eight each
+  assert.deepEqual(
+    draw({ kind: "chain", prompts: ["one", "two"] }),
+    [16, 8, 8, 1], // two chains of eight pictures
+  );
+  assert.throws(() => draw({ classLabel: 2 }), /ask for a class with --prompt/);
+  ddpm.dispose();
+  const plain = createDdpm(SMALL, mulberry32(3));
+  assert.throws(
+    () =>
+      ddpmFamily.sample(plain, {
+        count: 1,
+        seed: 1,
+        kind: "samples",
+        test,
+        prompts: ["one"],
+      }),
+    /--prompt needs a text-conditioned model/,
   );
   plain.dispose();
 });
