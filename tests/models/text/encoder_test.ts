@@ -261,3 +261,82 @@ Deno.test("TextEncoder gives the empty prompt its learned null vector", () => {
   );
   encoder.dispose();
 });
+
+Deno.test("TextEncoder's attention is softmax(q k^T / sqrt(d / heads)) v per head over the prompt's tokens", () => {
+  const config = { ...CONFIG, layers: 1 };
+  const encoder = new TextEncoder(config, mulberry32(8));
+  change(encoder, "block0/mlp2/kernel", (values) => values.fill(0)); // MLP adds nothing
+  change(
+    encoder,
+    "block0/attention/qkv/bias",
+    (values) => values.forEach((_, i) => values[i] = Math.sin(i)),
+  );
+  const v = (name: string) =>
+    Array.from(encoder.variables()[name].dataSync() as Float32Array);
+  const d = config.width, heads = config.heads, size = d / heads;
+  const [tokens, positions, qkvW, qkvB, outW, outB, kernel, bias] = [
+    "tokens/table",
+    "positions/table",
+    "block0/attention/qkv/kernel",
+    "block0/attention/qkv/bias",
+    "block0/attention/output/kernel",
+    "block0/attention/output/bias",
+    "output/kernel",
+    "output/bias",
+  ].map(v);
+  const layerNorm = (x: number[]) => {
+    const mean = x.reduce((a, b) => a + b) / x.length;
+    const variance = x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length;
+    return x.map((value) => (value - mean) / Math.sqrt(variance + 1e-5));
+  };
+  const dense = (x: number[], w: number[], b: number[], out: number) =>
+    Array.from(
+      { length: out },
+      (_, j) => b[j] + x.reduce((sum, xi, i) => sum + xi * w[i * out + j], 0),
+    );
+  const ids = [5, 2, 9, 4];
+  const x = ids.map((id, p) =>
+    Array.from(
+      { length: d },
+      (_, i) => tokens[id * d + i] + positions[p * d + i],
+    )
+  );
+  const qkv = x.map((row) => dense(layerNorm(row), qkvW, qkvB, 3 * d));
+  const h = x.map((row, i) => {
+    const attended: number[] = [];
+    for (let head = 0; head < heads; head++) {
+      const part = (row: number[], chunk: number) =>
+        row.slice(chunk * d + head * size, chunk * d + (head + 1) * size);
+      const q = part(qkv[i], 0);
+      const scores = qkv.map((other) =>
+        part(other, 1).reduce((s, k, c) => s + k * q[c], 0) / Math.sqrt(size)
+      );
+      const top = Math.max(...scores);
+      const weights = scores.map((s) => Math.exp(s - top));
+      const total = weights.reduce((a, b) => a + b);
+      for (let c = 0; c < size; c++) {
+        attended.push(
+          qkv.reduce(
+            (s, other, j) => s + weights[j] / total * part(other, 2)[c],
+            0,
+          ),
+        );
+      }
+    }
+    const out = dense(attended, outW, outB, d);
+    return row.map((value, c) => value + out[c]);
+  });
+  const pooled = Array.from(
+    { length: d },
+    (_, c) => h.map(layerNorm).reduce((s, row) => s + row[c], 0) / ids.length,
+  );
+  const expected = dense(pooled, kernel, bias, config.outputWidth);
+  const actual = encode(encoder, [[...ids, 0, 0]])[0];
+  actual.forEach((value, j) =>
+    assert.ok(
+      Math.abs(value - expected[j]) < 1e-4,
+      `output ${j}: ${value}, expected ${expected[j]}`,
+    )
+  );
+  encoder.dispose();
+});
