@@ -302,3 +302,12 @@ Deno.test("ddpmFamily.sample() of a text model draws a row per prompt, or per cl
   );
   plain.dispose();
 });
+
+Deno.test("a text ddpm has no PyTorch state dict: export refuses it, naming the text block", () => {
+  const ddpm = createDdpm({ preset: "ddpm-small", text: TEXT }, mulberry32(0));
+  assert.throws(
+    () => ddpmFamily.torch!(ddpm),
+    /ddpm-small has a text block; the PyTorch reference module .* has no prompt encoder/,
+  );
+  ddpm.dispose();
+});
