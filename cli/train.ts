@@ -115,7 +115,7 @@ another train is writing into is refused.
   --set KEY=VALUE       override a preset key, e.g. --set latentSize=32 (repeatable)
   --conditional         class-conditional variant (same as --set conditional=true)
   --condition class|text  class: as --conditional; text: condition on captions
-                        of the images (mnist or fashion; ddpm), a prompt encoder
+                        of the images (mnist or fashion; ddpm, gan), a prompt encoder
                         trained with the model, its vocabulary in the checkpoint
   --held-out PAIRS      text: captions never speak of these attribute-class
                         pairs, e.g. thick:4,left:7 (to test composition)
@@ -373,6 +373,10 @@ export function parseTrainArgs(
   }
   if (condition === "text") {
     overrides.text = textBlock(family, model, data.data, values["held-out"]);
+    // Text replaces class labels, also in a preset that has them (cgan).
+    if (family.configKeys.includes("conditional")) {
+      overrides.conditional = false;
+    }
   } else if (values["held-out"] !== undefined) {
     throw new UsageError("--held-out applies to --condition text only");
   }

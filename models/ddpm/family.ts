@@ -14,6 +14,7 @@ import type {
 import {
   CLASS_OPTION,
   LEARNING_RATE_SETTING,
+  PROMPT_OPTION,
   readWholeNumber,
 } from "../options.ts";
 import type { ProgressCallback } from "../contract.ts";
@@ -82,14 +83,7 @@ export interface DdpmSampling {
 /** The flags of {@link DdpmSampling}, in `sample --help`'s order. */
 const DDPM_SAMPLING: SampleOptionSpecs<DdpmSampling> = {
   classLabel: CLASS_OPTION,
-  prompts: {
-    flag: "prompt",
-    value: "TEXT",
-    repeatable: true,
-    help: 'draw a row from this prompt, e.g. "a thin three leaning left"\n' +
-      '(text ddpm; repeatable, one row each; "" is unconditional)',
-    parse: (text) => [text],
-  },
+  prompts: PROMPT_OPTION,
   guidance: {
     flag: "guidance",
     value: "W",

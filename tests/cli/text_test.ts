@@ -108,6 +108,10 @@ Deno.test("parseTrainArgs() takes --condition text with --held-out, and refuses 
     [["--condition", "words"], /--condition must be class or text/],
     [["--model", "vae", "--condition", "text"], /vae takes no text condition/],
     [
+      ["--model", "flow", "--condition", "text"],
+      /flow takes no text condition/,
+    ],
+    [
       ["--model", "ddpm", "--data", "moons", "--condition", "text"],
       /captions exist for mnist and fashion, not moons/,
     ],
@@ -128,6 +132,11 @@ Deno.test("parseTrainArgs() takes --condition text with --held-out, and refuses 
       return true;
     });
   }
+  // cgan's labels give way to text.
+  const cgan = parseTrainArgs(["--model", "cgan", "--condition", "text"]);
+  if (cgan === "help") throw new Error("not help");
+  assert.equal(cgan.overrides.conditional, false);
+  assert.deepEqual(cgan.overrides.text, { dataset: "mnist", heldOut: [] });
   const classed = parseTrainArgs(["--model", "ddpm", "--condition", "class"]);
   assert.ok(classed !== "help" && classed.overrides.conditional === true);
 });
