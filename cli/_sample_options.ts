@@ -77,7 +77,9 @@ export function sampleOptionFlags(
   return Object.fromEntries(
     [...declaredSampleFlags(families, reserved)].map(([flag, { spec }]) => [
       flag,
-      { type: spec.value === undefined ? "boolean" : "string" },
+      spec.value === undefined
+        ? { type: "boolean" }
+        : { type: "string", ...(spec.repeatable ? { multiple: true } : {}) },
     ]),
   );
 }
@@ -172,9 +174,16 @@ export function sampleOptions(
     const spec = specs[key];
     const given = values[spec.flag];
     if (given === undefined || given === false) continue;
-    options[key] = spec.value === undefined
-      ? spec.switchValue
-      : asUsage(() => spec.parse(given as string));
+    if (spec.value === undefined) {
+      options[key] = spec.switchValue;
+    } else if (spec.repeatable) {
+      // Each given text parses to a list; the option is them all, in order.
+      options[key] = (given as string[]).flatMap((text) =>
+        asUsage(() => spec.parse(text)) as unknown[]
+      );
+    } else {
+      options[key] = asUsage(() => spec.parse(given as string));
+    }
   }
   return options;
 }

@@ -39,6 +39,14 @@ import {
   wholeNumber,
 } from "./_flags.ts";
 import { parseOverrides } from "./_overrides.ts";
+import {
+  CAPTION_DATASETS,
+  type CaptionDataset,
+} from "@genwasm/data/captions/attribute_classes";
+import {
+  type HeldOutPair,
+  parseHeldOutPairs,
+} from "@genwasm/data/captions/captioner";
 import { openClassifier } from "./_run.ts";
 import { terminalProgress } from "./_progress.ts";
 
@@ -106,6 +114,11 @@ another train is writing into is refused.
   --channels 1|3        folder: images as grey or RGB (default 3)
   --set KEY=VALUE       override a preset key, e.g. --set latentSize=32 (repeatable)
   --conditional         class-conditional variant (same as --set conditional=true)
+  --condition class|text  class: as --conditional; text: condition on captions
+                        of the images (mnist or fashion; ddpm, gan), a prompt encoder
+                        trained with the model, its vocabulary in the checkpoint
+  --held-out PAIRS      text: captions never speak of these attribute-class
+                        pairs, e.g. thick:4,left:7 (to test composition)
   --steps N             optimiser steps (default ${DEFAULT_STEPS})
   --epochs N            passes over the training set, instead of --steps
   --minutes M           stop after M minutes of training, whatever step that is
@@ -202,6 +215,8 @@ const FLAGS = {
   channels: { type: "string" },
   set: { type: "string", multiple: true },
   conditional: { type: "boolean" },
+  condition: { type: "string" },
+  "held-out": { type: "string" },
   steps: { type: "string" },
   epochs: { type: "string" },
   minutes: { type: "string" },
@@ -336,13 +351,34 @@ export function parseTrainArgs(
     training,
     (flag) => values[flag as keyof typeof values] !== undefined,
   );
-  if (values.conditional) {
+  const condition = values.condition ??
+    (values.conditional ? "class" : undefined);
+  if (
+    condition !== undefined && condition !== "class" && condition !== "text"
+  ) {
+    throw new UsageError(
+      `--condition must be class or text, got "${condition}"`,
+    );
+  }
+  if (values.conditional && condition !== "class") {
+    throw new UsageError("give --conditional or --condition text, not both");
+  }
+  if (condition === "class") {
     if (!family.configKeys.includes("conditional")) {
       throw new UsageError(
         `--conditional: ${model} has no class-conditional variant`,
       );
     }
     overrides.conditional = true;
+  }
+  if (condition === "text") {
+    overrides.text = textBlock(family, model, data.data, values["held-out"]);
+    // Text replaces class labels, also in a preset that has them (cgan).
+    if (family.configKeys.includes("conditional")) {
+      overrides.conditional = false;
+    }
+  } else if (values["held-out"] !== undefined) {
+    throw new UsageError("--held-out applies to --condition text only");
   }
   return {
     model,
@@ -360,6 +396,37 @@ export function parseTrainArgs(
     resume: values.resume ?? false,
     overwrite: values.overwrite ?? false,
     engine: engineOptions(values),
+  };
+}
+
+/**
+ * The config's `text` block for `--condition text`: captions of `data`
+ * with the `--held-out` pairs left unspoken (the rest of the block: the
+ * family's defaults).
+ *
+ * @throws UsageError for a family without text conditioning, data without
+ * captions, or a bad pair.
+ */
+function textBlock(
+  family: ModelFamily,
+  model: string,
+  data: string,
+  heldOut: string | undefined,
+): { dataset: CaptionDataset; heldOut: HeldOutPair[] } {
+  if (!family.textCondition) {
+    throw new UsageError(`--condition text: ${model} takes no text condition`);
+  }
+  const dataset = CAPTION_DATASETS.find((name) => name === data);
+  if (!dataset) {
+    throw new UsageError(
+      `--condition text: captions exist for ${
+        CAPTION_DATASETS.join(" and ")
+      }, not ${data}`,
+    );
+  }
+  return {
+    dataset,
+    heldOut: asUsage(() => parseHeldOutPairs(heldOut ?? "", dataset)),
   };
 }
 

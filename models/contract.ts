@@ -12,6 +12,7 @@
  * @module
  */
 import type { tf } from "@genwasm/backend/tf";
+import type { ImageSet } from "@genwasm/data/image_set";
 
 /** One batch as the trainer hands it to a model. */
 export interface TrainingBatch {
@@ -19,6 +20,11 @@ export interface TrainingBatch {
   images: tf.Tensor4D;
   /** Class label per image, int32 (zeros when the data has none). */
   labels: tf.Tensor1D;
+  /**
+   * (batch, tokens) int32 prompt ids, one caption per image: only for
+   * models with {@link TrainableModel.captionBatch}, which makes them.
+   */
+  prompts?: tf.Tensor2D;
 }
 
 /** What a phase may draw on besides the batch. */
@@ -69,6 +75,18 @@ export interface TrainableModel {
    * on resume): data-dependent initialisation such as Glow's ActNorm.
    */
   initialize?(batch: TrainingBatch, context: StepContext): void;
+  /**
+   * Text-conditioned models: prompt ids for the training images at
+   * `indices` of `data`, one caption per image drawn from `seed` (the
+   * trainer hands each batch a fresh seed, so an image seen once an epoch
+   * is captioned once an epoch). The trainer passes them as the batch's
+   * `prompts` and disposes them.
+   */
+  captionBatch?(
+    data: ImageSet,
+    indices: Uint32Array,
+    seed: number,
+  ): tf.Tensor2D;
   /**
    * Images to show while training (sample grid): `count` new samples drawn
    * with `seed`, pixels in [0, 1], shape (count, height, width, channels).

@@ -42,6 +42,12 @@ export type SampleOptionSpec<T> =
       readonly value: string;
       /** The value of the typed text; throws an Error naming the flag. */
       parse(text: string): T;
+      /**
+       * The flag may be given several times (`--prompt A --prompt B`):
+       * `parse` reads each, and the option is their lists joined, so `T`
+       * is a list.
+       */
+      readonly repeatable?: boolean;
     }
     | {
       readonly value?: undefined;
@@ -154,6 +160,12 @@ export interface ModelFamily<
    * "points" families train on the toy 2-D sets, seen as (count, 1, 1, 2).
    */
   readonly dataKinds?: readonly ("images" | "points")[];
+  /**
+   * Whether `train --condition text` applies: the family's config takes a
+   * `text` block (prompt encoder, vocabulary, captions) whose `dataset`
+   * and `heldOut` keys `train` sets from `--data` and `--held-out`.
+   */
+  readonly textCondition?: boolean;
   /** Picture kinds `sample --kind` accepts; the first is the default. */
   readonly sampleKinds: readonly string[];
   /**

@@ -78,6 +78,19 @@ export const CLASS_OPTION: SampleOptionSpec<number> = {
   },
 };
 
+/**
+ * `--prompt TEXT` (repeatable): the prompts of a text-conditioned model,
+ * one grid row each; `""` is the empty prompt.
+ */
+export const PROMPT_OPTION: SampleOptionSpec<string[]> = {
+  flag: "prompt",
+  value: "TEXT",
+  repeatable: true,
+  help: 'draw a row from this prompt, e.g. "a thin three leaning left"\n' +
+    '(text ddpm, gan; repeatable, one row each; "" is the empty prompt)',
+  parse: (text) => [text],
+};
+
 /** `--temperature T`: scale of the prior's noise (flows). */
 export const TEMPERATURE_OPTION: SampleOptionSpec<number> = {
   flag: "temperature",

@@ -176,11 +176,17 @@ export function initialRandomState(seed: number): number {
   return new Mulberry32(seed ^ STREAM_SALT).state;
 }
 
+/**
+ * The batch of `indices`: images in the model's pixel range, labels, and
+ * for text models prompt ids captioned with a seed of `stream`.
+ */
 function toBatchTensors(
   set: ImageSet,
   indices: Uint32Array,
-  pixelRange: TrainableModel["pixelRange"],
+  model: TrainableModel,
+  stream: Mulberry32,
 ): TrainingBatch {
+  const { pixelRange } = model;
   const [, height, width, channels] = set.shape;
   const pixels = gatherRows(set.images, height * width * channels, indices);
   if (pixelRange === "symmetric") {
@@ -190,7 +196,19 @@ function toBatchTensors(
   return {
     images: tf.tensor4d(pixels, [indices.length, height, width, channels]),
     labels: tf.tensor1d(labels, "int32"),
+    ...(model.captionBatch
+      ? { prompts: model.captionBatch(set, indices, stream.nextSeed()) }
+      : {}),
   };
+}
+
+/** Frees a batch's tensors. */
+function disposeBatch(batch: TrainingBatch): void {
+  tf.dispose([
+    batch.images,
+    batch.labels,
+    ...(batch.prompts ? [batch.prompts] : []),
+  ]);
 }
 
 /**
@@ -354,7 +372,7 @@ async function trainInto(
     while (!last) {
       const indices = batches.next().value as Uint32Array;
       if (step === 0 && model.initialize) {
-        const first = toBatchTensors(data, indices, model.pixelRange);
+        const first = toBatchTensors(data, indices, model, stream);
         try {
           tf.tidy(() =>
             model.initialize!(first, {
@@ -363,7 +381,7 @@ async function trainInto(
             })
           );
         } finally {
-          tf.dispose([first.images, first.labels]);
+          disposeBatch(first);
         }
         // The average starts from the initialised weights, not the ones
         // the model was built with.
@@ -376,14 +394,14 @@ async function trainInto(
         schedule: options.schedule,
       });
       const context: StepContext = { step, seed: () => stream.nextSeed() };
-      const batch = toBatchTensors(data, indices, model.pixelRange);
+      const batch = toBatchTensors(data, indices, model, stream);
       try {
         const losses = runner.step(batch, context, base);
         for (const [name, value] of Object.entries(losses)) {
           sums.set(name, (sums.get(name) ?? 0) + value);
         }
       } finally {
-        tf.dispose([batch.images, batch.labels]);
+        disposeBatch(batch);
       }
       average?.update(step);
       step++;

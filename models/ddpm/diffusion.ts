@@ -12,10 +12,16 @@ import type {
   TrainableModel,
   TrainingPhase,
 } from "../contract.ts";
-import { DEFAULT_GUIDANCE, guidedEpsilon } from "./guidance.ts";
+import type { ImageSet } from "@genwasm/data/image_set";
+import { ImagePrompts } from "../text/captions.ts";
+import { DEFAULT_GUIDANCE, guidedEpsilon, guideWith } from "./guidance.ts";
 import { UNet } from "./model.ts";
 import { ddpmPhases, type DiffusionNetwork } from "./objective.ts";
-import { type DdpmConfig, resolveDdpmConfig } from "./presets.ts";
+import {
+  type DdpmConfig,
+  type DdpmTextConfig,
+  resolveDdpmConfig,
+} from "./presets.ts";
 import { epsilonFromPrediction, type Timestep } from "./process.ts";
 import {
   chainSteps,
@@ -30,7 +36,14 @@ import { type NoiseSchedule, noiseSchedule } from "./schedule.ts";
  * A preset name, or a preset (default "ddpm") with some keys overridden;
  * `{ preset, ...config }` rebuilds a checkpointed model.
  */
-export type DdpmSource = string | ({ preset?: string } & Partial<DdpmConfig>);
+export type DdpmSource =
+  | string
+  | (
+    & { preset?: string }
+    & Partial<Omit<DdpmConfig, "text">>
+    // A text block's keys default to `defaultTextConfig()`'s.
+    & { text?: Partial<DdpmTextConfig> }
+  );
 
 /** DDIM steps of the trainer's sample grid: cheap, and good enough to watch. */
 export const GENERATE_STEPS = 20;
@@ -55,7 +68,14 @@ export interface DdpmSampleOptions {
    * guidance. Without labels a conditional model samples unconditionally.
    */
   labels?: ArrayLike<number>;
-  /** Guidance scale w; default 3. Needs labels. */
+  /**
+   * One prompt per image (text models), e.g. "a thin three leaning left":
+   * encoded with the model's vocabulary (an unknown word is refused, naming
+   * the nearest known ones) and sampled with classifier-free guidance; an
+   * empty prompt draws its image unconditionally.
+   */
+  prompts?: readonly string[];
+  /** Guidance scale w; default 3. Needs labels or prompts. */
   guidance?: number;
   /** Told of each denoising step (e.g. a progress bar); default none. */
   progress?: ProgressCallback;
@@ -72,13 +92,22 @@ export interface Ddpm extends TrainableModel, DiffusionNetwork {
    *
    * @param x (batch, size, size, channels) x_t.
    * @param t One timestep for the batch, or (batch) int32 timesteps.
-   * @param labels (batch) int32 classes (conditional models).
+   * @param condition (batch) int32 classes (conditional models), or
+   * (batch, tokens) int32 prompt ids (text models).
    */
   predictEpsilon(
     x: tf.Tensor4D,
     t: Timestep,
-    labels?: tf.Tensor1D,
+    condition?: tf.Tensor,
   ): tf.Tensor4D;
+  /** Text models: the vocabulary and captioner of their prompts. */
+  readonly imagePrompts?: ImagePrompts;
+  /** Text models: prompt ids of training images (see the contract). */
+  readonly captionBatch?: (
+    data: ImageSet,
+    indices: Uint32Array,
+    seed: number,
+  ) => tf.Tensor2D;
   /** (count, size, size, channels) new images, pixels in [0, 1]. */
   sample(options: DdpmSampleOptions): tf.Tensor4D;
   /**
@@ -89,7 +118,9 @@ export interface Ddpm extends TrainableModel, DiffusionNetwork {
   chain(options: DdpmSampleOptions & { columns: number }): tf.Tensor4D;
   /**
    * The trainer's sample grid: DDIM with {@link GENERATE_STEPS} steps;
-   * conditional models draw image i as class i mod classes.
+   * conditional models draw image i as class i mod classes, text models
+   * from a prompt naming that class (a seeded plain caption, no
+   * attributes).
    */
   generate(count: number, seed: number): tf.Tensor4D;
   /** Number of trainable numbers (694561 for the canonical `ddpm`). */
@@ -109,6 +140,8 @@ class DdpmModel implements Ddpm {
   readonly groups: { model: Map<string, tf.Variable> };
   readonly phases: TrainingPhase[];
   readonly pixelRange = "symmetric" as const;
+  readonly imagePrompts?: ImagePrompts;
+  readonly captionBatch?: Ddpm["captionBatch"];
 
   constructor(preset: string, config: DdpmConfig, random: Random) {
     this.preset = preset;
@@ -117,12 +150,22 @@ class DdpmModel implements Ddpm {
     this.unet = new UNet(config, random);
     this.groups = { model: this.unet.variables() };
     this.phases = ddpmPhases(this);
+    if (config.text) {
+      const prompts = new ImagePrompts(config.text);
+      this.imagePrompts = prompts;
+      this.captionBatch = (data, indices, seed) =>
+        tf.tensor2d(
+          prompts.ids(data, indices, mulberry32(seed)),
+          [indices.length, prompts.tokens],
+          "int32",
+        );
+    }
   }
 
   predictEpsilon(
     x: tf.Tensor4D,
     t: Timestep,
-    labels?: tf.Tensor1D,
+    labels?: tf.Tensor,
   ): tf.Tensor4D {
     return tf.tidy(() => {
       const steps = typeof t === "number"
@@ -139,11 +182,46 @@ class DdpmModel implements Ddpm {
     });
   }
 
+  /**
+   * The noise prediction of prompted sampling: guided towards each prompt,
+   * away from the empty prompt.
+   */
+  #promptPredictor(
+    prompts: readonly string[],
+    guidance: number | undefined,
+  ): EpsilonPredictor {
+    if (!this.imagePrompts) {
+      throw new Error(
+        "prompts need a text-conditioned model (train with --condition text)",
+      );
+    }
+    const { vocabulary, tokens } = this.imagePrompts;
+    const ids = vocabulary.encodeBatch(prompts, tokens);
+    const scale = guidance ?? DEFAULT_GUIDANCE;
+    return (x, t) =>
+      tf.tidy(() => {
+        const condition = tf.tensor2d(ids, [prompts.length, tokens], "int32");
+        return guideWith(
+          (both, step, rows) => this.predictEpsilon(both, step, rows),
+          x,
+          t,
+          condition,
+          tf.zerosLike(condition),
+          scale,
+        );
+      });
+  }
+
   /** The noise prediction the sampling loop uses: guided when labels are given. */
   #predictor(
     labels: ArrayLike<number> | undefined,
     guidance: number | undefined,
+    prompts?: readonly string[],
   ): EpsilonPredictor {
+    if (prompts) {
+      if (labels) throw new Error("give class labels or prompts, not both");
+      return this.#promptPredictor(prompts, guidance);
+    }
     if (!labels) {
       if (guidance !== undefined) {
         throw new Error("guidance needs class labels to guide towards");
@@ -184,13 +262,18 @@ class DdpmModel implements Ddpm {
    * evenly spaced steps (`chain`, in order).
    */
   #denoise(options: DdpmSampleOptions, columns?: number) {
-    const { count, seed, labels, guidance, progress } = options;
+    const { count, seed, labels, guidance, progress, prompts } = options;
     if (!Number.isInteger(count) || count < 1) {
       throw new Error(`count must be a whole number >= 1, got ${count}`);
     }
     if (labels && labels.length !== count) {
       throw new Error(`${labels.length} labels for ${count} images`);
     }
+    if (prompts && prompts.length !== count) {
+      throw new Error(`${prompts.length} prompts for ${count} images`);
+    }
+    // Before any work: an unknown word is refused at once.
+    const predictor = this.#predictor(labels, guidance, prompts);
     const sampler = createSampler(options.sampler ?? "ddim", this.schedule, {
       ...(options.steps !== undefined ? { steps: options.steps } : {}),
       ...(options.eta !== undefined ? { eta: options.eta } : {}),
@@ -203,7 +286,7 @@ class DdpmModel implements Ddpm {
     const { imageSize, channels } = this.config;
     const { sample, recorded } = denoise(
       sampler,
-      this.#predictor(labels, guidance),
+      predictor,
       [count, imageSize, imageSize, channels],
       { seed, progress, record },
     );
@@ -228,12 +311,20 @@ class DdpmModel implements Ddpm {
 
   generate(count: number, seed: number): tf.Tensor4D {
     const { conditional, classes } = this.config;
+    const labels = Array.from({ length: count }, (_, i) => i % classes);
+    const captioner = this.imagePrompts?.captioner;
+    const random = mulberry32(seed);
     return this.sample({
       count,
       seed,
       steps: Math.min(GENERATE_STEPS, this.config.timesteps),
-      ...(conditional
-        ? { labels: Array.from({ length: count }, (_, i) => i % classes) }
+      ...(conditional ? { labels } : {}),
+      ...(captioner
+        ? {
+          prompts: labels.map((label) =>
+            captioner.captionAttributes({}, label, random)
+          ),
+        }
         : {}),
     });
   }

@@ -6,10 +6,15 @@
  * @module
  */
 import { mulberry32 } from "@genwasm/data/random";
-import type { ModelFamily, SampleOptionSpecs } from "../family.ts";
+import type {
+  ModelFamily,
+  SampleOptionSpecs,
+  SampleRequest,
+} from "../family.ts";
 import {
   CLASS_OPTION,
   LEARNING_RATE_SETTING,
+  PROMPT_OPTION,
   readWholeNumber,
 } from "../options.ts";
 import type { ProgressCallback } from "../contract.ts";
@@ -58,6 +63,11 @@ function requestedLabels(
 export interface DdpmSampling {
   /** `--class N`: draw only this class (conditional models). */
   classLabel?: number;
+  /**
+   * `--prompt TEXT` (repeatable): one grid row per prompt (text models);
+   * an empty prompt draws its row unconditionally.
+   */
+  prompts?: string[];
   /** `--guidance W`: classifier-free guidance scale. */
   guidance?: number;
   /** `--sampler NAME`: "ddpm" (ancestral) or "ddim". */
@@ -73,6 +83,7 @@ export interface DdpmSampling {
 /** The flags of {@link DdpmSampling}, in `sample --help`'s order. */
 const DDPM_SAMPLING: SampleOptionSpecs<DdpmSampling> = {
   classLabel: CLASS_OPTION,
+  prompts: PROMPT_OPTION,
   guidance: {
     flag: "guidance",
     value: "W",
@@ -133,7 +144,17 @@ function samplerSettings(
 ): Omit<DdpmSampleOptions, "count" | "seed"> {
   const { classLabel, guidance, sampler, samplerSteps, eta, clipSample } =
     request;
-  if (!ddpm.config.conditional) {
+  if (ddpm.config.text) {
+    if (classLabel !== undefined) {
+      throw new Error(
+        `--class: ${ddpm.preset} is text-conditioned; ask for a class with --prompt`,
+      );
+    }
+  } else if (request.prompts !== undefined) {
+    throw new Error(
+      `--prompt needs a text-conditioned model (train with --condition text)`,
+    );
+  } else if (!ddpm.config.conditional) {
     if (classLabel !== undefined || guidance !== undefined) {
       throw new Error(
         `--class and --guidance need a class-conditional model; ${ddpm.preset} ` +
@@ -155,6 +176,42 @@ function samplerSettings(
   };
 }
 
+/**
+ * The picture of a text model: one row per prompt (the request's, or a
+ * plain caption naming each class when none is given), of
+ * {@link GRID_COLUMNS} samples, or for `chain` one denoising chain per
+ * prompt (at most {@link GRID_COLUMNS}).
+ */
+function sampleFromPrompts(
+  ddpm: Ddpm,
+  request: SampleRequest<DdpmSampling>,
+  settings: Omit<DdpmSampleOptions, "count" | "seed">,
+) {
+  const { seed, kind } = request;
+  const captioner = ddpm.imagePrompts!.captioner;
+  const random = mulberry32(seed);
+  const prompts = request.prompts ??
+    Array.from(
+      { length: ddpm.config.classes },
+      (_, label) => captioner.captionAttributes({}, label, random),
+    );
+  if (prompts.length === 0) throw new Error("no prompt to draw");
+  if (kind === "chain") {
+    const rows = prompts.slice(0, GRID_COLUMNS);
+    return ddpm.chain({
+      ...settings,
+      count: rows.length,
+      seed,
+      columns: GRID_COLUMNS,
+      prompts: rows,
+    });
+  }
+  const grid = prompts.flatMap((prompt) =>
+    new Array<string>(GRID_COLUMNS).fill(prompt)
+  );
+  return ddpm.sample({ ...settings, count: grid.length, seed, prompts: grid });
+}
+
 /** The diffusion family: canonical `ddpm` plus `ddpm-small` and `ddpm-large`. */
 export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
   name: "ddpm",
@@ -166,6 +223,8 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
   prediction=epsilon|x0|v  network target (default epsilon)
   ancestralVariance=posterior|beta  variance of sample --sampler ddpm steps
   conditional=true (--conditional) labelDropout=0.1  class labels, guidance
+  --condition text [--held-out thick:4,...]  prompts instead of labels: a
+  small transformer encodes the captions, labelDropout empties prompts
   learningRate=X  Adam step size (default 2e-4; --lr sets it); EMA 0.999 by
   default, which sample and eval use (--raw: the raw weights).`,
   presets: Object.keys(DDPM_PRESETS),
@@ -174,6 +233,7 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
   // Older checkpoints kept the learning rate in the config.
   retiredKeys: ["learningRate"],
   training: { learningRate: 2e-4, batchSize: 64, emaDecay: 0.999 },
+  textCondition: true,
   sampleKinds: ["samples", "chain"],
   sampleOptions: DDPM_SAMPLING,
   evaluationOptions: [
@@ -196,6 +256,7 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
     ),
   sample(ddpm, request) {
     const settings = samplerSettings(ddpm, request, request.progress);
+    if (ddpm.config.text) return sampleFromPrompts(ddpm, request, settings);
     const { conditional, classes } = ddpm.config;
     const { count, seed, kind, classLabel } = request;
     if (kind === "chain") {

@@ -11,6 +11,7 @@
  * | --------------------- | ----------------------------------------------- |
  * | time                  | sinusoidal(32) -> Dense(128) -> SiLU -> Dense(128) |
  * | label (conditional)   | table (11, 128), added to the time embedding     |
+ * | text (text models)    | prompt encoder -> (128), added to the time embedding |
  * | input                 | Conv3x3(1 -> 32)                                 |
  * | down0                 | ResBlock(32 -> 32) at 28; Conv3x3 s2 (32 -> 32)  |
  * | down1                 | ResBlock(32 -> 64) at 14; Conv3x3 s2 (64 -> 64)  |
@@ -27,8 +28,19 @@
  * both paths (and in the middle when it is the lowest resolution). Every
  * kernel is Glorot-uniform, every bias zero.
  *
+ * Text models condition on a prompt the way class-conditional models do on
+ * a label: the prompt encoder's pooled vector (`models/text/encoder.ts`)
+ * is added to the time embedding, so every ResBlock sees it through its
+ * time projection. This is the cheapest way in (one vector per image, no
+ * attention over 28x28 positions), and the one the class path already
+ * proves; cross-attention to the tokens is the alternative when pooled
+ * prompts compose attributes too poorly. The empty prompt (all padding)
+ * is the encoder's learned null vector: the unconditional branch of
+ * guidance.
+ *
  * Variable names (what checkpoints store) are "part/layer/variable", e.g.
- * `down1/res/conv1/kernel`, `time/dense1/bias`, `label/table`.
+ * `down1/res/conv1/kernel`, `time/dense1/bias`, `label/table`,
+ * `text/block0/attention/qkv/kernel`.
  *
  * @module
  */
@@ -36,6 +48,7 @@ import { tf } from "@genwasm/backend/tf";
 import type { Random } from "@genwasm/data/random";
 import { GroupNorm } from "../group_norm.ts";
 import { Conv2D, Dense } from "../layers.ts";
+import { TextEncoder } from "../text/encoder.ts";
 import {
   type Block,
   LabelEmbedding,
@@ -85,6 +98,7 @@ export class UNet {
   readonly #features: tf.Tensor2D;
   readonly #time: { dense1: Dense; dense2: Dense };
   readonly #label?: LabelEmbedding;
+  readonly #text?: TextEncoder;
   readonly #input: Conv2D;
   readonly #down: Level[];
   readonly #middle: { res: ResBlock; attention?: SelfAttention };
@@ -94,8 +108,9 @@ export class UNet {
   readonly #blocks: [string, Block][] = [];
 
   /**
-   * Draws the initial weights from `random` in the order time, label,
-   * input, down levels, middle, up levels (deepest first), output.
+   * Draws the initial weights from `random` in the order time, label (or
+   * text encoder), input, down levels, middle, up levels (deepest first),
+   * output.
    */
   constructor(config: DdpmConfig, random: Random) {
     this.config = config;
@@ -143,6 +158,23 @@ export class UNet {
         random,
       });
       this.#add("label", this.#label);
+    }
+    if (config.text) {
+      const { vocabulary, tokens, width: textWidth, heads, layers } =
+        config.text;
+      const encoder = new TextEncoder({
+        vocabularySize: vocabulary.length,
+        maxTokens: tokens,
+        width: textWidth,
+        heads,
+        layers,
+        outputWidth: width,
+      }, random);
+      this.#text = encoder;
+      this.#add("text", {
+        variables: encoder.variables(),
+        dispose: () => encoder.dispose(),
+      });
     }
     this.#input = conv(config.channels, channels[0]);
     this.#add("input", this.#input);
@@ -194,19 +226,29 @@ export class UNet {
     }
   }
 
+  /** Whether the model conditions on prompts (the config has `text`). */
+  get textConditional(): boolean {
+    return this.#text !== undefined;
+  }
+
   /**
    * The embedding every ResBlock projects, already through SiLU:
-   * SiLU(Dense(SiLU(Dense(sinusoid(t)))) [+ label row]).
+   * SiLU(Dense(SiLU(Dense(sinusoid(t)))) [+ label row | + prompt vector]).
    */
-  #embedding(t: tf.Tensor1D, labels?: tf.Tensor1D): tf.Tensor2D {
+  #embedding(t: tf.Tensor1D, condition?: tf.Tensor): tf.Tensor2D {
     const { dense1, dense2 } = this.#time;
     let embedding = dense2.apply(
       silu(dense1.apply(tf.gather(this.#features, t))),
     );
     if (this.#label) {
-      const rows = labels ??
+      const rows = condition ??
         tf.fill([t.shape[0]], this.nullLabel, "int32") as tf.Tensor1D;
       embedding = tf.add(embedding, this.#label.apply(rows));
+    }
+    if (this.#text) {
+      const ids = condition ??
+        tf.zeros([t.shape[0], this.#text.config.maxTokens], "int32");
+      embedding = tf.add(embedding, this.#text.apply(ids as tf.Tensor2D));
     }
     return silu(embedding);
   }
@@ -216,18 +258,31 @@ export class UNet {
    *
    * @param x (batch, size, size, channels) x_t.
    * @param t (batch) int32 timesteps in 0 .. T - 1.
-   * @param labels (batch) int32 classes, or {@link nullLabel} for none;
-   * conditional models only (default: all "no label").
+   * @param condition Class-conditional models: (batch) int32 classes, or
+   * {@link nullLabel} for none (default: all "no label"). Text models:
+   * (batch, tokens) int32 prompt ids padded with 0, all padding for no
+   * prompt (the default).
    * @returns (batch, size, size, channels): epsilon, x_0 or v, as the
    * config's `prediction` says.
-   * @throws Error if labels are given to an unconditional model.
+   * @throws Error if a condition is given to an unconditional model, or
+   * one of the wrong rank.
    */
-  apply(x: tf.Tensor4D, t: tf.Tensor1D, labels?: tf.Tensor1D): tf.Tensor4D {
-    if (labels && !this.#label) {
-      throw new Error("labels given to an unconditional U-Net");
+  apply(x: tf.Tensor4D, t: tf.Tensor1D, condition?: tf.Tensor): tf.Tensor4D {
+    if (condition) {
+      if (!this.#label && !this.#text) {
+        throw new Error("labels given to an unconditional U-Net");
+      }
+      const rank = this.#text ? 2 : 1;
+      if (condition.rank !== rank) {
+        throw new Error(
+          this.#text
+            ? `a text U-Net takes (batch, tokens) prompt ids, got shape [${condition.shape}]`
+            : `a class-conditional U-Net takes (batch) labels, got shape [${condition.shape}]`,
+        );
+      }
     }
     return tf.tidy(() => {
-      const embedding = this.#embedding(t, labels);
+      const embedding = this.#embedding(t, condition);
       const through = (level: Omit<Level, "resample">, h: tf.Tensor4D) => {
         const { res, attention } = level;
         const out = res.apply(h, embedding);

@@ -7,7 +7,8 @@
  * or v as the config's `prediction` says; a mean over pixels and images.
  * Class-conditional models see the "no label" row for a random
  * `labelDropout` share of the batch, which is what classifier-free guidance
- * needs at sampling time (Ho & Salimans 2022).
+ * needs at sampling time (Ho & Salimans 2022); text models see the empty
+ * prompt (all padding) for the same share.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import { tf } from "@genwasm/backend/tf";
 import type { ImageSet } from "@genwasm/data/image_set";
 import { Mulberry32 } from "@genwasm/data/random";
 import type { TrainingPhase } from "../contract.ts";
+import type { ImagePrompts } from "../text/captions.ts";
 import type { UNet } from "./model.ts";
 import type { DdpmConfig } from "./presets.ts";
 import { epsilonFromPrediction, qSample, trainingTarget } from "./process.ts";
@@ -25,14 +27,49 @@ export interface DiffusionNetwork {
   readonly config: DdpmConfig;
   readonly unet: UNet;
   readonly schedule: NoiseSchedule;
+  /** Text models: captions images as prompt ids (the test loss's prompts). */
+  readonly imagePrompts?: ImagePrompts;
 }
 
 /** Seeds of the three random draws of one loss. */
 export interface LossSeeds {
   timesteps: number;
   noise: number;
-  /** Label dropout (conditional models). */
+  /** Label dropout (conditional models), prompt dropout (text models). */
   labels: number;
+}
+
+/**
+ * Replaces each prompt by the empty prompt (all padding, id 0) with
+ * probability `rate`, independently; the draw is {@link dropLabels}'s, so
+ * the same seed drops the same images.
+ *
+ * @param prompts (batch, tokens) int32 token ids.
+ * @param rate Probability of dropping a prompt, in [0, 1).
+ * @param seed Seed of the draw.
+ * @returns (batch, tokens) int32 ids.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dropPrompts } from "./objective.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const ids = tf.tidy(() => dropPrompts(tf.tensor2d([[4, 2], [7, 0]], [2, 2], "int32"), 0.5, 7));
+ * const rows = ids.arraySync(); // each prompt kept, or all padding with probability 0.5
+ * assert.ok(rows.every((row, i) => row.join() === [[4, 2], [7, 0]][i].join() || row.join() === "0,0"));
+ * ids.dispose();
+ * ```
+ */
+export function dropPrompts(
+  prompts: tf.Tensor2D,
+  rate: number,
+  seed: number,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const draw = tf.randomUniform([prompts.shape[0]], 0, 1, "float32", seed);
+    const keep = tf.cast(tf.greaterEqual(draw, rate), "int32");
+    return tf.mul(prompts, tf.reshape(keep, [-1, 1]));
+  });
 }
 
 /**
@@ -105,13 +142,35 @@ interface NoisedBatch {
 }
 
 /**
+ * The condition the network sees in training: `labelDropout` of the labels
+ * (conditional models) or prompts (text models) dropped; none for
+ * unconditional models.
+ */
+function shownCondition(
+  network: DiffusionNetwork,
+  condition: tf.Tensor | undefined,
+  seed: number,
+  labelDropout: number,
+): tf.Tensor | undefined {
+  const { config, unet } = network;
+  if (!condition) return undefined;
+  if (config.text) {
+    return dropPrompts(condition as tf.Tensor2D, labelDropout, seed);
+  }
+  return config.conditional
+    ? dropLabels(condition as tf.Tensor1D, labelDropout, unet.nullLabel, seed)
+    : undefined;
+}
+
+/**
  * Noises `images` at random timesteps and runs the network on them (with
- * `labelDropout` of the labels dropped, conditional models only).
+ * `labelDropout` of the labels or prompts dropped, conditional and text
+ * models only).
  */
 function noiseAndPredict(
   network: DiffusionNetwork,
   images: tf.Tensor4D,
-  labels: tf.Tensor1D | undefined,
+  condition: tf.Tensor | undefined,
   seeds: LossSeeds,
   labelDropout: number,
 ): NoisedBatch {
@@ -126,9 +185,7 @@ function noiseAndPredict(
     seeds.noise,
   ) as tf.Tensor4D;
   const xt = qSample(schedule, images, t, noise);
-  const shown = config.conditional && labels
-    ? dropLabels(labels, labelDropout, unet.nullLabel, seeds.labels)
-    : undefined;
+  const shown = shownCondition(network, condition, seeds.labels, labelDropout);
   return { t, noise, xt, output: unet.apply(xt, t, shown) };
 }
 
@@ -139,8 +196,10 @@ function noiseAndPredict(
  *
  * @param network U-Net, schedule and config.
  * @param images (batch, size, size, channels) pixels in [-1, 1].
- * @param labels (batch) int32 classes; used by conditional models only.
- * @param seeds Seeds of the timesteps, the noise and the label dropout.
+ * @param condition (batch) int32 classes, used by conditional models
+ * only; or (batch, tokens) int32 prompt ids, for text models.
+ * @param seeds Seeds of the timesteps, the noise and the label (or
+ * prompt) dropout.
  * @returns The mean squared error.
  *
  * @example
@@ -157,14 +216,14 @@ function noiseAndPredict(
 export function diffusionLoss(
   network: DiffusionNetwork,
   images: tf.Tensor4D,
-  labels: tf.Tensor1D | undefined,
+  condition: tf.Tensor | undefined,
   seeds: LossSeeds,
 ): tf.Scalar {
   return tf.tidy(() => {
     const { t, noise, output } = noiseAndPredict(
       network,
       images,
-      labels,
+      condition,
       seeds,
       network.config.labelDropout,
     );
@@ -182,7 +241,8 @@ export function diffusionLoss(
 /**
  * The model's one training phase, "loss" on group "model": the batch's
  * {@link diffusionLoss} with seeds from the step (timesteps, noise, label
- * dropout, in that order).
+ * dropout, in that order), conditioned on the batch's labels, or on its
+ * prompts for text models.
  *
  * @example
  * ```ts
@@ -198,12 +258,17 @@ export function ddpmPhases(network: DiffusionNetwork): TrainingPhase[] {
   return [{
     name: "loss",
     group: "model",
-    loss: (batch, context) =>
-      diffusionLoss(network, batch.images, batch.labels, {
+    loss(batch, context) {
+      if (network.config.text && !batch.prompts) {
+        throw new Error("a text-conditioned ddpm's batch needs prompts");
+      }
+      const condition = network.config.text ? batch.prompts : batch.labels;
+      return diffusionLoss(network, batch.images, condition, {
         timesteps: context.seed(),
         noise: context.seed(),
         labels: context.seed(),
-      }),
+      });
+    },
   }];
 }
 
@@ -221,7 +286,8 @@ export interface NoiseLossOptions {
  * The test loss: mean squared error between the true noise and the noise
  * the network implies (whatever its `prediction` target), over the first
  * `count` images of a set, each at one random timestep. Conditional models
- * see the true labels. No weights change.
+ * see the true labels, text models a caption of each image (drawn from
+ * `seed`, so evaluations agree). No weights change.
  *
  * @param network U-Net, schedule and config.
  * @param set Images with pixels in [0, 1] (mapped to [-1, 1] here).
@@ -255,6 +321,12 @@ export function evaluateNoiseLoss(
   }
   const imageLength = height * width * channels;
   const seeds = new Mulberry32(seed);
+  // Salted: the captions draw apart from the timesteps and noise.
+  const captionRandom = new Mulberry32(seed ^ 0x7e47);
+  const prompts = network.config.text ? network.imagePrompts : undefined;
+  if (network.config.text && !prompts) {
+    throw new Error("a text-conditioned ddpm needs its image prompts");
+  }
   let sum = 0;
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);
@@ -266,6 +338,11 @@ export function evaluateNoiseLoss(
       { length: size },
       (_, index) => set.labels[start + index] ?? 0,
     );
+    const ids = prompts?.ids(
+      set,
+      Array.from({ length: size }, (_, index) => start + index),
+      () => captionRandom.next(),
+    );
     sum += tf.tidy(() => {
       const images = tf.sub(
         tf.mul(tf.tensor4d(pixels, [size, height, width, channels]), 2),
@@ -274,7 +351,9 @@ export function evaluateNoiseLoss(
       const { t, noise, xt, output } = noiseAndPredict(
         network,
         images,
-        tf.tensor1d(labels, "int32"),
+        ids
+          ? tf.tensor2d(ids, [size, prompts!.tokens], "int32")
+          : tf.tensor1d(labels, "int32"),
         {
           timesteps: seeds.nextSeed(),
           noise: seeds.nextSeed(),

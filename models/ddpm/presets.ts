@@ -11,6 +11,8 @@ import {
   presetFrom,
   resolvePreset,
 } from "../_presets.ts";
+import { resolveTextConfig, type TextConfig } from "../text/config.ts";
+export { defaultTextConfig, resolveTextConfig } from "../text/config.ts";
 
 /** Beta schedules (see `schedule.ts`). */
 export const SCHEDULE_NAMES = ["linear", "cosine"] as const;
@@ -55,9 +57,21 @@ export type DdpmConfig = {
   conditional: boolean;
   /** Number of classes (conditional models); the label table has one more row. */
   classes: number;
-  /** Fraction of training labels replaced by the "no label" row. */
+  /**
+   * Fraction of training labels replaced by the "no label" row (of
+   * prompts replaced by the empty prompt, text models).
+   */
   labelDropout: number;
+  /**
+   * Text-conditioned models only (no preset has it): the prompt encoder,
+   * its vocabulary and where its training captions come from. A model
+   * conditions on class labels (`conditional`) or on text, not both.
+   */
+  text?: TextConfig;
 };
+
+/** The text block of a ddpm config (see `models/text/config.ts`). */
+export type DdpmTextConfig = TextConfig;
 
 /** Names of the built-in presets. */
 export type DdpmPresetName = "ddpm" | "ddpm-small" | "ddpm-large";
@@ -210,11 +224,30 @@ export function ddpmPreset(name: string): DdpmConfig {
  * import { resolveDdpmConfig } from "./presets.ts";
  * const config = resolveDdpmConfig("ddpm", { schedule: "cosine" });
  * assert.deepEqual([config.schedule, config.timesteps], ["cosine", 1000]);
+ * // A text model: the default text block with some keys overridden.
+ * const text = resolveDdpmConfig("ddpm-small", { text: { layers: 1 } }).text;
+ * assert.deepEqual([text?.layers, text?.tokens], [1, 17]);
  * ```
  */
 export function resolveDdpmConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): DdpmConfig {
-  return resolvePreset("ddpm", DDPM_PRESETS, name, overrides, checkDdpmConfig);
+  // `text` is in no preset (a text model is a preset plus its text block),
+  // so it is resolved apart from the preset's keys.
+  const { text, ...rest } = overrides;
+  const config = resolvePreset(
+    "ddpm",
+    DDPM_PRESETS,
+    name,
+    rest,
+    checkDdpmConfig,
+  );
+  if (text === undefined) return config;
+  if (config.conditional) {
+    throw new Error(
+      "a ddpm conditions on class labels (conditional) or on text, not both",
+    );
+  }
+  return { ...config, text: resolveTextConfig(text, "ddpm") };
 }

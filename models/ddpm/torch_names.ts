@@ -61,7 +61,7 @@ function resBlockEntries(
  *
  * @throws Error for a config the reference module does not take: channel
  * multipliers other than [1, 2, 2], self-attention, an image other than
- * 28 x 28 grey.
+ * 28 x 28 grey, a text block.
  *
  * @example
  * ```ts
@@ -76,6 +76,12 @@ export function ddpmTorchNames(
   preset: string,
   config: DdpmConfig,
 ): TorchMapping {
+  if (config.text) {
+    throw new Error(
+      `${preset} has a text block; the PyTorch reference module ` +
+        "(bench/peers/models.py) has no prompt encoder, so it has no PyTorch state dict",
+    );
+  }
   requireReference(preset, "imageSize", config.imageSize, 28);
   requireReference(preset, "channels", config.channels, 1);
   requireReference(

@@ -12,6 +12,7 @@ import {
   CLASS_OPTION,
   groupLearningRate,
   LEARNING_RATE_SETTING,
+  PROMPT_OPTION,
 } from "../options.ts";
 import { createGan, type Gan } from "./gan.ts";
 import { GAN_PRESETS } from "./presets.ts";
@@ -34,7 +35,10 @@ const COLUMNS = 8;
  * (training options). The recipe keeps an EMA (0.999) of the weights;
  * samples use it.
  */
-export const ganFamily: ModelFamily<Gan, { classLabel?: number }> = {
+export const ganFamily: ModelFamily<
+  Gan,
+  { classLabel?: number; prompts?: string[] }
+> = {
   name: "gan",
   summary:
     "DCGAN; cgan adds class labels (sample --class N); --set loss=hinge etc.",
@@ -47,6 +51,8 @@ export const ganFamily: ModelFamily<Gan, { classLabel?: number }> = {
   beta1=0.5 beta2=0.999  Adam betas of both networks
   latentSize=N baseWidth=N  noise length and width (-small: 32/32, -large: 128/128)
   samplingStatistics=standing|running  generator BatchNorm statistics when sampling
+  --condition text [--held-out thick:4,...]  prompts instead of labels (also for
+  cgan): each network encodes the caption; sample --prompt TEXT
   GANs keep an EMA (0.999) of the weights by default; sample and eval use it
   (--raw: the raw weights; train --ema 0: no EMA).`,
   presets: Object.keys(GAN_PRESETS),
@@ -69,8 +75,9 @@ export const ganFamily: ModelFamily<Gan, { classLabel?: number }> = {
     batchSize: 64,
     emaDecay: 0.999,
   },
+  textCondition: true,
   sampleKinds: ["samples", "interpolation"],
-  sampleOptions: { classLabel: CLASS_OPTION },
+  sampleOptions: { classLabel: CLASS_OPTION, prompts: PROMPT_OPTION },
   // The GAN keeps its classes in its config (and so in checkpoints).
   create: (preset, overrides, seed, data = {}) =>
     createGan(
@@ -81,7 +88,29 @@ export const ganFamily: ModelFamily<Gan, { classLabel?: number }> = {
       },
       mulberry32(seed),
     ),
-  sample(gan, { count, seed, kind, classLabel }) {
+  sample(gan, { count, seed, kind, classLabel, prompts }) {
+    if (gan.config.text) {
+      if (classLabel !== undefined) {
+        throw new Error(
+          `--class: ${gan.preset} is text-conditioned; ask for a class with --prompt`,
+        );
+      }
+      if (kind !== "interpolation") {
+        // One row per prompt; without prompts one per class (generate's grid).
+        return prompts
+          ? gan.samplePrompts(
+            prompts.flatMap((prompt) =>
+              new Array<string>(COLUMNS).fill(prompt)
+            ),
+            seed,
+          )
+          : gan.generate(count, seed);
+      }
+    } else if (prompts !== undefined) {
+      throw new Error(
+        "--prompt needs a text-conditioned model (train with --condition text)",
+      );
+    }
     if (kind === "interpolation") {
       // Strips of 8 steps, one per picture row.
       const strips = Math.max(1, Math.floor(count / COLUMNS));

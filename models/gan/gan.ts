@@ -6,19 +6,34 @@
  *
  * @module
  */
-import type { tf } from "@genwasm/backend/tf";
+import { tf } from "@genwasm/backend/tf";
+import type { ImageSet } from "@genwasm/data/image_set";
 import { mulberry32, type Random } from "@genwasm/data/random";
+import { ImagePrompts } from "../text/captions.ts";
 import type { TrainableModel, TrainingPhase } from "../contract.ts";
 import { Discriminator, Generator } from "./model.ts";
 import { ganPhases } from "./objective.ts";
 import { type GanConfig, resolveGanConfig } from "./presets.ts";
-import { classGrid, interpolationStrips, sampleImages } from "./sampler.ts";
+import type { TextConfig } from "../text/config.ts";
+import {
+  classGrid,
+  interpolationStrips,
+  renderImages,
+  sampleImages,
+} from "./sampler.ts";
 
 /**
  * A preset name, or a preset (default "dcgan") with some keys overridden;
  * `{ preset, ...config }` rebuilds a checkpointed model.
  */
-export type GanSource = string | ({ preset?: string } & Partial<GanConfig>);
+export type GanSource =
+  | string
+  | (
+    & { preset?: string }
+    & Partial<Omit<GanConfig, "text">>
+    // A text block's keys default to `defaultTextConfig()`'s.
+    & { text?: Partial<TextConfig> }
+  );
 
 /** Columns of the pictures the trainer and `sample` lay out. */
 const GRID_COLUMNS = 8;
@@ -36,10 +51,26 @@ export interface Gan extends TrainableModel {
   readonly pixelRange: "symmetric";
   /** `count` images, pixels in [0, 1]; see {@link sampleImages}. */
   sample(count: number, seed: number, classLabel?: number): tf.Tensor4D;
+  /** Text models: the vocabulary and captioner of their prompts. */
+  readonly imagePrompts?: ImagePrompts;
+  /** Text models: prompt ids of training images (see the contract). */
+  readonly captionBatch?: (
+    data: ImageSet,
+    indices: Uint32Array,
+    seed: number,
+  ) => tf.Tensor2D;
+  /**
+   * Text models: one image per prompt, z from `seed`, pixels in [0, 1]; an
+   * empty prompt draws from the empty-prompt vector.
+   *
+   * @throws Error naming an unknown word and the nearest known ones.
+   */
+  samplePrompts(prompts: readonly string[], seed: number): tf.Tensor4D;
   /**
    * The trainer's sample grid: `count` samples from fixed noise, or, for a
    * conditional model, one row of 8 per class (80 images for 10 classes,
-   * whatever `count`).
+   * whatever `count`); a text model draws such rows from a plain caption
+   * naming each class.
    */
   generate(count: number, seed: number): tf.Tensor4D;
   /** One row per class; see {@link classGrid}. */
@@ -67,6 +98,8 @@ class GanModel implements Gan {
   readonly buffers: Map<string, tf.Variable>;
   readonly phases: TrainingPhase[];
   readonly pixelRange = "symmetric" as const;
+  readonly imagePrompts?: ImagePrompts;
+  readonly captionBatch?: Gan["captionBatch"];
 
   constructor(preset: string, config: GanConfig, random: Random) {
     this.preset = preset;
@@ -82,13 +115,61 @@ class GanModel implements Gan {
       ...this.discriminator.buffers(),
     ]);
     this.phases = ganPhases(this);
+    if (config.text) {
+      const prompts = new ImagePrompts(config.text);
+      this.imagePrompts = prompts;
+      this.captionBatch = (data, indices, seed) =>
+        tf.tensor2d(
+          prompts.ids(data, indices, mulberry32(seed)),
+          [indices.length, prompts.tokens],
+          "int32",
+        );
+    }
   }
 
   sample(count: number, seed: number, classLabel?: number): tf.Tensor4D {
     return sampleImages(this, count, seed, classLabel);
   }
 
+  samplePrompts(prompts: readonly string[], seed: number): tf.Tensor4D {
+    if (!this.imagePrompts) {
+      throw new Error(
+        "prompts need a text-conditioned model (train with --condition text)",
+      );
+    }
+    if (prompts.length === 0) throw new Error("no prompt to draw");
+    const { vocabulary, tokens } = this.imagePrompts;
+    const ids = vocabulary.encodeBatch(prompts, tokens);
+    return tf.tidy(() =>
+      renderImages(
+        this,
+        tf.randomNormal(
+          [prompts.length, this.generator.latentSize],
+          0,
+          1,
+          "float32",
+          seed,
+        ) as tf.Tensor2D,
+        tf.tensor2d(ids, [prompts.length, tokens], "int32"),
+      )
+    );
+  }
+
   generate(count: number, seed: number): tf.Tensor4D {
+    if (this.imagePrompts) {
+      const captioner = this.imagePrompts.captioner;
+      const random = mulberry32(seed);
+      const prompts = Array.from(
+        { length: this.config.classes },
+        (_, label) => captioner.captionAttributes({}, label, random),
+      );
+      return this.samplePrompts(
+        prompts.flatMap((prompt) =>
+          new Array<string>(GRID_COLUMNS).fill(prompt)
+        ),
+        seed,
+      );
+    }
     return this.generator.classes > 0
       ? this.classGrid(GRID_COLUMNS, seed)
       : this.sample(count, seed);

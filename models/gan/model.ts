@@ -23,7 +23,11 @@
  * `generator.norm0.runningMean`) and, with spectral normalisation, each
  * discriminator weight's power-iteration vector (`discriminator.conv1.u`).
  * A conditional model's generator dense kernel has `latentSize + classes`
- * rows and its discriminator conv1 kernel `channels + classes` inputs.
+ * rows and its discriminator conv1 kernel `channels + classes` inputs; a
+ * text model's have `latentSize + text.width` rows and `channels +
+ * text.width` inputs, and each network has a prompt encoder, its variables
+ * under "generator.text." and "discriminator.text." (e.g.
+ * `generator.text.block0.attention.qkv.kernel`).
  *
  * The biases right before a BatchNorm (generator.dense, generator.deconv1,
  * discriminator.conv2) are kept because the spec's layers have them, but
@@ -36,6 +40,7 @@ import type { Random } from "@genwasm/data/random";
 import { BatchNorm, type BatchNormMode } from "../batch_norm.ts";
 import { Conv2D, Conv2DTranspose, Dense } from "../layers.ts";
 import type { GanConfig } from "./presets.ts";
+import { TextEncoder } from "../text/encoder.ts";
 import { SpectralNorm } from "./spectral_norm.ts";
 
 /** Kernel side and strides of every (transposed) convolution. */
@@ -109,10 +114,15 @@ export class Generator {
   readonly latentSize: number;
   /** Classes of a conditional generator; 0 when unconditional. */
   readonly classes: number;
+  /** The prompt encoder of a text generator. */
+  readonly text?: TextEncoder;
   readonly #innerSize: number;
   readonly #innerChannels: number;
 
-  /** Draws the initial weights from `random` in the order dense, deconv1, deconv2. */
+  /**
+   * Draws the initial weights from `random` in the order dense, deconv1,
+   * deconv2, prompt encoder.
+   */
   constructor(config: GanConfig, random: Random) {
     const { channels, baseWidth, latentSize } = config;
     const [innerSize, innerChannels] = innerShape(config);
@@ -124,7 +134,7 @@ export class Generator {
     this.#innerChannels = innerChannels;
     this.layers = {
       dense: new Dense({
-        inputSize: latentSize + this.classes,
+        inputSize: latentSize + this.classes + promptWidth(config),
         outputSize: units,
         random,
       }),
@@ -141,20 +151,27 @@ export class Generator {
         outputChannels: channels,
       }),
     };
+    this.text = promptEncoder(config, random);
   }
 
   /**
    * (batch, latentSize) noise and, for a conditional generator, (batch)
-   * int32 labels -> (batch, size, size, channels) pixels in [-1, 1].
-   * `mode` picks the BatchNorm statistics (see {@link BatchNormMode}).
+   * int32 labels, for a text generator (batch, tokens) int32 prompt ids
+   * (default: the empty prompt) -> (batch, size, size, channels) pixels in
+   * [-1, 1]. `mode` picks the BatchNorm statistics (see {@link BatchNormMode}).
    */
   apply(
     latents: tf.Tensor2D,
-    labels: tf.Tensor1D | undefined,
+    labels: tf.Tensor | undefined,
     mode: BatchNormMode,
   ): tf.Tensor4D {
     const { dense, norm0, deconv1, norm1, deconv2 } = this.layers;
-    const input = this.classes > 0
+    const input = this.text
+      ? tf.concat(
+        [latents, encodePrompts(this.text, labels, latents.shape[0])],
+        1,
+      )
+      : this.classes > 0
       ? tf.concat([latents, oneHot(requireLabels(labels), this.classes)], 1)
       : latents;
     const flat = tf.relu(norm0.apply(dense.apply(input), mode));
@@ -170,7 +187,10 @@ export class Generator {
 
   /** Trainable variables keyed "generator.layer.variable". */
   variables(): Map<string, tf.Variable> {
-    return prefixed("generator", layerTables(this.layers));
+    return new Map([
+      ...prefixed("generator", layerTables(this.layers)),
+      ...textVariables("generator", this.text),
+    ]);
   }
 
   /** BatchNorm running statistics keyed "generator.normN.runningMean" etc. */
@@ -184,6 +204,7 @@ export class Generator {
 
   dispose(): void {
     for (const layer of Object.values(this.layers)) layer.dispose();
+    this.text?.dispose();
   }
 }
 
@@ -220,10 +241,12 @@ export class Discriminator {
   };
   /** Classes of a conditional discriminator; 0 when unconditional. */
   readonly classes: number;
+  /** The prompt encoder of a text discriminator. */
+  readonly text?: TextEncoder;
 
   /**
    * Draws the initial weights from `random` in the order conv1, conv2,
-   * dense, then the spectral-norm start vectors.
+   * dense, then the spectral-norm start vectors, then the prompt encoder.
    */
   constructor(config: GanConfig, random: Random) {
     const { channels, baseWidth } = config;
@@ -232,7 +255,7 @@ export class Discriminator {
     this.classes = config.conditional ? config.classes : 0;
     const conv1 = new Conv2D({
       ...conv,
-      inputChannels: channels + this.classes,
+      inputChannels: channels + this.classes + promptWidth(config),
       outputChannels: baseWidth,
     });
     const conv2 = new Conv2D({
@@ -262,24 +285,34 @@ export class Discriminator {
         dense: spectral(dense),
       };
     }
+    this.text = promptEncoder(config, random);
   }
 
   /**
    * (batch, size, size, channels) pixels in [-1, 1] and, for a conditional
-   * discriminator, (batch) int32 labels -> (batch) logits. `training` uses
+   * discriminator, (batch) int32 labels, for a text one (batch, tokens)
+   * int32 prompt ids (default: the empty prompt) -> (batch) logits. `training` uses
    * batch statistics in BatchNorm and moves the running statistics and the
    * spectral-norm vectors; otherwise the running statistics are used and
    * nothing changes.
    */
   apply(
     images: tf.Tensor4D,
-    labels: tf.Tensor1D | undefined,
+    labels: tf.Tensor | undefined,
     training: boolean,
   ): tf.Tensor1D {
     const { conv1, conv2, norm, dense } = this.layers;
     const [batch, height, width] = images.shape;
     let input = images;
-    if (this.classes > 0) {
+    if (this.text) {
+      const vector = encodePrompts(this.text, labels, batch);
+      const size = vector.shape[1];
+      const planes = tf.broadcastTo(
+        tf.reshape(vector, [batch, 1, 1, size]),
+        [batch, height, width, size],
+      );
+      input = tf.concat([images, planes], 3) as tf.Tensor4D;
+    } else if (this.classes > 0) {
       const hot = tf.reshape(
         oneHot(requireLabels(labels), this.classes),
         [batch, 1, 1, this.classes],
@@ -305,7 +338,10 @@ export class Discriminator {
 
   /** Trainable variables keyed "discriminator.layer.variable". */
   variables(): Map<string, tf.Variable> {
-    return prefixed("discriminator", layerTables(this.layers));
+    return new Map([
+      ...prefixed("discriminator", layerTables(this.layers)),
+      ...textVariables("discriminator", this.text),
+    ]);
   }
 
   /** Running statistics and spectral-norm vectors ("discriminator.conv1.u"). */
@@ -324,6 +360,7 @@ export class Discriminator {
     for (const spectral of Object.values(this.spectral ?? {})) {
       spectral.dispose();
     }
+    this.text?.dispose();
   }
 }
 
@@ -347,7 +384,56 @@ function leakyRelu(x: tf.Tensor4D): tf.Tensor4D {
   return tf.leakyRelu(x, LEAK);
 }
 
-function requireLabels(labels: tf.Tensor1D | undefined): tf.Tensor1D {
+function requireLabels(labels: tf.Tensor | undefined): tf.Tensor1D {
   if (!labels) throw new Error("a conditional GAN needs class labels");
-  return labels;
+  return labels as tf.Tensor1D;
+}
+
+/** Width of a text model's prompt vector (0 without text). */
+function promptWidth(config: GanConfig): number {
+  return config.text?.width ?? 0;
+}
+
+/** A text model's prompt encoder, `text.width` wide out; none without text. */
+function promptEncoder(
+  config: GanConfig,
+  random: Random,
+): TextEncoder | undefined {
+  if (!config.text) return undefined;
+  const { vocabulary, tokens, width, heads, layers } = config.text;
+  return new TextEncoder({
+    vocabularySize: vocabulary.length,
+    maxTokens: tokens,
+    width,
+    heads,
+    layers,
+    outputWidth: width,
+  }, random);
+}
+
+/** (batch, width) prompt vectors of `ids`, or of the empty prompt when none. */
+function encodePrompts(
+  encoder: TextEncoder,
+  ids: tf.Tensor | undefined,
+  batch: number,
+): tf.Tensor2D {
+  if (ids && ids.rank !== 2) {
+    throw new Error(
+      `a text GAN takes (batch, tokens) prompt ids, got shape [${ids.shape}]`,
+    );
+  }
+  return encoder.apply(
+    (ids ??
+      tf.zeros([batch, encoder.config.maxTokens], "int32")) as tf.Tensor2D,
+  );
+}
+
+/** A prompt encoder's variables as "network.text.part.layer.variable". */
+function textVariables(
+  network: string,
+  encoder: TextEncoder | undefined,
+): [string, tf.Variable][] {
+  return Object.entries(encoder?.variables() ?? {}).map((
+    [name, variable],
+  ) => [`${network}.text.${name.replaceAll("/", ".")}`, variable]);
 }

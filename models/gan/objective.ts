@@ -21,7 +21,7 @@
  * @module
  */
 import { tf } from "@genwasm/backend/tf";
-import type { TrainingPhase } from "../contract.ts";
+import type { TrainingBatch, TrainingPhase } from "../contract.ts";
 import type { Discriminator, Generator } from "./model.ts";
 import type { GanLoss } from "./presets.ts";
 
@@ -136,7 +136,8 @@ export interface GanParts {
  * BatchNorm batch (as in DCGAN). "g_loss" (group `generator`): G draws a
  * batch from other fresh noise and is scored by D. A conditional model
  * draws its fakes with the real batch's labels, so classes appear as often
- * as in the data. Both networks run in training mode (batch statistics;
+ * as in the data; a text model with the real batch's prompts (no prompt
+ * dropout: a GAN samples without guidance). Both networks run in training mode (batch statistics;
  * running statistics and spectral-norm vectors move); each phase's
  * gradients reach only its own group's variables (the trainer passes them).
  *
@@ -163,9 +164,21 @@ export interface GanParts {
  */
 export function ganPhases(parts: GanParts): TrainingPhase[] {
   const { generator, discriminator, config } = parts;
-  const labelsOf = (labels: tf.Tensor1D) =>
-    generator.classes > 0 ? labels : undefined;
-  const fakes = (count: number, labels: tf.Tensor1D, seed: number) => {
+  // Labels (conditional), prompt ids (text) or nothing (unconditional).
+  const conditionOf = ({ labels, prompts }: TrainingBatch) => {
+    if (generator.text) {
+      if (!prompts) {
+        throw new Error("a text-conditioned GAN's batch needs prompts");
+      }
+      return prompts;
+    }
+    return generator.classes > 0 ? labels : undefined;
+  };
+  const fakes = (
+    count: number,
+    condition: tf.Tensor | undefined,
+    seed: number,
+  ) => {
     const z = tf.randomNormal(
       [count, generator.latentSize],
       0,
@@ -173,25 +186,29 @@ export function ganPhases(parts: GanParts): TrainingPhase[] {
       "float32",
       seed,
     ) as tf.Tensor2D;
-    return generator.apply(z, labelsOf(labels), "train");
+    return generator.apply(z, condition, "train");
   };
   return [
     {
       name: "d_loss",
       group: "discriminator",
-      loss({ images, labels }, context) {
-        const generated = fakes(images.shape[0], labels, context.seed());
-        const real = discriminator.apply(images, labelsOf(labels), true);
-        const fake = discriminator.apply(generated, labelsOf(labels), true);
+      loss(batch, context) {
+        const { images } = batch;
+        const condition = conditionOf(batch);
+        const generated = fakes(images.shape[0], condition, context.seed());
+        const real = discriminator.apply(images, condition, true);
+        const fake = discriminator.apply(generated, condition, true);
         return discriminatorLoss(config.loss, real, fake, config.realLabel);
       },
     },
     {
       name: "g_loss",
       group: "generator",
-      loss({ images, labels }, context) {
-        const generated = fakes(images.shape[0], labels, context.seed());
-        const fake = discriminator.apply(generated, labelsOf(labels), true);
+      loss(batch, context) {
+        const { images } = batch;
+        const condition = conditionOf(batch);
+        const generated = fakes(images.shape[0], condition, context.seed());
+        const fake = discriminator.apply(generated, condition, true);
         return generatorLoss(config.loss, fake);
       },
     },

@@ -11,6 +11,7 @@ import {
   presetFrom,
   resolvePreset,
 } from "../_presets.ts";
+import { resolveTextConfig, type TextConfig } from "../text/config.ts";
 
 /** The adversarial losses; see `objective.ts`. */
 export const GAN_LOSSES = ["non-saturating", "hinge", "least-squares"] as const;
@@ -64,6 +65,14 @@ export type GanConfig = {
    * for EMA weights too) or "running" (the running averages of training).
    */
   samplingStatistics: typeof SAMPLING_STATISTICS[number];
+  /**
+   * Text-conditioned models only (no preset has it): each network encodes
+   * the prompt with its own prompt encoder (`models/text/encoder.ts`); the
+   * generator concatenates the prompt vector to z, the discriminator
+   * broadcasts it as constant channels of its input, as a conditional
+   * model does with its one-hot label. Labels or text, not both.
+   */
+  text?: TextConfig;
 };
 
 /** Names of the built-in presets. */
@@ -202,5 +211,14 @@ export function resolveGanConfig(
   name: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): GanConfig {
-  return resolvePreset("gan", GAN_PRESETS, name, overrides, checkGanConfig);
+  // `text` is in no preset: resolved apart from the preset's keys.
+  const { text, ...rest } = overrides;
+  const config = resolvePreset("gan", GAN_PRESETS, name, rest, checkGanConfig);
+  if (text === undefined) return config;
+  if (config.conditional) {
+    throw new Error(
+      "a gan conditions on class labels (conditional) or on text, not both",
+    );
+  }
+  return { ...config, text: resolveTextConfig(text, "gan") };
 }

@@ -6,7 +6,8 @@
  *
  * BatchNorm when sampling: with `samplingStatistics: "standing"` (default)
  * the generator normalises with the statistics of a fixed reference batch
- * of {@link REFERENCE_ROWS} latents (classes spread evenly) run through the
+ * of {@link REFERENCE_ROWS} latents (classes spread evenly; text
+ * generators: the empty prompt) run through the
  * weights in use. The trainer's EMA averages the weights but not the
  * running statistics, which describe the raw weights; standing statistics
  * fit whichever weights sample, and each image still depends only on its
@@ -75,7 +76,9 @@ function checkLabel(generator: Generator, label: number): void {
  *
  * @param sampling The generator and its `samplingStatistics`.
  * @param z (count, latentSize) latents.
- * @param labels (count) int32 labels; required when conditional, ignored otherwise.
+ * @param labels (count) int32 labels, required when conditional; or
+ * (count, tokens) int32 prompt ids of a text generator (default: the empty
+ * prompt); ignored otherwise.
  * @returns (count, size, size, channels) pixels in [0, 1].
  *
  * @example
@@ -94,7 +97,7 @@ function checkLabel(generator: Generator, label: number): void {
 export function renderImages(
   sampling: GanSampling,
   z: tf.Tensor2D,
-  labels?: tf.Tensor1D,
+  labels?: tf.Tensor,
 ): tf.Tensor4D {
   const { generator, config } = sampling;
   const conditional = generator.classes > 0;
@@ -107,11 +110,12 @@ export function renderImages(
       const referenceZ = latents(generator, REFERENCE_ROWS, REFERENCE_SEED);
       const allZ = tf.concat([referenceZ, z]) as tf.Tensor2D;
       // (Missing labels of a conditional generator: G.apply says so.)
-      const allLabels = conditional && labels
-        ? tf.concat([
-          cyclingLabels(REFERENCE_ROWS, generator.classes),
-          labels,
-        ]) as tf.Tensor1D
+      // A text generator's reference rows have the empty prompt.
+      const reference = generator.text
+        ? tf.zeros([REFERENCE_ROWS, generator.text.config.maxTokens], "int32")
+        : cyclingLabels(REFERENCE_ROWS, generator.classes);
+      const allLabels = (conditional || generator.text) && labels
+        ? tf.concat([reference, labels])
         : undefined;
       const mode: BatchNormMode = { referenceRows: REFERENCE_ROWS };
       const all = generator.apply(allZ, allLabels, mode);

@@ -35,7 +35,15 @@ Deno.test("ddpmFamily trains with Adam 2e-4 and an EMA of 0.999, and offers the 
   const options = ddpmFamily.sampleOptions!;
   assert.deepEqual(
     Object.keys(options).sort(),
-    ["classLabel", "clipSample", "eta", "guidance", "sampler", "samplerSteps"],
+    [
+      "classLabel",
+      "clipSample",
+      "eta",
+      "guidance",
+      "prompts",
+      "sampler",
+      "samplerSteps",
+    ],
   );
   // The family parses and checks its own flags.
   const parse = (key: "sampler" | "eta", text: string) => {

@@ -1,0 +1,386 @@
+/**
+ * The prompt encoder of text-conditioned models: token ids in, one vector
+ * per prompt out.
+ *
+ * | part      | layers                                                     |
+ * | --------- | ---------------------------------------------------------- |
+ * | embedding | token table (vocabulary, d) + position table (tokens, d)   |
+ * | blocks    | pre-norm: x + MHA(LN(x)), then x + MLP(LN(x)), MLP d-4d-d SiLU |
+ * | pooling   | LN, mean over the prompt's tokens (padding left out)       |
+ * | output    | Dense(d -> outputWidth)                                    |
+ * | null      | a learned vector for the empty (all-padding) prompt        |
+ *
+ * Padding (id {@link PAD_ID} = 0) is masked out of every attention's keys
+ * and out of the pooling, so neither the padding's embedding nor anything
+ * computed at padded positions reaches a prompt's vector. A prompt of
+ * padding only has no tokens to pool: it gets the learned null vector,
+ * which is what classifier-free guidance uses as "no prompt".
+ *
+ * Variable names are "part/layer/variable", e.g. `tokens/table`,
+ * `block0/attention/qkv/kernel`, `null/vector`.
+ *
+ * @module
+ */
+import { tf } from "@genwasm/backend/tf";
+import { PAD_ID } from "@genwasm/data/captions/tokenizer";
+import type { Random } from "@genwasm/data/random";
+import { initializer } from "../initializers.ts";
+import { Dense, type Layer, namedVariables } from "../layers.ts";
+
+/** The shape of a {@link TextEncoder}. */
+export interface TextEncoderConfig {
+  /** Rows of the token table: the vocabulary's size, padding included. */
+  vocabularySize: number;
+  /** Most tokens of a prompt: rows of the position table. */
+  maxTokens: number;
+  /** Width d of the token vectors. */
+  width: number;
+  /** Attention heads; divides `width`. */
+  heads: number;
+  /** Transformer blocks. */
+  layers: number;
+  /** Width of the pooled output (the U-Net's embedding width). */
+  outputWidth: number;
+}
+
+/** Added to the attention scores of padded keys: their weight becomes 0. */
+const MASKED = -1e9;
+/** LayerNorm's variance floor. */
+const EPSILON = 1e-5;
+
+function makeVariable(values: Float32Array, shape: number[]): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.tensor(values, shape)));
+}
+
+/** LayerNorm over the last axis, with a learned gain (from 1) and bias (from 0). */
+export class LayerNorm implements Layer {
+  readonly variables: { gain: tf.Variable; bias: tf.Variable };
+
+  constructor(width: number) {
+    this.variables = {
+      gain: makeVariable(new Float32Array(width).fill(1), [width]),
+      bias: makeVariable(new Float32Array(width), [width]),
+    };
+  }
+
+  apply(input: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const axis = input.rank - 1;
+      const { mean, variance } = tf.moments(input, axis, true);
+      const normed = tf.mul(
+        tf.sub(input, mean),
+        tf.rsqrt(tf.add(variance, EPSILON)),
+      );
+      return tf.add(tf.mul(normed, this.variables.gain), this.variables.bias);
+    });
+  }
+
+  dispose(): void {
+    for (const variable of Object.values(this.variables)) variable.dispose();
+  }
+}
+
+/** A learned table of rows, gathered by int32 ids; Glorot-uniform. */
+class Table implements Layer {
+  readonly variables: { table: tf.Variable };
+
+  constructor(rows: number, width: number, random: Random) {
+    const values = initializer("glorot")(rows * width, rows, width, random);
+    this.variables = { table: makeVariable(values, [rows, width]) };
+  }
+
+  apply(ids: tf.Tensor): tf.Tensor {
+    return tf.gather(this.variables.table, ids);
+  }
+
+  dispose(): void {
+    this.variables.table.dispose();
+  }
+}
+
+/** (rows, in) -> (rows, out) over the last axis of any rank. */
+function denseLast(dense: Dense, x: tf.Tensor): tf.Tensor {
+  const width = x.shape[x.rank - 1];
+  const flat = tf.reshape(x, [-1, width]);
+  const out = dense.apply(flat);
+  return tf.reshape(out, [...x.shape.slice(0, -1), out.shape[1]]);
+}
+
+function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/**
+ * Multi-head self-attention over the tokens of each prompt, padded keys
+ * masked: softmax(q k^T / sqrt(d / heads) + mask) v per head, then a Dense.
+ */
+class MaskedAttention {
+  readonly layers: { qkv: Dense; output: Dense };
+  readonly variables: Record<string, tf.Variable>;
+
+  constructor(width: number, readonly heads: number, random: Random) {
+    this.layers = {
+      qkv: new Dense({ inputSize: width, outputSize: 3 * width, random }),
+      output: new Dense({ inputSize: width, outputSize: width, random }),
+    };
+    this.variables = namedVariables(this.layers);
+  }
+
+  /**
+   * @param x (batch, tokens, d)
+   * @param keyBias (batch, 1, 1, tokens): 0 for tokens, {@link MASKED} for padding.
+   */
+  apply(x: tf.Tensor3D, keyBias: tf.Tensor): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [batch, tokens, width] = x.shape;
+      const heads = this.heads, size = width / heads;
+      // (batch, tokens, d) each -> (batch, heads, tokens, size)
+      const split = (part: tf.Tensor) =>
+        tf.transpose(tf.reshape(part, [batch, tokens, heads, size]), [
+          0,
+          2,
+          1,
+          3,
+        ]);
+      const [q, k, v] = tf.split(denseLast(this.layers.qkv, x), 3, 2).map(
+        split,
+      );
+      const flat = (part: tf.Tensor) =>
+        tf.reshape(part, [batch * heads, tokens, size]) as tf.Tensor3D;
+      const scores = tf.add(
+        tf.reshape(
+          tf.mul(tf.matMul(flat(q), flat(k), false, true), 1 / Math.sqrt(size)),
+          [batch, heads, tokens, tokens],
+        ),
+        keyBias,
+      );
+      const weights = tf.reshape(tf.softmax(scores), [
+        batch * heads,
+        tokens,
+        tokens,
+      ]) as tf.Tensor3D;
+      // (batch, heads, tokens, size) -> (batch, tokens, d)
+      const attended = tf.reshape(
+        tf.transpose(
+          tf.reshape(tf.matMul(weights, flat(v)), [batch, heads, tokens, size]),
+          [0, 2, 1, 3],
+        ),
+        [batch, tokens, width],
+      );
+      return denseLast(this.layers.output, attended) as tf.Tensor3D;
+    });
+  }
+
+  dispose(): void {
+    for (const layer of Object.values(this.layers)) layer.dispose();
+  }
+}
+
+/** One pre-norm transformer block. */
+class TransformerBlock {
+  readonly layers: {
+    norm1: LayerNorm;
+    attention: MaskedAttention;
+    norm2: LayerNorm;
+    mlp1: Dense;
+    mlp2: Dense;
+  };
+  readonly variables: Record<string, tf.Variable>;
+
+  constructor(width: number, heads: number, random: Random) {
+    this.layers = {
+      norm1: new LayerNorm(width),
+      attention: new MaskedAttention(width, heads, random),
+      norm2: new LayerNorm(width),
+      mlp1: new Dense({ inputSize: width, outputSize: 4 * width, random }),
+      mlp2: new Dense({ inputSize: 4 * width, outputSize: width, random }),
+    };
+    this.variables = {};
+    for (const [name, layer] of Object.entries(this.layers)) {
+      for (const [key, variable] of Object.entries(layer.variables)) {
+        this.variables[`${name}/${key}`] = variable;
+      }
+    }
+  }
+
+  apply(x: tf.Tensor3D, keyBias: tf.Tensor): tf.Tensor3D {
+    return tf.tidy(() => {
+      const { norm1, attention, norm2, mlp1, mlp2 } = this.layers;
+      const h = tf.add(
+        x,
+        attention.apply(norm1.apply(x) as tf.Tensor3D, keyBias),
+      );
+      const mlp = denseLast(mlp2, silu(denseLast(mlp1, norm2.apply(h))));
+      return tf.add(h, mlp) as tf.Tensor3D;
+    });
+  }
+
+  dispose(): void {
+    for (const layer of Object.values(this.layers)) layer.dispose();
+  }
+}
+
+/**
+ * Checks a {@link TextEncoderConfig}'s values.
+ *
+ * @throws Error naming the first bad key.
+ */
+export function checkTextEncoderConfig(config: TextEncoderConfig): void {
+  for (
+    const key of [
+      "vocabularySize",
+      "maxTokens",
+      "width",
+      "heads",
+      "layers",
+      "outputWidth",
+    ] as const
+  ) {
+    const value = config[key];
+    const least = key === "vocabularySize" ? 2 : 1;
+    if (!Number.isInteger(value) || value < least) {
+      throw new Error(
+        `text encoder key "${key}" must be a whole number >= ${least}, got ${value}`,
+      );
+    }
+  }
+  if (config.width % config.heads !== 0) {
+    throw new Error(
+      `text encoder width ${config.width} does not split into ${config.heads} heads`,
+    );
+  }
+}
+
+/**
+ * The prompt encoder (see the module note).
+ *
+ * @example An empty prompt gets the null vector
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TextEncoder } from "./encoder.ts";
+ * import { mulberry32 } from "../../data/random.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const encoder = new TextEncoder({
+ *   vocabularySize: 10, maxTokens: 4, width: 8, heads: 2, layers: 1, outputWidth: 6,
+ * }, mulberry32(0));
+ * const ids = tf.tensor2d([[3, 5, 0, 0], [0, 0, 0, 0]], [2, 4], "int32");
+ * const [prompt, empty] = tf.tidy(() => encoder.apply(ids).arraySync());
+ * assert.equal(prompt.length, 6);
+ * assert.deepEqual(empty, Array.from(encoder.variables()["null/vector"].dataSync()));
+ * ids.dispose();
+ * encoder.dispose();
+ * ```
+ */
+export class TextEncoder {
+  readonly config: TextEncoderConfig;
+  readonly #tokens: Table;
+  readonly #positions: Table;
+  readonly #blocks: TransformerBlock[];
+  readonly #norm: LayerNorm;
+  readonly #output: Dense;
+  readonly #null: { variables: { vector: tf.Variable }; dispose(): void };
+  readonly #parts: [string, { variables: Record<string, tf.Variable> }][];
+
+  /**
+   * Draws weights from `random` in the order token table, position table,
+   * blocks (qkv, attention output, mlp1, mlp2 each), output. Norms start
+   * at gain 1 and bias 0, the null vector at zeros.
+   *
+   * @throws Error for a bad config (see {@link checkTextEncoderConfig}).
+   */
+  constructor(config: TextEncoderConfig, random: Random) {
+    checkTextEncoderConfig(config);
+    this.config = config;
+    const { vocabularySize, maxTokens, width, heads, layers, outputWidth } =
+      config;
+    this.#tokens = new Table(vocabularySize, width, random);
+    this.#positions = new Table(maxTokens, width, random);
+    this.#blocks = Array.from(
+      { length: layers },
+      () => new TransformerBlock(width, heads, random),
+    );
+    this.#norm = new LayerNorm(width);
+    this.#output = new Dense({
+      inputSize: width,
+      outputSize: outputWidth,
+      random,
+    });
+    const vector = makeVariable(new Float32Array(outputWidth), [outputWidth]);
+    this.#null = { variables: { vector }, dispose: () => vector.dispose() };
+    this.#parts = [
+      ["tokens", this.#tokens],
+      ["positions", this.#positions],
+      ...this.#blocks.map((block, index) =>
+        [`block${index}`, block] as [string, TransformerBlock]
+      ),
+      ["norm", this.#norm],
+      ["output", this.#output],
+      ["null", this.#null],
+    ];
+  }
+
+  /**
+   * One vector per prompt.
+   *
+   * @param ids (batch, tokens) int32 token ids, padded with {@link PAD_ID};
+   * `tokens` at most the config's `maxTokens` (positions are counted from
+   * the start, so a prompt padded to any length encodes alike).
+   * @returns (batch, outputWidth).
+   * @throws Error for ids of another rank or too many tokens.
+   */
+  apply(ids: tf.Tensor2D): tf.Tensor2D {
+    if (ids.rank !== 2 || ids.shape[1] > this.config.maxTokens) {
+      throw new Error(
+        `prompt ids must be (batch, <= ${this.config.maxTokens}), got [${ids.shape}]`,
+      );
+    }
+    return tf.tidy(() => {
+      const [batch, tokens] = ids.shape;
+      const mask = tf.cast(tf.notEqual(ids, PAD_ID), "float32"); // (batch, tokens)
+      const keyBias = tf.reshape(
+        tf.mul(tf.sub(1, mask), MASKED),
+        [batch, 1, 1, tokens],
+      );
+      const positions = tf.slice(
+        this.#positions.variables.table,
+        [0, 0],
+        [tokens, this.config.width],
+      );
+      let x = tf.add(this.#tokens.apply(ids), positions) as tf.Tensor3D;
+      for (const block of this.#blocks) x = block.apply(x, keyBias);
+      // Mean over the tokens; padded positions weigh 0.
+      const count = tf.sum(mask, 1, true); // (batch, 1)
+      const pooled = tf.div(
+        tf.sum(tf.mul(this.#norm.apply(x), tf.expandDims(mask, 2)), 1),
+        tf.maximum(count, 1),
+      );
+      const encoded = this.#output.apply(pooled);
+      // Prompts without tokens take the null vector instead.
+      const some = tf.minimum(count, 1);
+      return tf.add(
+        tf.mul(encoded, some),
+        tf.mul(tf.sub(1, some), this.#null.variables.vector),
+      ) as tf.Tensor2D;
+    });
+  }
+
+  /** Every variable by "part/layer/variable" name, in construction order. */
+  variables(): Record<string, tf.Variable> {
+    const variables: Record<string, tf.Variable> = {};
+    for (const [part, block] of this.#parts) {
+      for (const [name, variable] of Object.entries(block.variables)) {
+        variables[`${part}/${name}`] = variable;
+      }
+    }
+    return variables;
+  }
+
+  dispose(): void {
+    this.#tokens.dispose();
+    this.#positions.dispose();
+    for (const block of this.#blocks) block.dispose();
+    this.#norm.dispose();
+    this.#output.dispose();
+    this.#null.dispose();
+  }
+}
