@@ -8,7 +8,7 @@
 import { tf } from "@genwasm/backend/tf";
 import type { Random } from "@genwasm/data/random";
 import { GroupNorm } from "../group_norm.ts";
-import { initializer } from "../initializers.ts";
+import { initializer, type InitializerName } from "../initializers.ts";
 import { Conv2D, Dense, type Layer, namedVariables } from "../layers.ts";
 
 /** Named variables and a way to free them: what the U-Net collects. */
@@ -142,6 +142,8 @@ export interface ResBlockOptions {
   /** GroupNorm groups. */
   groups: number;
   random: Random;
+  /** Initial weights of the convolutions and the dense layer; default glorot. */
+  init?: InitializerName;
 }
 
 /**
@@ -177,7 +179,7 @@ export class ResBlock implements Block {
 
   /** Draws weights from `random` in the order conv1, time, conv2, skip. */
   constructor(
-    { inputChannels, outputChannels, embeddingWidth, groups, random }:
+    { inputChannels, outputChannels, embeddingWidth, groups, random, init }:
       ResBlockOptions,
   ) {
     const conv = (input: number, kernelSize: number) =>
@@ -186,6 +188,7 @@ export class ResBlock implements Block {
         outputChannels,
         kernelSize,
         random,
+        init,
       });
     const norm1 = new GroupNorm({ channels: inputChannels, groups });
     const conv1 = conv(inputChannels, 3);
@@ -193,6 +196,7 @@ export class ResBlock implements Block {
       inputSize: embeddingWidth,
       outputSize: outputChannels,
       random,
+      init,
     });
     const norm2 = new GroupNorm({ channels: outputChannels, groups });
     const conv2 = conv(outputChannels, 3);
@@ -235,6 +239,8 @@ export interface SelfAttentionOptions {
   channels: number;
   groups: number;
   random: Random;
+  /** Initial weights of the projections; default glorot. */
+  init?: InitializerName;
 }
 
 /**
@@ -259,11 +265,21 @@ export class SelfAttention implements Layer {
   readonly variables: Record<string, tf.Variable>;
 
   /** Draws weights from `random` in the order qkv, output. */
-  constructor({ channels, groups, random }: SelfAttentionOptions) {
+  constructor({ channels, groups, random, init }: SelfAttentionOptions) {
     this.layers = {
       norm: new GroupNorm({ channels, groups }),
-      qkv: new Dense({ inputSize: channels, outputSize: 3 * channels, random }),
-      output: new Dense({ inputSize: channels, outputSize: channels, random }),
+      qkv: new Dense({
+        inputSize: channels,
+        outputSize: 3 * channels,
+        random,
+        init,
+      }),
+      output: new Dense({
+        inputSize: channels,
+        outputSize: channels,
+        random,
+        init,
+      }),
     };
     this.variables = namedVariables(this.layers);
   }

@@ -222,6 +222,7 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
   schedule=linear|cosine  beta schedule; timesteps=N  diffusion steps T (default 1000)
   prediction=epsilon|x0|v  network target (default epsilon)
   ancestralVariance=posterior|beta  variance of sample --sampler ddpm steps
+  init=torch|glorot      initial weights (torch: PyTorch's default; default)
   conditional=true (--conditional) labelDropout=0.1  class labels, guidance
   --condition text [--held-out thick:4,...]  prompts instead of labels: a
   small transformer encodes the captions, labelDropout empties prompts

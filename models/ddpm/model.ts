@@ -115,7 +115,7 @@ export class UNet {
   constructor(config: DdpmConfig, random: Random) {
     this.config = config;
     this.nullLabel = config.classes;
-    const { baseWidth, channelMultipliers, normGroups: groups } = config;
+    const { baseWidth, channelMultipliers, normGroups: groups, init } = config;
     const width = embeddingWidth(config);
     const resolutions = levelResolutions(config);
     const attends = (level: number) =>
@@ -127,6 +127,7 @@ export class UNet {
         kernelSize: 3,
         strides,
         random,
+        init,
       });
     const res = (input: number, output: number) =>
       new ResBlock({
@@ -135,9 +136,10 @@ export class UNet {
         embeddingWidth: width,
         groups,
         random,
+        init,
       });
     const attention = (channels: number) =>
-      new SelfAttention({ channels, groups, random });
+      new SelfAttention({ channels, groups, random, init });
     const channels = channelMultipliers.map((m) => m * baseWidth);
     const last = channels.length - 1;
 
@@ -146,8 +148,13 @@ export class UNet {
       [config.timesteps, baseWidth],
     );
     this.#time = {
-      dense1: new Dense({ inputSize: baseWidth, outputSize: width, random }),
-      dense2: new Dense({ inputSize: width, outputSize: width, random }),
+      dense1: new Dense({
+        inputSize: baseWidth,
+        outputSize: width,
+        random,
+        init,
+      }),
+      dense2: new Dense({ inputSize: width, outputSize: width, random, init }),
     };
     this.#add("time/dense1", this.#time.dense1);
     this.#add("time/dense2", this.#time.dense2);

@@ -20,6 +20,8 @@ export const SCHEDULE_NAMES = ["linear", "cosine"] as const;
 export const PREDICTION_TARGETS = ["epsilon", "x0", "v"] as const;
 /** Variance of the ancestral sampler's steps: beta-tilde or beta. */
 export const ANCESTRAL_VARIANCES = ["posterior", "beta"] as const;
+/** Initial weights of the U-Net's convolutions and dense layers. */
+export const UNET_INITS = ["torch", "glorot"] as const;
 
 /**
  * Everything that rebuilds a diffusion model (weights aside), as plain JSON
@@ -53,6 +55,16 @@ export type DdpmConfig = {
   prediction: (typeof PREDICTION_TARGETS)[number];
   /** Ancestral (`--sampler ddpm`) step variance: "posterior" (beta-tilde) or "beta". */
   ancestralVariance: (typeof ANCESTRAL_VARIANCES)[number];
+  /**
+   * Initial weights of the U-Net's convolutions and dense layers: "torch"
+   * (PyTorch's default, U(±1/sqrt(fan in)), biases too) or "glorot"
+   * (Glorot-uniform kernels, zero biases; the default before session 9).
+   * At equal steps "torch" trains faster early on: the canonical
+   * conditional U-Net's mean loss over steps 101-150 was 0.086 against
+   * 0.133 with "glorot" (same seed and data), PyTorch's own run 0.086 at
+   * step 100.
+   */
+  init: (typeof UNET_INITS)[number];
   /** Class-conditional with classifier-free guidance. */
   conditional: boolean;
   /** Number of classes (conditional models); the label table has one more row. */
@@ -93,6 +105,7 @@ const ddpm = {
   schedule: "linear",
   prediction: "epsilon",
   ancestralVariance: "posterior",
+  init: "torch",
   conditional: false,
   classes: 10,
   labelDropout: 0.1,
@@ -151,6 +164,7 @@ function checkDdpmConfig(config: DdpmConfig): void {
     config.ancestralVariance,
     ANCESTRAL_VARIANCES,
   );
+  checkChoice("init", config.init, UNET_INITS);
   if (!(config.labelDropout >= 0 && config.labelDropout < 1)) {
     throw new Error(
       `ddpm config key "labelDropout" must be in [0, 1), got ${config.labelDropout}`,

@@ -284,3 +284,36 @@ Deno.test("SelfAttention.apply() matches a plain-loop softmax(q k^T / sqrt(c)) v
   assertClose(actual, expected, 1e-5, "self-attention");
   attention.dispose();
 });
+
+Deno.test("UNet's init: torch draws every conv and dense kernel and bias from U(+-1/sqrt(fan in)); glorot keeps biases at zero", () => {
+  for (const init of ["torch", "glorot"] as const) {
+    const unet = new UNet(
+      resolveDdpmConfig("ddpm-small", { attentionResolutions: [7], init }),
+      mulberry32(3),
+    );
+    let layers = 0;
+    const variables = unet.variables();
+    for (const [name, variable] of variables) {
+      if (!/(^|\/)(kernel|bias)$/.test(name) || name.includes("norm")) {
+        continue;
+      }
+      const kernelName = name.replace(/bias$/, "kernel");
+      const kernelShape = variables.get(kernelName)!.shape;
+      // Fan in: every dimension of the kernel but the last (outputs).
+      const fanIn = kernelShape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const values = variable.dataSync() as Float32Array;
+      const largest = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      if (init === "torch") {
+        assert.ok(largest <= 1 / Math.sqrt(fanIn), `${name}: ${largest}`);
+        // Drawn, not zero: the largest of >= 8 uniform draws is over a fifth
+        // of the bound except with probability 0.2^8.
+        assert.ok(largest > 0.2 / Math.sqrt(fanIn), `${name}: ${largest}`);
+      } else if (name.endsWith("bias")) {
+        assert.equal(largest, 0, name);
+      }
+      layers++;
+    }
+    assert.ok(layers > 40, `${layers} kernels and biases`);
+    unet.dispose();
+  }
+});

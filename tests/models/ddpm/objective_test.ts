@@ -162,8 +162,10 @@ Deno.test("evaluateNoiseLoss() is repeatable, is the mean square of the noise fo
   // A zero output layer predicts noise 0, so the loss is the mean square
   // of the noise drawn: per chunk of 5, 5 and 2 images, seeds for the
   // timesteps, the noise and the labels, in turn from Mulberry32(0).
-  const kernel = ddpm.groups.model.get("output/conv/kernel")!;
-  kernel.assign(tf.zerosLike(kernel));
+  for (const part of ["kernel", "bias"]) {
+    const variable = ddpm.groups.model.get(`output/conv/${part}`)!;
+    variable.assign(tf.zerosLike(variable));
+  }
   const zero = evaluateNoiseLoss(ddpm, set, { batchSize: 5 });
   const seeds = new Mulberry32(0);
   let squares = 0;
