@@ -19,7 +19,6 @@
  */
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { exec } from "./_exec.ts";
 import { buildWithDeno } from "./deno_route.ts";
 import { buildWithNode } from "./node_route.ts";
