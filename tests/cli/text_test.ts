@@ -57,26 +57,29 @@ Deno.test("train --condition text saves the vocabulary; sample --prompt draws a 
         ...flags,
       ]);
     const prompts = ["--prompt", "a thin three leaning left", "--prompt", ""];
-    const first = await sample("a.png", ...prompts, "--guidance", "2");
+    // Independent runs of the same checkpoint: side by side, on the 2 cores.
+    const [first, again, other, refused, classed] = await Promise.all([
+      sample("a.png", ...prompts, "--guidance", "2"),
+      sample("b.png", ...prompts, "--guidance", "2"),
+      sample("c.png", ...prompts, "--guidance", "5"),
+      sample("d.png", "--prompt", "a thik 7"),
+      sample("e.png", "--class", "3"),
+    ]);
     assert.equal(first.code, 0, first.stderr);
-    const again = await sample("b.png", ...prompts, "--guidance", "2");
     assert.equal(again.code, 0, again.stderr);
     const picture = await Deno.readFile(join(out, "a.png"));
     // Two prompts: two rows of eight.
     assertSampleGrid(picture, { count: 16, side: 28, channels: 1 }, "a.png");
     assert.deepEqual(await Deno.readFile(join(out, "b.png")), picture);
-    const other = await sample("c.png", ...prompts, "--guidance", "5");
     assert.equal(other.code, 0, other.stderr);
     assert.notDeepEqual(await Deno.readFile(join(out, "c.png")), picture);
 
-    const refused = await sample("d.png", "--prompt", "a thik 7");
     assert.equal(refused.code, 1);
     assert.equal(lines(refused.stderr).length, 1, refused.stderr);
     assert.match(
       refused.stderr,
       /unknown word "thik" \(did you mean: thick, thin\)/,
     );
-    const classed = await sample("e.png", "--class", "3");
     assert.equal(lines(classed.stderr).length, 1, classed.stderr);
     assert.match(
       classed.stderr,
