@@ -445,3 +445,16 @@ export function requireReference(
     );
   }
 }
+
+/**
+ * Throws for a model conditioned on text: the reference modules have no
+ * prompt encoder.
+ */
+export function requireNoText(preset: string, text: unknown): void {
+  if (text) {
+    throw new Error(
+      `${preset} has a text block; the PyTorch reference module ` +
+        "(bench/peers/models.py) has no prompt encoder, so it has no PyTorch state dict",
+    );
+  }
+}

@@ -154,11 +154,7 @@ class DdpmModel implements Ddpm {
       const prompts = new ImagePrompts(config.text);
       this.imagePrompts = prompts;
       this.captionBatch = (data, indices, seed) =>
-        tf.tensor2d(
-          prompts.ids(data, indices, mulberry32(seed)),
-          [indices.length, prompts.tokens],
-          "int32",
-        );
+        prompts.batch(data, indices, seed);
     }
   }
 

@@ -7,6 +7,7 @@
  */
 import {
   layerEntries,
+  requireNoText,
   requireReference,
   type TorchEntry,
   type TorchLayout,
@@ -76,12 +77,7 @@ export function ddpmTorchNames(
   preset: string,
   config: DdpmConfig,
 ): TorchMapping {
-  if (config.text) {
-    throw new Error(
-      `${preset} has a text block; the PyTorch reference module ` +
-        "(bench/peers/models.py) has no prompt encoder, so it has no PyTorch state dict",
-    );
-  }
+  requireNoText(preset, config.text);
   requireReference(preset, "imageSize", config.imageSize, 28);
   requireReference(preset, "channels", config.channels, 1);
   requireReference(

@@ -9,6 +9,7 @@ import {
   batchCount,
   batchNormEntries,
   layerEntries,
+  requireNoText,
   requireReference,
   type TorchMapping,
 } from "../torch_layout.ts";
@@ -45,12 +46,7 @@ export function ganTorchNames(
   config: GanConfig,
   batches = 0,
 ): TorchMapping {
-  if (config.text) {
-    throw new Error(
-      `${preset} has a text block; the PyTorch reference module ` +
-        "(bench/peers/models.py) has no prompt encoder, so it has no PyTorch state dict",
-    );
-  }
+  requireNoText(preset, config.text);
   requireReference(preset, "imageSize", config.imageSize, 28);
   requireReference(preset, "channels", config.channels, 1);
   requireReference(preset, "spectralNorm", config.spectralNorm, false);

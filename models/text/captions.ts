@@ -16,7 +16,8 @@ import {
 import { Captioner, type HeldOutPair } from "@genwasm/data/captions/captioner";
 import { Vocabulary } from "@genwasm/data/captions/tokenizer";
 import type { ImageSet } from "@genwasm/data/image_set";
-import type { Random } from "@genwasm/data/random";
+import { mulberry32, type Random } from "@genwasm/data/random";
+import { tf } from "@genwasm/backend/tf";
 
 /** What {@link ImagePrompts} needs: a text model's text settings. */
 export interface PromptSettings {
@@ -125,6 +126,22 @@ export class ImagePrompts {
     return this.vocabulary.encodeBatch(
       this.captions(set, indices, random),
       this.tokens,
+    );
+  }
+
+  /**
+   * The int32 (indices, tokens) tensor of {@link ids} with captions drawn
+   * from `seed`: what a text model's `captionBatch` hands the trainer.
+   */
+  batch(
+    set: Pick<ImageSet, "images" | "labels" | "shape">,
+    indices: ArrayLike<number>,
+    seed: number,
+  ): tf.Tensor2D {
+    return tf.tensor2d(
+      this.ids(set, indices, mulberry32(seed)),
+      [indices.length, this.tokens],
+      "int32",
     );
   }
 }
