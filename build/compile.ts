@@ -46,7 +46,6 @@ export interface CompileResult {
   bytes: number;
 }
 
-
 /** Oldest Node whose single executables can carry assets and reach them. */
 const MIN_NODE = [20, 16];
 
