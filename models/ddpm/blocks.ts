@@ -6,7 +6,7 @@
  * @module
  */
 import { tf } from "@genwasm/backend/tf";
-import type { Random } from "@genwasm/data/random";
+import { normal, type Random } from "@genwasm/data/random";
 import { GroupNorm } from "../group_norm.ts";
 import { initializer, type InitializerName } from "../initializers.ts";
 import { Conv2D, Dense, type Layer, namedVariables } from "../layers.ts";
@@ -94,11 +94,18 @@ export interface LabelEmbeddingOptions {
   rows: number;
   width: number;
   random: Random;
+  /**
+   * Initial rows: "torch" draws N(0, 1) as PyTorch's nn.Embedding does;
+   * anything else (default "glorot") Glorot-uniform over rows x width.
+   */
+  init?: InitializerName;
 }
 
 /**
  * A learned table of one vector per label; `apply` gathers the rows of
- * (batch) int32 labels. Initialised Glorot-uniform.
+ * (batch) int32 labels. Initialised Glorot-uniform, or N(0, 1) with
+ * `init: "torch"`: rows of norm ~sqrt(width) that, added to the time
+ * embedding, make the label as loud as the time from the first step.
  *
  * @example
  * ```ts
@@ -114,8 +121,12 @@ export interface LabelEmbeddingOptions {
 export class LabelEmbedding implements Layer {
   readonly variables: { table: tf.Variable };
 
-  constructor({ rows, width, random }: LabelEmbeddingOptions) {
-    const values = initializer("glorot")(rows * width, rows, width, random);
+  constructor(
+    { rows, width, random, init = "glorot" }: LabelEmbeddingOptions,
+  ) {
+    const values = init === "torch"
+      ? Float32Array.from({ length: rows * width }, () => normal(random))
+      : initializer("glorot")(rows * width, rows, width, random);
     this.variables = {
       table: tf.tidy(() => tf.variable(tf.tensor2d(values, [rows, width]))),
     };

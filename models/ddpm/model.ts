@@ -163,6 +163,7 @@ export class UNet {
         rows: config.classes + 1,
         width,
         random,
+        init,
       });
       this.#add("label", this.#label);
     }

@@ -317,3 +317,27 @@ Deno.test("UNet's init: torch draws every conv and dense kernel and bias from U(
     unet.dispose();
   }
 });
+
+Deno.test("UNet's init: torch draws the label table N(0, 1) as nn.Embedding does; glorot within its bound", () => {
+  for (const init of ["torch", "glorot"] as const) {
+    const config = resolveDdpmConfig("ddpm-small", { conditional: true, init });
+    const unet = new UNet(config, mulberry32(5));
+    const table = unet.variables().get("label/table")!;
+    const [rows, width] = table.shape;
+    const values = table.dataSync() as Float32Array;
+    const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+    const deviation = Math.sqrt(
+      values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / values.length,
+    );
+    if (init === "torch") {
+      // rows x width >= 1000 draws: the sample deviation is within 0.1 of 1.
+      assert.ok(Math.abs(deviation - 1) < 0.1, `deviation ${deviation}`);
+      assert.ok(Math.abs(mean) < 0.1, `mean ${mean}`);
+    } else {
+      const limit = Math.sqrt(6 / (rows + width));
+      assert.ok(values.every((v) => Math.abs(v) <= limit));
+      assert.ok(deviation < limit, `deviation ${deviation}`);
+    }
+    unet.dispose();
+  }
+});
