@@ -22,6 +22,7 @@ import {
   startWasmEngine,
 } from "./wasm/_start.ts";
 import { buildSimdKernels } from "./wasm/simd/node_kernels.ts";
+import { checkSpinPolls } from "./wasm/_pthreadpool_spin.ts";
 
 export {
   type BackendName,
@@ -43,6 +44,13 @@ export interface EngineOptions {
   variants?: WasmVariant[];
   /** Folder for the pthread worker script; default {@link defaultCacheDir}. */
   cacheDir?: string;
+  /**
+   * Polls before an idle XNNPACK thread sleeps, a positive multiple of 5
+   * (threaded build). Default 1000, a few microseconds; tfjs ships
+   * 1,000,000, which holds a core that genwasm's own kernels need (kept
+   * for benchmarks: `bench:steps --stock-spin`).
+   */
+  spinPolls?: number;
 }
 
 let current: EngineInfo | undefined;
@@ -87,6 +95,7 @@ export async function initEngine(
   if (backend !== "wasm") {
     throw new Error(`unknown backend "${backend}": use wasm or cpu`);
   }
+  if (options.spinPolls !== undefined) checkSpinPolls(options.spinPolls);
   const threads = Math.min(requested, MAX_WASM_THREADS);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   current = await startWasmEngine(
@@ -94,7 +103,12 @@ export async function initEngine(
     threads,
     {
       load: (variant, threads) =>
-        loadWasmModule({ variant, threads, cacheDir }),
+        loadWasmModule({
+          variant,
+          threads,
+          cacheDir,
+          spinPolls: options.spinPolls,
+        }),
       kernels: (memory, threads) => buildSimdKernels(memory, threads, cacheDir),
       started: unrefWorkers,
     },

@@ -23,6 +23,7 @@ export {
   initEngine,
 } from "./engine.ts";
 export { MAX_WASM_THREADS, type WasmVariant } from "./wasm/_loader.ts";
+export { SPIN_POLLS, STOCK_SPIN_POLLS } from "./wasm/_pthreadpool_spin.ts";
 export {
   registerWasmKernels,
   wasmKernelConfigs,

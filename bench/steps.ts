@@ -1,6 +1,7 @@
 /**
  * `deno task bench:steps [--json] [--models a,b] [--threads 1,2] [--timed N]
- * [--sampler-images N] [--memory-steps N] [--profile [--profiled N]]`:
+ * [--sampler-images N] [--memory-steps N] [--profile [--profiled N]]
+ * [--stock-spin]`:
  * median wall time of one training step of each canonical model at batch
  * 64 (5 warm-up steps, then >= 20 timed), at 1 thread and at all threads,
  * plus images/s of each sampler. One subprocess per thread count (the
@@ -19,12 +20,21 @@
  * bench/PROFILE.md's text and writes that file (`--json`: the report as
  * JSON on stdout instead).
  *
+ * `--stock-spin` runs XNNPACK's idle threads with the spin tfjs ships
+ * (backends/wasm/_pthreadpool_spin.ts), to measure what the short one
+ * gains; with `--profile` it writes no file, only prints.
+ *
  * @module
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { cpus } from "node:os";
-import { coreCount, initEngine, MAX_WASM_THREADS } from "../backends/mod.ts";
+import {
+  coreCount,
+  initEngine,
+  MAX_WASM_THREADS,
+  STOCK_SPIN_POLLS,
+} from "../backends/mod.ts";
 import { presetNames } from "../models/registry.ts";
 import {
   CANONICAL_MODELS,
@@ -63,6 +73,8 @@ interface Options {
   profile: boolean;
   /** Steps under the profiler, with `profile`. */
   profiled: number;
+  /** Run XNNPACK's idle threads with tfjs's stock spin (backends/wasm/_pthreadpool_spin.ts), for an A/B. */
+  stockSpin: boolean;
 }
 
 function parseOptions(args: string[]): Options & { measure: boolean } {
@@ -79,6 +91,7 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
       profile: { type: "boolean" },
       profiled: { type: "string" },
       measure: { type: "boolean" },
+      "stock-spin": { type: "boolean" },
     },
   });
   const all = Math.min(coreCount(), MAX_WASM_THREADS);
@@ -120,12 +133,16 @@ function parseOptions(args: string[]): Options & { measure: boolean } {
     profile,
     profiled,
     measure: values.measure ?? false,
+    stockSpin: values["stock-spin"] ?? false,
   };
 }
 
 /** Child process: one thread count, every model, one JSON line per model. */
 async function measure(options: Options): Promise<void> {
-  await initEngine({ threads: options.threads[0] });
+  await initEngine({
+    threads: options.threads[0],
+    spinPolls: options.stockSpin ? STOCK_SPIN_POLLS : undefined,
+  });
   const known = presetNames();
   for (const model of options.models) {
     if (!known.includes(model)) {
@@ -206,6 +223,7 @@ async function measureIn<Line extends { model: string }>(
       ...(options.profile
         ? ["--profile", "--profiled", String(options.profiled)]
         : []),
+      ...(options.stockSpin ? ["--stock-spin"] : []),
     ],
     stdout: "piped",
     stderr: "inherit",
@@ -253,6 +271,8 @@ async function profileAll(options: Options): Promise<void> {
   };
   const text = renderProfile(report);
   console.log(options.json ? JSON.stringify(report) : text);
+  // PROFILE.md maps the default engine, not the stock spin's A/B.
+  if (options.stockSpin) return;
   await Deno.writeTextFile(PROFILE_PATH, text);
   // Pads the tables as `deno fmt` would, so `deno fmt --check bench/` stays clean.
   await new Deno.Command(Deno.execPath(), {

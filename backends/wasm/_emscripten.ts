@@ -9,6 +9,12 @@
  * @module
  */
 
+import {
+  SPIN_POLLS,
+  STOCK_SPIN_POLLS,
+  withSpinPolls,
+} from "./_pthreadpool_spin.ts";
+
 /** Which of the three tfjs-backend-wasm binaries to run. */
 export type WasmVariant = "threaded-simd" | "simd" | "plain";
 
@@ -59,17 +65,25 @@ export interface EmscriptenStart {
    * worker loads (paths or URLs); absent for the single-thread builds.
    */
   worker?: { script: string; glue: string };
+  /**
+   * Polls before an idle XNNPACK thread sleeps (threaded build): default
+   * {@link SPIN_POLLS}; {@link STOCK_SPIN_POLLS} runs the binary as shipped
+   * (./_pthreadpool_spin.ts).
+   */
+  spinPolls?: number;
 }
 
 /**
  * Starts the module from its glue's `factory` and wires the `tfjs` bridge
  * that `BackendWasm` calls. Resolves to the module with its heap (the
- * WebAssembly.Memory) as `genwasmMemory`.
+ * WebAssembly.Memory) as `genwasmMemory` and, for the threaded build, the
+ * polls of XNNPACK's idle threads as `genwasmSpinPolls`.
  */
 export async function startEmscripten(
   factory: EmscriptenFactory,
-  { binary, threads, worker }: EmscriptenStart,
+  { binary, threads, worker, spinPolls = SPIN_POLLS }: EmscriptenStart,
 ): Promise<EmscriptenModule> {
+  const spin = worker ? withSpinPolls(binary, spinPolls) : undefined;
   let aborted: string | undefined;
   let memory: WebAssembly.Memory | undefined;
   const config: Record<string, unknown> = {
@@ -84,7 +98,7 @@ export async function startEmscripten(
     ) => {
       // The C++ side sizes its pool as min(cores / 2, 8, requested).
       imports.env.emscripten_num_logical_cores = () => 2 * threads;
-      const module = new WebAssembly.Module(binary);
+      const module = new WebAssembly.Module(spin?.binary ?? binary);
       const instance = new WebAssembly.Instance(
         module,
         imports as WebAssembly.Imports,
@@ -106,6 +120,10 @@ export async function startEmscripten(
   const module = await factory(config);
   if (aborted) throw new Error(`wasm module aborted: ${aborted}`);
   module.genwasmMemory = memory;
+  // What XNNPACK's idle threads poll: the stock count where the binary was
+  // not the one whose spin loops we know.
+  module.genwasmSpinPolls = spin &&
+    (spin.rewritten ? spinPolls : STOCK_SPIN_POLLS);
   module.tfjs = {
     init: module.cwrap("init", null, []),
     initWithThreadsCount: module.cwrap("init_with_threads_count", null, [

@@ -113,6 +113,8 @@ export interface LoadOptions {
   threads: number;
   /** Where the worker script goes (threaded-simd only). */
   cacheDir: string;
+  /** Polls before an idle XNNPACK thread sleeps (see ./_emscripten.ts). */
+  spinPolls?: number;
 }
 
 /**
@@ -121,7 +123,7 @@ export interface LoadOptions {
  * WebAssembly.Memory) as `genwasmMemory`.
  */
 export async function loadWasmModule(
-  { variant, threads, cacheDir }: LoadOptions,
+  { variant, threads, cacheDir, spinPolls }: LoadOptions,
 ): Promise<EmscriptenModule> {
   const gluePath = wasmOutPath(GLUE[variant]);
   const factory = require(gluePath) as EmscriptenFactory;
@@ -129,6 +131,7 @@ export async function loadWasmModule(
   return await startEmscripten(factory, {
     binary: Deno.readFileSync(wasmOutPath(BINARY[variant])),
     threads,
+    spinPolls,
     worker: threaded
       ? { script: writeWorkerScript(cacheDir), glue: gluePath }
       : undefined,

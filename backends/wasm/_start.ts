@@ -34,6 +34,11 @@ export interface EngineInfo {
    * SIMD (they multiply and add separately) or runs without SIMD.
    */
   fma: boolean;
+  /**
+   * Polls before an idle XNNPACK thread sleeps, in the threaded build
+   * (./_pthreadpool_spin.ts); absent for the others.
+   */
+  spinPolls?: number;
   /** tfjs version (its core's, which the page's bundle has alone). */
   tfjs: string;
   /** One line per WASM build that was tried and failed, with its reason. */
@@ -177,6 +182,7 @@ export async function startWasmEngine(
         threads: variant === "threaded-simd" ? running : 1,
         cores: coreCount(),
         workers: workerCount(module),
+        spinPolls: module.genwasmSpinPolls,
         fma: kernels?.fused ?? false,
         tfjs: tf.version_core,
         fallbacks,
