@@ -120,12 +120,6 @@ export async function main(args: string[]): Promise<void> {
     } finally {
       classifier?.model.dispose();
     }
-    for (const [name, picture] of pictures) {
-      const path = join(runDir, "eval", `${name}.png`);
-      await Deno.mkdir(dirname(path), { recursive: true });
-      await writePng(path, picture);
-      say(`wrote ${path}`);
-    }
     const report = {
       model: run.preset,
       step: run.step,
@@ -139,6 +133,13 @@ export async function main(args: string[]): Promise<void> {
       for (const [key, value] of Object.entries(report)) {
         say(`${key.padEnd(width)}  ${value}`);
       }
+    }
+    // After the numbers, so a refused write does not lose them.
+    for (const [name, picture] of pictures) {
+      const path = join(runDir, "eval", `${name}.png`);
+      await Deno.mkdir(dirname(path), { recursive: true });
+      await writePng(path, picture);
+      say(`wrote ${path}`);
     }
   } finally {
     run.model.dispose();
