@@ -3,7 +3,10 @@
  *
  * @module
  */
+import { dirname, join } from "node:path";
 import { describeEngine, initEngine } from "@genwasm/backend/engine";
+import type { Picture } from "@genwasm/data/image_grid";
+import { writePng } from "@genwasm/data/png";
 import { dataSpecOf, loadImageData } from "./_data.ts";
 import { openClassifier, openRun, requireRun } from "./_run.ts";
 import { terminalProgress } from "./_progress.ts";
@@ -48,11 +51,24 @@ inception_score and modes (of 10) from 10000 samples, scored by the
 evaluation classifier (runs/classifier, or --classifier DIR); ddpm reports
 the time drawing them took as sampling_seconds.
 
+Text-conditioned models (train --condition text) draw the samples from a
+fixed prompt set instead (with the classifier; text GANs 2000 by default): every class with each attribute pair the captions
+speak of (MNIST: thin or thick x leaning left, upright or leaning right;
+Fashion-MNIST: dark or light), worded as "a thin three leaning left", the
+same number of samples from each (at least 1; --samples in all), and report
+prompt_class_accuracy (share the classifier puts in the prompt's class),
+thickness_agreement, slant_agreement (MNIST) or brightness_agreement
+(Fashion-MNIST): share of samples whose measured attribute class, by the
+captioner's own measures and thresholds, is the prompt's. Prompts naming a
+held-out pair (train --held-out) are scored apart as held_out_*;
+held_out_prompt_count is 0 when the run holds none out. Grids with the
+prompt under each row go to RUN/eval/prompts.png and RUN/eval/held_out.png.
+
   --run DIR   run folder written by train (required)
   --json      print one JSON object on stdout (and nothing else there)
   --raw       use the raw weights even when the run kept an EMA
   --classifier DIR  evaluation classifier run (default runs/classifier if present)
-  --samples N  samples drawn and scored (default 10000; ddpm 256)
+  --samples N  samples drawn and scored (default 10000; ddpm 256; text gan 2000)
 ${sampling ? `${sampling}\n` : ""}${COMMON_HELP}`;
 }
 
@@ -87,10 +103,11 @@ export async function main(args: string[]): Promise<void> {
       : await openClassifier(values.classifier, data);
     if (!classifier && run.family.name !== "classifier") {
       say(
-        "no evaluation classifier (train one: deno task train --model classifier); skipping fid, inception_score, modes",
+        "no evaluation classifier (train one: deno task train --model classifier); skipping fid, inception_score, modes and prompt scores",
       );
     }
     let metrics;
+    const pictures = new Map<string, Picture>();
     try {
       metrics = await run.family.evaluate(run.model, {
         ...data,
@@ -98,6 +115,7 @@ export async function main(args: string[]): Promise<void> {
         samples,
         sampling,
         ...terminalProgress(),
+        picture: (name, picture) => pictures.set(name, picture),
       });
     } finally {
       classifier?.model.dispose();
@@ -115,6 +133,13 @@ export async function main(args: string[]): Promise<void> {
       for (const [key, value] of Object.entries(report)) {
         say(`${key.padEnd(width)}  ${value}`);
       }
+    }
+    // After the numbers, so a refused write does not lose them.
+    for (const [name, picture] of pictures) {
+      const path = join(runDir, "eval", `${name}.png`);
+      await Deno.mkdir(dirname(path), { recursive: true });
+      await writePng(path, picture);
+      say(`wrote ${path}`);
     }
   } finally {
     run.model.dispose();

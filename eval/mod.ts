@@ -36,3 +36,5 @@ export * from "./classify_images.ts";
 export * from "./reference_statistics.ts";
 export * from "./evaluate_images.ts";
 export * from "./class_accuracy.ts";
+export * from "./prompt_agreement.ts";
+export * from "./prompt_evaluation.ts";

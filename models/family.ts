@@ -9,6 +9,7 @@
  * @module
  */
 import type { tf } from "@genwasm/backend/tf";
+import type { Picture } from "@genwasm/data/image_grid";
 import type { ImageSet } from "@genwasm/data/image_set";
 import type { EvaluationClassifier } from "@genwasm/eval/sample_quality";
 import type {
@@ -88,6 +89,12 @@ export interface EvaluationData<O = Record<string, unknown>> {
   sampling?: Partial<O>;
   /** Told of each step of a long draw (the CLI's progress bar); default none. */
   progress?: ProgressCallback;
+  /**
+   * Takes a picture the evaluation made, by name (e.g. a text model's
+   * `prompts` grid); `eval` writes it as `RUN/eval/NAME.png`. Default: the
+   * pictures are dropped.
+   */
+  picture?(name: string, picture: Picture): void;
 }
 
 /**

@@ -83,8 +83,11 @@ const ADJECTIVE_ORDER: readonly AttributeName[] = [
 /**
  * Mentions as written: adjectives first, in English order ("a small thick
  * upright 7"), then phrases after the noun in their given order.
+ *
+ * @param mentions The attributes to speak of, in any order.
+ * @returns The same mentions in the order {@link renderCaption} writes them.
  */
-function inWritingOrder(mentions: readonly Mention[]): Mention[] {
+export function inWritingOrder(mentions: readonly Mention[]): Mention[] {
   const before = mentions.filter((m) => m.place === "before").sort((a, b) =>
     ADJECTIVE_ORDER.indexOf(a.attribute) - ADJECTIVE_ORDER.indexOf(b.attribute)
   );

@@ -2,12 +2,17 @@
  * Sample quality of a diffusion model through the evaluation classifier:
  * FID, Inception Score and modes of DDIM samples, and for conditional
  * models the share of guided samples the classifier puts in the class they
- * were drawn for.
+ * were drawn for; for text models, the same on the samples of the fixed
+ * prompt set, with how well they follow their prompts.
  *
  * @module
  */
 import type { tf } from "@genwasm/backend/tf";
 import { classAccuracy } from "@genwasm/eval/class_accuracy";
+import {
+  evaluatePrompts,
+  type PromptEvaluation,
+} from "@genwasm/eval/prompt_evaluation";
 import {
   type EvaluationClassifier,
   sampleMetrics,
@@ -104,4 +109,67 @@ export function sampleScores(
       requested,
     ),
   };
+}
+
+/** Options of {@link promptScores}. */
+export interface PromptScoreOptions {
+  /** Samples in all, spread evenly over the prompts (at least one each). */
+  count: number;
+  /** How to draw them (default DDIM, 50 steps, eta 0); at most T steps are taken. */
+  sampling?: Omit<DdpmSampleOptions, "count" | "seed" | "prompts">;
+  /** Samples per sampling run; default 128. */
+  chunk?: number;
+}
+
+/**
+ * A text model's evaluation on its fixed prompt set (see
+ * `evaluatePrompts`): guided DDIM samples of every prompt, how often they
+ * are the prompt's class and show its attributes, seen and held-out
+ * prompts apart, with FID, IS and modes of the same samples when a
+ * classifier is given, and the grids of the prompts.
+ *
+ * @param ddpm A text-conditioned model (the caller swaps in EMA weights if wanted).
+ * @param classifier The evaluation classifier, if any.
+ * @param options Count, DDIM steps, chunk size.
+ * @throws Error for a model without text conditioning.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { promptScores } from "./evaluation.ts";
+ * import { createDdpm } from "./diffusion.ts";
+ * // A tiny untrained model, for the example; pass a trained one and a classifier.
+ * const ddpm = createDdpm({
+ *   preset: "ddpm-small", timesteps: 2, baseWidth: 4, normGroups: 2, channelMultipliers: [1],
+ *   text: { dataset: "fashion", layers: 1 },
+ * });
+ * const { metrics, pictures } = promptScores(ddpm, undefined, { count: 20, sampling: { steps: 1 } });
+ * assert.equal(metrics.prompt_count, 20);
+ * assert.ok("brightness_agreement" in metrics && pictures.prompts);
+ * ddpm.dispose();
+ * ```
+ */
+export function promptScores(
+  ddpm: Ddpm,
+  classifier: EvaluationClassifier | undefined,
+  { count, sampling = {}, chunk = 128 }: PromptScoreOptions,
+): PromptEvaluation {
+  const { text, timesteps } = ddpm.config;
+  if (!text) {
+    throw new Error("prompt scores need a text-conditioned model");
+  }
+  const settings = sampling.steps === undefined
+    ? sampling
+    : { ...sampling, steps: Math.min(sampling.steps, timesteps) };
+  return evaluatePrompts(
+    (prompts, seed) =>
+      ddpm.sample({ ...settings, count: prompts.length, seed, prompts }),
+    {
+      dataset: text.dataset,
+      heldOut: text.heldOut,
+      samples: count,
+      classifier,
+      chunk,
+    },
+  );
 }

@@ -19,7 +19,7 @@ import {
 } from "../options.ts";
 import type { ProgressCallback } from "../contract.ts";
 import { createDdpm, type Ddpm, type DdpmSampleOptions } from "./diffusion.ts";
-import { sampleScores } from "./evaluation.ts";
+import { promptScores, sampleScores } from "./evaluation.ts";
 import { evaluateNoiseLoss } from "./objective.ts";
 import { DDPM_PRESETS } from "./presets.ts";
 import { SAMPLER_NAMES, type SamplerName } from "./sampler.ts";
@@ -31,7 +31,8 @@ const GRID_COLUMNS = 8;
 /**
  * Samples `evaluate` scores (DDIM-50). Drawing them takes a few minutes on
  * two threads; FID from this few is biased upwards, so compare runs at the
- * same count.
+ * same count. A text model draws them from its fixed prompt set, the same
+ * number from each prompt (4 each of MNIST's 60 prompts).
  */
 export const EVALUATION_SAMPLES = 256;
 /** Test images of `evaluate`'s noise loss. */
@@ -298,14 +299,27 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
         : {}),
     });
   },
-  evaluate(ddpm, { test, classifier, samples, sampling = {}, progress }) {
+  evaluate(ddpm, data) {
+    const { test, classifier, samples, sampling = {}, progress } = data;
     const settings = samplerSettings(ddpm, sampling, progress);
     const metrics: Record<string, number> = {
       test_loss: evaluateNoiseLoss(ddpm, test, {
         count: Math.min(EVALUATION_TEST_IMAGES, test.shape[0]),
       }),
     };
-    if (classifier) {
+    if (classifier && ddpm.config.text) {
+      // The fixed prompts' samples: prompt scores, and FID etc. of the same.
+      const started = performance.now();
+      const scores = promptScores(ddpm, classifier, {
+        count: samples ?? EVALUATION_SAMPLES,
+        sampling: settings,
+      });
+      Object.assign(metrics, scores.metrics);
+      metrics.sampling_seconds = (performance.now() - started) / 1000;
+      for (const [name, picture] of Object.entries(scores.pictures)) {
+        data.picture?.(name, picture);
+      }
+    } else if (classifier) {
       const started = performance.now();
       Object.assign(
         metrics,
