@@ -93,7 +93,8 @@ export interface Ddpm extends TrainableModel, DiffusionNetwork {
    * @param x (batch, size, size, channels) x_t.
    * @param t One timestep for the batch, or (batch) int32 timesteps.
    * @param condition (batch) int32 classes (conditional models), or
-   * (batch, tokens) int32 prompt ids (text models).
+   * (batch, tokens) int32 prompt ids (text models) or their float32
+   * vectors (`unet.encodePrompts`).
    */
   predictEpsilon(
     x: tf.Tensor4D,
@@ -194,18 +195,22 @@ class DdpmModel implements Ddpm {
     const { vocabulary, tokens } = this.imagePrompts;
     const ids = vocabulary.encodeBatch(prompts, tokens);
     const scale = guidance ?? DEFAULT_GUIDANCE;
+    // Encoded once for the whole run, not at every denoising step (the
+    // caller's tidy, sample's or chain's, disposes them).
+    const condition = tf.tensor2d(ids, [prompts.length, tokens], "int32");
+    const encoded = this.unet.encodePrompts(condition);
+    const empty = this.unet.encodePrompts(tf.zerosLike(condition));
     return (x, t) =>
-      tf.tidy(() => {
-        const condition = tf.tensor2d(ids, [prompts.length, tokens], "int32");
-        return guideWith(
+      tf.tidy(() =>
+        guideWith(
           (both, step, rows) => this.predictEpsilon(both, step, rows),
           x,
           t,
-          condition,
-          tf.zerosLike(condition),
+          encoded,
+          empty,
           scale,
-        );
-      });
+        )
+      );
   }
 
   /** The noise prediction the sampling loop uses: guided when labels are given. */

@@ -240,6 +240,20 @@ export class UNet {
   }
 
   /**
+   * Text models: the prompt vectors the time embedding adds, from
+   * (batch, tokens) int32 prompt ids padded with 0 (all padding: the
+   * empty prompt's learned vector). Sampling encodes its prompts once and
+   * hands the vectors to {@link apply} at every step.
+   *
+   * @returns (batch, embedding width) float32.
+   * @throws Error for a model without text.
+   */
+  encodePrompts(ids: tf.Tensor2D): tf.Tensor2D {
+    if (!this.#text) throw new Error("prompts given to a U-Net without text");
+    return this.#text.apply(ids);
+  }
+
+  /**
    * The embedding every ResBlock projects, already through SiLU:
    * SiLU(Dense(SiLU(Dense(sinusoid(t)))) [+ label row | + prompt vector]).
    */
@@ -254,9 +268,16 @@ export class UNet {
       embedding = tf.add(embedding, this.#label.apply(rows));
     }
     if (this.#text) {
-      const ids = condition ??
-        tf.zeros([t.shape[0], this.#text.config.maxTokens], "int32");
-      embedding = tf.add(embedding, this.#text.apply(ids as tf.Tensor2D));
+      const vectors = condition?.dtype === "float32"
+        ? condition
+        : this.encodePrompts(
+          (condition ??
+            tf.zeros(
+              [t.shape[0], this.#text.config.maxTokens],
+              "int32",
+            )) as tf.Tensor2D,
+        );
+      embedding = tf.add(embedding, vectors);
     }
     return silu(embedding);
   }
@@ -269,7 +290,7 @@ export class UNet {
    * @param condition Class-conditional models: (batch) int32 classes, or
    * {@link nullLabel} for none (default: all "no label"). Text models:
    * (batch, tokens) int32 prompt ids padded with 0, all padding for no
-   * prompt (the default).
+   * prompt (the default), or their float32 {@link encodePrompts} vectors.
    * @returns (batch, size, size, channels): epsilon, x_0 or v, as the
    * config's `prediction` says.
    * @throws Error if a condition is given to an unconditional model, or

@@ -101,6 +101,12 @@ Deno.test("UNet of a text model: encoder variables under text/, output follows t
     assert.notDeepEqual(a[1], b[1]); // each image follows its own prompt
     assert.deepEqual(run(), run(["", "", ""]));
     assert.notDeepEqual(run()[0], a[0]);
+    // Sampling hands the U-Net prompt vectors encoded once: the same output.
+    const ids = idsOf(["a thick 7", "a thin 1", "seven"]);
+    const vectors = ddpm.unet.encodePrompts(ids);
+    assert.deepEqual(vectors.shape, [3, 32]);
+    assert.equal(vectors.dtype, "float32");
+    assert.deepEqual(ddpm.unet.apply(x, t, vectors).arraySync(), a);
     assert.throws(
       () => ddpm.unet.apply(x, t, tf.tensor1d([1, 2, 3], "int32")),
       /text U-Net takes \(batch, tokens\) prompt ids, got shape \[3\]/,
@@ -240,6 +246,11 @@ Deno.test("Ddpm.sample() guides towards prompts; the empty prompt is uncondition
   );
   const prompted = draw({ prompts: ["a thick 7", "one"] });
   assert.notDeepEqual(prompted, unconditional);
+  // The prompts' vectors, encoded once per run, go with the run.
+  const tensors = tf.memory().numTensors;
+  ddpm.sample({ count: 2, seed: 5, steps: 3, prompts: ["a thick 7", "one"] })
+    .dispose();
+  assert.equal(tf.memory().numTensors, tensors);
   assert.deepEqual(draw({ prompts: ["a thick 7", "one"] }), prompted);
   assert.throws(
     () => draw({ prompts: ["a thik 7", "one"] }),
