@@ -59,7 +59,10 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     minify: true,
     legalComments: "none",
     logLevel: "error",
-    alias: { "@tensorflow/tfjs": join(ROOT, "page", "_tfjs_core.ts") },
+    alias: {
+      "@tensorflow/tfjs": join(ROOT, "page", "_tfjs_core.ts"),
+      pngjs: join(ROOT, "page", "_no_pngjs.ts"),
+    },
     plugins: [workspaceMembers()],
   });
 }

@@ -11,7 +11,18 @@ import { UsageError } from "../../cli/_flags.ts";
 import { decodeSafetensors } from "../../train/safetensors.ts";
 import { writePng } from "../../data/png.ts";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
-import { LOCK_FILE, RunFolder } from "../../train/run_folder.ts";
+import { LOCK_FILE, RUN_FILES, RunFolder } from "../../train/run_folder.ts";
+import { defaultClassifierRun } from "../../cli/_run.ts";
+
+/** Whether `eval` finds the default evaluation classifier (cli/_run.ts). */
+function hasDefaultClassifier(): boolean {
+  try {
+    Deno.statSync(join(defaultClassifierRun("mnist"), RUN_FILES.checkpoint));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function withRunDir(fn: (out: string) => Promise<void>) {
   const out = await Deno.makeTempDir({ prefix: "genwasm_train_" });
@@ -107,14 +118,23 @@ Deno.test("train, resume, sample and eval work end to end on a small VAE", async
     const evaluated = await runCli(["eval", "--run", out, "--json"]);
     assert.equal(evaluated.code, 0, evaluated.stderr);
     const report = JSON.parse(evaluated.stdout);
-    assert.deepEqual(Object.keys(report).sort(), [
-      "elbo_nats",
-      "ema",
-      "kl_nats",
-      "model",
-      "reconstruction_nats",
-      "step",
-    ]);
+    // Sample metrics too where the default evaluation classifier exists
+    // (runs/classifier, trained on this machine; never in a clean clone).
+    const scored = hasDefaultClassifier()
+      ? ["fid", "inception_score", "modes"]
+      : [];
+    assert.deepEqual(
+      Object.keys(report).sort(),
+      [
+        "elbo_nats",
+        "ema",
+        "kl_nats",
+        "model",
+        "reconstruction_nats",
+        "step",
+        ...scored,
+      ].sort(),
+    );
     assert.equal(report.model, "vae-small");
     assert.equal(report.step, 4);
     assert.equal(report.ema, false);
