@@ -71,17 +71,43 @@ const TINY_DDPM = [
 /** Height of a prompt grid of `rows` prompts: 28-pixel images at scale 2. */
 const gridHeight = (rows: number) => 2 + rows * (56 + TEXT_BAND + 2);
 
+/** A text eval report's prompts, held-out prompts and samples per prompt. */
+const promptCounts = (report: Record<string, number>) => [
+  report.prompt_count,
+  report.held_out_prompt_count,
+  report.samples_per_prompt,
+];
+
+/**
+ * Trains, side by side on a fake Fashion-MNIST folder in `root`, the run
+ * `name` with `flags` and a one-step evaluation classifier.
+ */
+async function trainWithClassifier(
+  root: string,
+  name: string,
+  ...flags: string[]
+) {
+  const env = { [FASHION_MNIST_DIR_VARIABLE]: await fashionFolder(root) };
+  const run = join(root, name);
+  const classifier = join(root, "classifier");
+  const trained = await Promise.all([
+    runCli(quick(run, ...flags), env),
+    runCli(quick(classifier, "--model", "classifier"), env),
+  ]);
+  for (const result of trained) assert.equal(result.code, 0, result.stderr);
+  return { env, run, classifier };
+}
+
 Deno.test("eval of a text ddpm: prompt class accuracy and brightness agreement in [0, 1], held-out prompts apart, a grid row per prompt with its text", async () => {
   const root = await Deno.makeTempDir({ prefix: "genwasm_text_eval_" });
   try {
-    const env = { [FASHION_MNIST_DIR_VARIABLE]: await fashionFolder(root) };
-    const run = join(root, "ddpm");
-    const classifier = join(root, "classifier");
-    const trained = await Promise.all([
-      runCli(quick(run, ...TINY_DDPM, "--held-out", "light:0"), env),
-      runCli(quick(classifier, "--model", "classifier"), env),
-    ]);
-    for (const result of trained) assert.equal(result.code, 0, result.stderr);
+    const { env, run, classifier } = await trainWithClassifier(
+      root,
+      "ddpm",
+      ...TINY_DDPM,
+      "--held-out",
+      "light:0",
+    );
 
     const evaluated = await runCli([
       "eval",
@@ -100,14 +126,7 @@ Deno.test("eval of a text ddpm: prompt class accuracy and brightness agreement i
     assert.equal(evaluated.code, 0, evaluated.stderr);
     const report = JSON.parse(evaluated.stdout);
     // 10 classes x dark/light; "a light t-shirt" is the held-out one.
-    assert.deepEqual(
-      [
-        report.prompt_count,
-        report.held_out_prompt_count,
-        report.samples_per_prompt,
-      ],
-      [19, 1, 1],
-    );
+    assert.deepEqual(promptCounts(report), [19, 1, 1]);
     for (
       const key of [
         "prompt_class_accuracy",
@@ -140,17 +159,14 @@ Deno.test("eval of a text ddpm: prompt class accuracy and brightness agreement i
 Deno.test("train --model cgan --condition text; sample --prompt draws one row per prompt; eval scores the fixed prompts", async () => {
   const root = await Deno.makeTempDir({ prefix: "genwasm_text_gan_" });
   try {
-    const env = { [FASHION_MNIST_DIR_VARIABLE]: await fashionFolder(root) };
-    const run = join(root, "gan");
-    const classifier = join(root, "classifier");
-    const trained = await Promise.all([
-      runCli(
-        quick(run, "--model", "cgan-small", "--condition", "text"),
-        env,
-      ),
-      runCli(quick(classifier, "--model", "classifier"), env),
-    ]);
-    for (const result of trained) assert.equal(result.code, 0, result.stderr);
+    const { env, run, classifier } = await trainWithClassifier(
+      root,
+      "gan",
+      "--model",
+      "cgan-small",
+      "--condition",
+      "text",
+    );
     const picture = join(root, "prompts.png");
     const [sampled, evaluated] = await Promise.all([
       runCli([
@@ -194,14 +210,7 @@ Deno.test("train --model cgan --condition text; sample --prompt draws one row pe
     assert.equal(evaluated.code, 0, evaluated.stderr);
     const report = JSON.parse(evaluated.stdout);
     // No held-out pairs: said as a count of 0, and no held_out_ scores.
-    assert.deepEqual(
-      [
-        report.prompt_count,
-        report.held_out_prompt_count,
-        report.samples_per_prompt,
-      ],
-      [20, 0, 2],
-    );
+    assert.deepEqual(promptCounts(report), [20, 0, 2]);
     for (const key of ["prompt_class_accuracy", "brightness_agreement"]) {
       assert.ok(report[key] >= 0 && report[key] <= 1, `${key}: ${report[key]}`);
     }
