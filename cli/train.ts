@@ -128,14 +128,15 @@ another train is writing into is refused.
   --batch N             images per step (default 64)
   --lr X                Adam learning rate (default: the model's recipe)
   --seed N              seed of weights, batch order and noise (default 0)
-  --warmup N            steps of linear learning-rate warm-up (default 0)
+  --warmup N            steps of linear learning-rate warm-up (default: the
+                        model's recipe, 200 for ddpm, else 0)
   --schedule NAME       ${
     SCHEDULES.join(" | ")
   } after warm-up (default: the model's recipe)
   --clip-norm X         clip gradients to this global norm (default: off)
   --ema X               keep an EMA of the weights with this decay, e.g. 0.999
-                        (0: off; default: the model's recipe, 0.999 for GANs and
-                        ddpm, else off); sample and eval use the EMA weights
+                        (0: off; default: the model's recipe, 0.999 for GANs,
+                        0.995 for ddpm, else off); sample and eval use the EMA weights
   --out DIR             run folder (default runs/MODEL)
   --resume              continue the run in --out from its checkpoint
   --overwrite           start again in --out, replacing its checkpoint

@@ -1,6 +1,6 @@
 /**
  * The diffusion model as the CLI's registry sees it: presets, the training
- * recipe (Adam 2e-4, EMA 0.999), pictures (samples and the denoising
+ * recipe (Adam 1e-3 after 200 warm-up steps, EMA 0.995), pictures (samples and the denoising
  * chain), the test noise loss and sample metrics.
  *
  * @module
@@ -227,14 +227,25 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
   conditional=true (--conditional) labelDropout=0.1  class labels, guidance
   --condition text [--held-out thick:4,...]  prompts instead of labels: a
   small transformer encodes the captions, labelDropout empties prompts
-  learningRate=X  Adam step size (default 2e-4; --lr sets it); EMA 0.999 by
-  default, which sample and eval use (--raw: the raw weights).`,
+  learningRate=X  Adam step size (default 1e-3 after 200 warm-up steps;
+  --lr, --warmup set them); EMA 0.995 by default, which sample and eval use
+  (--raw: the raw weights). The spec's recipe: --lr 2e-4 --warmup 0 --ema 0.999`,
   presets: Object.keys(DDPM_PRESETS),
   configKeys: Object.keys(DDPM_PRESETS.ddpm),
   trainingSettings: { learningRate: LEARNING_RATE_SETTING },
   // Older checkpoints kept the learning rate in the config.
   retiredKeys: ["learningRate"],
-  training: { learningRate: 2e-4, batchSize: 64, emaDecay: 0.999 },
+  // Issue 19's recipe, by measured curves: the canonical conditional U-Net
+  // after 800 steps drew the guided class 87.5% of the time (200 samples,
+  // DDIM 50, guidance 3; test loss 0.0302, FID 51.6) with Adam 1e-3 after
+  // 200 warm-up steps and an EMA of 0.995, against 47% (0.0388, FID 273)
+  // with the spec's Adam 2e-4 and EMA 0.999, which PyTorch matched (45%).
+  training: {
+    learningRate: 1e-3,
+    warmupSteps: 200,
+    batchSize: 64,
+    emaDecay: 0.995,
+  },
   textCondition: true,
   sampleKinds: ["samples", "chain"],
   sampleOptions: DDPM_SAMPLING,

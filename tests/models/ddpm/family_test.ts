@@ -24,11 +24,12 @@ const SMALL = {
 };
 const TEST = randomImages(12, 3);
 
-Deno.test("ddpmFamily trains with Adam 2e-4 and an EMA of 0.999, and offers the sampler flags", () => {
+Deno.test("ddpmFamily trains with Adam 1e-3 after 200 warm-up steps and an EMA of 0.995, and offers the sampler flags", () => {
   assert.deepEqual(ddpmFamily.training, {
-    learningRate: 2e-4,
+    learningRate: 1e-3,
+    warmupSteps: 200,
     batchSize: 64,
-    emaDecay: 0.999,
+    emaDecay: 0.995,
   });
   assert.deepEqual(ddpmFamily.presets, ["ddpm", "ddpm-small", "ddpm-large"]);
   assert.deepEqual(ddpmFamily.sampleKinds, ["samples", "chain"]);
