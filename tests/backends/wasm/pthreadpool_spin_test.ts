@@ -83,17 +83,25 @@ Deno.test("spin polls must be a positive multiple of 5 below 2^21 (the loops cou
 
 /**
  * CPU clock ticks of this process's worker threads ("worker-N": emscripten's
- * pthreads and genwasm's pool; not the main thread, not V8's own).
+ * pthreads and genwasm's pool; not the main thread, not V8's own), by
+ * thread id. A thread that ends while they are read (a restarted engine's)
+ * is left out.
  */
-function workerTicks(): number {
-  let ticks = 0;
+function workerTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
   for (const entry of Deno.readDirSync("/proc/self/task")) {
-    const stat = Deno.readTextFileSync(`/proc/self/task/${entry.name}/stat`);
+    let stat;
+    try {
+      stat = Deno.readTextFileSync(`/proc/self/task/${entry.name}/stat`);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
     const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
     if (!name.startsWith("worker-")) continue;
     // utime and stime: fields 14 and 15, the 12th and 13th after "(comm) ".
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(fields[11]) + Number(fields[12]);
+    ticks.set(entry.name, Number(fields[11]) + Number(fields[12]));
   }
   return ticks;
 }
@@ -111,7 +119,11 @@ async function idleSpinTicks(operators: number): Promise<number> {
     tf.tidy(() => tf.conv2d(x, filter, 1, "valid").dataSync());
     await new Promise((resolve) => setTimeout(resolve, 6));
   }
-  const ticks = workerTicks() - before;
+  // Ticks each thread alive at the end spent since the start (or its own).
+  let ticks = 0;
+  for (const [thread, now] of workerTicks()) {
+    ticks += now - (before.get(thread) ?? 0);
+  }
   tf.dispose([x, filter]);
   return ticks;
 }
