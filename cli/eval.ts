@@ -52,9 +52,10 @@ evaluation classifier (runs/classifier, or --classifier DIR); ddpm reports
 the time drawing them took as sampling_seconds.
 
 Text-conditioned models (train --condition text) draw the samples from a
-fixed prompt set instead (with the classifier; text GANs 2000 by default): every class with each attribute pair the captions
-speak of (MNIST: thin or thick x leaning left, upright or leaning right;
-Fashion-MNIST: dark or light), worded as "a thin three leaning left", the
+fixed prompt set instead (with the classifier; text GANs 2000 by default):
+every class with each attribute pair the captions speak of (MNIST: thin or
+thick x leaning left, upright or leaning right; Fashion-MNIST: dark or
+light), worded as "a thin three leaning left", the
 same number of samples from each (at least 1; --samples in all), and report
 prompt_class_accuracy (share the classifier puts in the prompt's class),
 thickness_agreement, slant_agreement (MNIST) or brightness_agreement
