@@ -20,6 +20,16 @@ import {
 } from "@genwasm/eval/sample_quality";
 import type { Ddpm, DdpmSampleOptions } from "./diffusion.ts";
 
+/** `sampling` taking at most the model's `timesteps` denoising steps. */
+function withinTimesteps<S extends { steps?: number }>(
+  sampling: S,
+  timesteps: number,
+): S {
+  return sampling.steps === undefined
+    ? sampling
+    : { ...sampling, steps: Math.min(sampling.steps, timesteps) };
+}
+
 /** Options of {@link sampleScores}. */
 export interface SampleScoreOptions {
   /** Samples to draw and score. */
@@ -68,9 +78,7 @@ export function sampleScores(
   { count, sampling = {}, chunk = 128, seed = 1 }: SampleScoreOptions,
 ): Record<string, number> {
   const { conditional, classes, timesteps } = ddpm.config;
-  const settings = sampling.steps === undefined
-    ? sampling
-    : { ...sampling, steps: Math.min(sampling.steps, timesteps) };
+  const settings = withinTimesteps(sampling, timesteps);
   const requested: number[] = [];
   const drawn: Float32Array[] = [];
   const draw = (size: number, chunkSeed: number): tf.Tensor4D => {
@@ -158,9 +166,7 @@ export function promptScores(
   if (!text) {
     throw new Error("prompt scores need a text-conditioned model");
   }
-  const settings = sampling.steps === undefined
-    ? sampling
-    : { ...sampling, steps: Math.min(sampling.steps, timesteps) };
+  const settings = withinTimesteps(sampling, timesteps);
   return evaluatePrompts(
     (prompts, seed) =>
       ddpm.sample({ ...settings, count: prompts.length, seed, prompts }),
