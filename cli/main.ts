@@ -93,12 +93,24 @@ export async function run(args: string[]): Promise<number> {
     console.error(
       `genwasm ${command}: ${oneLine(error)}${permissionHint(error)}`,
     );
-    if (Deno.env.get("GENWASM_DEBUG") && error instanceof Error) {
+    if (debugWanted() && error instanceof Error) {
       console.error(error.stack);
     }
     if (error instanceof TrainingInterrupted) return 130;
     return error instanceof UsageError ? 2 : 1;
   }
+}
+
+/**
+ * Whether GENWASM_DEBUG asks for stack traces; false where the command runs
+ * without env access to it (serve's task), rather than failing on the read.
+ */
+function debugWanted(): boolean {
+  const access = Deno.permissions.querySync({
+    name: "env",
+    variable: "GENWASM_DEBUG",
+  });
+  return access.state === "granted" && Boolean(Deno.env.get("GENWASM_DEBUG"));
 }
 
 /**

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CHECKPOINT_URL, pageHandler } from "../../cli/serve.ts";
 import { relativeFilePath } from "../../cli/_static_files.ts";
-import { lines, runCli } from "./_run_cli.ts";
+import { lines, ROOT, runCli } from "./_run_cli.ts";
 
 /** A page folder, a run folder and a secret beside them, in a temp folder. */
 async function servedFolders() {
@@ -151,6 +151,27 @@ Deno.test("serve refuses a missing page, a run without a checkpoint and a bad po
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("serve refuses in one line under its own task's permissions (no env access: no stack trace)", async () => {
+  const tasks = JSON.parse(
+    await Deno.readTextFile(join(ROOT, "deno.json")),
+  ).tasks as Record<string, string>;
+  // "deno task page && deno run FLAGS cli/main.ts serve": the FLAGS.
+  const flags = tasks.serve.split("deno run ")[1].split(" cli/main.ts")[0]
+    .split(" ");
+  assert.ok(!flags.some((flag) => flag.startsWith("--allow-env")), tasks.serve);
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, "cli/main.ts", "serve", "--page", "no-page-here"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 2, stderr);
+  assert.match(stderr, /index\.html: no page built there/);
+  assert.equal(stderr.trim().split("\n").length, 1, stderr);
 });
 
 Deno.test("serve says in one line when its port is taken or its host not permitted (exit 1)", async () => {
