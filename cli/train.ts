@@ -144,7 +144,9 @@ another train is writing into is refused.
   --checkpoint-every N  steps between checkpoints (default 500)
   --sample-every N      steps between sample grids (default 500)
   --eval-every N        steps between training-time metrics such as FID and
-                        modes covered, logged and plotted to eval.png (default: off)
+                        modes covered (text ddpm: the prompt set's class accuracy
+                        and attribute agreement), logged and plotted to eval.png
+                        (default: off)
 ${COMMON_HELP}`;
 }
 

@@ -19,6 +19,7 @@ import {
 } from "../options.ts";
 import type { ProgressCallback } from "../contract.ts";
 import { createDdpm, type Ddpm, type DdpmSampleOptions } from "./diffusion.ts";
+import type { EvaluationClassifier } from "@genwasm/eval/sample_quality";
 import { promptScores, sampleScores } from "./evaluation.ts";
 import { evaluateNoiseLoss } from "./objective.ts";
 import { DDPM_PRESETS } from "./presets.ts";
@@ -41,6 +42,24 @@ const EVALUATION_TEST_IMAGES = 2000;
 const MONITOR_SAMPLES = 256;
 const MONITOR_STEPS = 25;
 const MONITOR_TEST_IMAGES = 512;
+
+/**
+ * `monitor`'s sample scores: a text model's fixed prompt set (its prompt
+ * metrics, seen and held-out, and FID of the same samples), any other
+ * model's (guided) samples, DDIM-25 either way.
+ */
+function monitorScores(
+  ddpm: Ddpm,
+  classifier: EvaluationClassifier,
+): Record<string, number> {
+  const options = {
+    count: MONITOR_SAMPLES,
+    sampling: { steps: MONITOR_STEPS },
+  };
+  return ddpm.config.text
+    ? promptScores(ddpm, classifier, options).metrics
+    : sampleScores(ddpm, classifier, options);
+}
 
 /**
  * The classes of a conditional picture: all `classLabel` when one is asked
@@ -302,12 +321,7 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
       test_loss: evaluateNoiseLoss(ddpm, test, {
         count: Math.min(MONITOR_TEST_IMAGES, test.shape[0]),
       }),
-      ...(classifier
-        ? sampleScores(ddpm, classifier, {
-          count: MONITOR_SAMPLES,
-          sampling: { steps: MONITOR_STEPS },
-        })
-        : {}),
+      ...(classifier ? monitorScores(ddpm, classifier) : {}),
     });
   },
   evaluate(ddpm, data) {

@@ -258,3 +258,32 @@ Deno.test("ddpmFamily.evaluate() draws --samples with eval's sampler flags and r
   model.dispose();
   classifier.dispose();
 });
+
+Deno.test("ddpmFamily.monitor() of a text model scores its fixed prompt set, not unconditional samples", async () => {
+  const text = { width: 16, heads: 2, layers: 1 };
+  const model = ddpmFamily.create("ddpm", { ...SMALL, text }, 4) as Ddpm;
+  const classifier = constantClassifier(3);
+  const reference = referenceStatistics(classifier, randomImages(40, 5));
+  const scored = await ddpmFamily.monitor!(model, {
+    train: TEST,
+    test: TEST,
+    classifier: { model: classifier, reference },
+  });
+  // The same keys as eval's prompt metrics (MNIST: thickness and slant).
+  for (
+    const key of [
+      "prompt_class_accuracy",
+      "thickness_agreement",
+      "slant_agreement",
+      "fid",
+      "test_loss",
+    ]
+  ) {
+    assert.equal(typeof scored[key], "number", key);
+  }
+  // The constant classifier says 3 for every sample: the share of prompts
+  // asking for a three.
+  assert.equal(scored.prompt_class_accuracy, 6 / 60);
+  model.dispose();
+  classifier.dispose();
+});
