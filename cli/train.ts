@@ -71,6 +71,8 @@ export interface TrainCommand {
   epochs?: number;
   /** `--minutes M`: stop after M minutes of training (then as at the last step). */
   minutes?: number;
+  /** `--snapshot-minutes A,B`: the marks (minutes) of snapshots, ascending. */
+  snapshotMinutes?: number[];
   out: string;
   resume: boolean;
   /** `--overwrite`: start again in an --out that holds a checkpoint. */
@@ -125,6 +127,10 @@ another train is writing into is refused.
                         (checkpoint, samples and evaluation as at the end; the
                         schedule still spans --steps, so pair it with a
                         constant schedule or a --steps it will not reach)
+  --snapshot-minutes A,B,...  also write the checkpoint, at the first step past
+                        each mark (minutes of training, as --minutes counts
+                        them), to OUT/snapshots/Am/ etc.: run folders sample
+                        and eval load (a fresh run first removes OUT/snapshots)
   --batch N             images per step (default 64)
   --lr X                Adam learning rate (default: the model's recipe)
   --seed N              seed of weights, batch order and noise (default 0)
@@ -223,6 +229,7 @@ const FLAGS = {
   steps: { type: "string" },
   epochs: { type: "string" },
   minutes: { type: "string" },
+  "snapshot-minutes": { type: "string" },
   batch: { type: "string" },
   lr: { type: "string" },
   seed: { type: "string" },
@@ -383,6 +390,12 @@ export function parseTrainArgs(
   } else if (values["held-out"] !== undefined) {
     throw new UsageError("--held-out applies to --condition text only");
   }
+  const minutes = values.minutes !== undefined
+    ? positiveNumber("minutes", values.minutes)
+    : undefined;
+  const snapshotMinutes = values["snapshot-minutes"] !== undefined
+    ? parseSnapshotMinutes(values["snapshot-minutes"], minutes)
+    : undefined;
   return {
     model,
     data,
@@ -392,14 +405,57 @@ export function parseTrainArgs(
     overrides,
     training,
     ...(epochs !== undefined ? { epochs } : {}),
-    ...(values.minutes !== undefined
-      ? { minutes: positiveNumber("minutes", values.minutes) }
-      : {}),
+    ...(minutes !== undefined ? { minutes } : {}),
+    ...(snapshotMinutes !== undefined ? { snapshotMinutes } : {}),
     out,
     resume: values.resume ?? false,
     overwrite: values.overwrite ?? false,
     engine: engineOptions(values),
   };
+}
+
+/**
+ * `--snapshot-minutes A,B,...`: positive minutes, each once, ascending.
+ *
+ * @throws UsageError for an empty list, a value that is not a positive
+ * number, a repeated mark, or a mark after `--minutes` ends the run.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSnapshotMinutes } from "./train.ts";
+ * assert.deepEqual(parseSnapshotMinutes("20,10,30", 30), [10, 20, 30]);
+ * assert.throws(() => parseSnapshotMinutes("10,40", 30), /after --minutes 30/);
+ * ```
+ */
+export function parseSnapshotMinutes(
+  text: string,
+  minutes: number | undefined,
+): number[] {
+  const parts = text.split(",").map((part) => part.trim());
+  if (parts.some((part) => part === "")) {
+    throw new UsageError(
+      `--snapshot-minutes takes minutes separated by commas, e.g. 10,20,30; got "${text}"`,
+    );
+  }
+  const marks = parts.map((part) => positiveNumber("snapshot-minutes", part))
+    .sort((a, b) => a - b);
+  const repeated = marks.find((mark, i) => i > 0 && mark === marks[i - 1]);
+  if (repeated !== undefined) {
+    throw new UsageError(`--snapshot-minutes names ${repeated} twice`);
+  }
+  const late = marks.find((mark) => minutes !== undefined && mark > minutes);
+  if (late !== undefined) {
+    throw new UsageError(
+      `--snapshot-minutes ${late} comes after --minutes ${minutes} ends the run`,
+    );
+  }
+  return marks;
+}
+
+/** The folder name of a snapshot mark: "10m", "0.05m". */
+export function snapshotName(minutes: number): string {
+  return `${minutes}m`;
 }
 
 /**
@@ -530,6 +586,14 @@ async function trainInto(
         ...(command.minutes !== undefined
           ? { timeLimitSeconds: 60 * command.minutes }
           : {}),
+        ...(command.snapshotMinutes !== undefined
+          ? {
+            snapshots: command.snapshotMinutes.map((minutes) => ({
+              name: snapshotName(minutes),
+              seconds: 60 * minutes,
+            })),
+          }
+          : {}),
         ...(command.evalEvery > 0
           ? {
             monitor: {
@@ -588,7 +652,9 @@ async function trainInto(
       }`,
     );
     console.log(
-      `wrote ${command.out}/ (checkpoint.safetensors, metrics.jsonl, loss.png, samples.png)`,
+      `wrote ${command.out}/ (checkpoint.safetensors, metrics.jsonl, loss.png, samples.png${
+        command.snapshotMinutes ? ", snapshots/" : ""
+      })`,
     );
     return metrics;
   } finally {

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { tf } from "@genwasm/backend/tf";
 import { batchIndices, gatherRows } from "@genwasm/data/batches";
 import type { ImageSet } from "@genwasm/data/image_set";
@@ -27,7 +28,7 @@ import {
   storeTensor,
 } from "./checkpoint.ts";
 import { writeFileAtomic } from "@genwasm/data/atomic_write";
-import { RunFolder } from "./run_folder.ts";
+import { RUN_FILES, RunFolder } from "./run_folder.ts";
 import { WeightAverage } from "./ema.ts";
 import { MetricsLog } from "./metrics_log.ts";
 import { exportAdamState, importAdamState } from "./optimizer_state.ts";
@@ -105,6 +106,17 @@ export interface RunOptions {
    * and returns normally. Counted from the start of this call.
    */
   timeLimitSeconds?: number;
+  /**
+   * Snapshots at marks of training time (`train --snapshot-minutes`): after
+   * the first step that reaches each mark's `seconds` (counted as
+   * {@link timeLimitSeconds} is, from the start of this call), the
+   * checkpoint is also written, atomically, to
+   * `snapshots/<name>/checkpoint.safetensors`: a run folder that sample,
+   * eval and export load. A mark the run does not reach writes nothing. A
+   * fresh (not resumed) run first removes the `snapshots` folder an
+   * earlier run left there.
+   */
+  snapshots?: { name: string; seconds: number }[];
   /** Progress output; default stdout. */
   write?: (text: string) => void;
   /** Redraw one progress line; default: stdout is a terminal. */
@@ -163,6 +175,9 @@ export class TrainingInterrupted extends Error {
 }
 
 export { RUN_FILES } from "./run_folder.ts";
+
+/** The run folder's sub-folder of {@link RunOptions.snapshots}. */
+export const SNAPSHOTS_FOLDER = "snapshots";
 
 /** Seeds of the random stream derive from the run seed through this. */
 const STREAM_SALT = 0x5eed1e55;
@@ -318,11 +333,21 @@ async function trainInto(
   const sums = new Map<string, number>();
   let intervalSteps = 0;
   let losses: Record<string, number> = {};
+  // Marks still to come, earliest first; an earlier run's snapshots go.
+  const snapshots = [...(run.snapshots ?? [])].sort((a, b) =>
+    a.seconds - b.seconds
+  );
+  if (!folder.resume) {
+    await Deno.remove(join(folder.dir, SNAPSHOTS_FOLDER), { recursive: true })
+      .catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+  }
   const startStep = step, started = performance.now();
   const elapsedSeconds = () => (performance.now() - started) / 1000;
 
-  const save = async () => {
-    await saveCheckpoint(checkpointPath, {
+  const save = async (path = checkpointPath) => {
+    await saveCheckpoint(path, {
       preset: model.preset,
       config: model.config,
       step,
@@ -330,6 +355,16 @@ async function trainInto(
       training: { ...options, ...run.source },
       tensors: collectTensors(model, optimizers, average),
     });
+  };
+  /** Writes the snapshot of every mark `elapsed` has reached. */
+  const snapshot = async (elapsed: number) => {
+    while (snapshots.length > 0 && elapsed >= snapshots[0].seconds) {
+      const { name } = snapshots.shift()!;
+      const dir = join(folder.dir, SNAPSHOTS_FOLDER, name);
+      await Deno.mkdir(dir, { recursive: true });
+      await save(join(dir, RUN_FILES.checkpoint));
+      log.write({ step, elapsed_seconds: elapsed, snapshot: name });
+    }
   };
   const measure = async () => {
     if (!run.monitor) return;
@@ -406,8 +441,9 @@ async function trainInto(
       average?.update(step);
       step++;
       intervalSteps++;
+      const elapsed = elapsedSeconds();
       last = step === options.steps ||
-        elapsedSeconds() >= (run.timeLimitSeconds ?? Infinity);
+        elapsed >= (run.timeLimitSeconds ?? Infinity);
       const logged = step % options.logEvery === 0 || last;
       const current = Object.fromEntries(
         [...sums].map(([name, sum]) => [name, sum / intervalSteps]),
@@ -439,6 +475,7 @@ async function trainInto(
         await save();
         await writePng(folder.file("lossPlot"), plotSeries(history));
       }
+      await snapshot(elapsed);
       if (
         (options.sampleEvery > 0 && step % options.sampleEvery === 0) || last
       ) {
