@@ -11,6 +11,12 @@ so our sampler and evaluator score PyTorch's training at equal steps
     /usr/bin/python3 bench/peers/ddpm_train.py --steps 1500 --threads 2 \\
         --out /tmp/ddpm-torch.safetensors [--seed 0] [--lr 1e-3]
         [--warmup 200] [--ema 0.995] [--plain-ema]
+        [--minutes 30 --snapshot-minutes 10,20,30 --snapshot-dir DIR]
+
+--minutes stops after that much training time, --snapshot-minutes writes
+the EMA weights at each mark to DIR/10m.safetensors etc. (bench/peers/
+_snapshots.py; `deno task bench:quality`); --out, the weights at the end,
+is then optional.
 
 The EMA starts from the initial weights and uses the same warm-up as ours
 (decay min(ema, (1 + t) / (10 + t))) unless --plain-ema asks for a
@@ -29,6 +35,7 @@ import steps  # noqa: E402 (sets the thread count before torch starts)
 import models  # noqa: E402
 from check import load_mnist  # noqa: E402
 from _safetensors import save_file  # noqa: E402
+import _snapshots  # noqa: E402
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
@@ -41,12 +48,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--out")
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--ema", type=float, default=0.995)
     parser.add_argument("--plain-ema", action="store_true")
+    _snapshots.add_options(parser)
     options = parser.parse_args()
+    _snapshots.check_options(parser, options)
+    if not options.out and not options.snapshot_dir:
+        parser.error("give --out, --snapshot-dir or both")
     torch.set_num_threads(options.threads)
     torch.manual_seed(options.seed)
     loaded = load_mnist(60000, "train")
@@ -65,9 +76,12 @@ def main() -> None:
     averages = [p.detach().clone() for p in parameters]
     alphas_cumprod = models.linear_alphas_cumprod()
     signal, noise_scale = alphas_cumprod.sqrt(), (1 - alphas_cumprod).sqrt()
+    module = f"UNet(classes={models.CLASSES})"
+    clock = _snapshots.Clock(options)
     started = time.time()
     order = torch.randperm(len(images))
     position = 0
+    done = 0
     for step in range(options.steps):
         if position + BATCH > len(order):
             order, position = torch.randperm(len(images)), 0
@@ -89,16 +103,26 @@ def main() -> None:
         with torch.no_grad():
             for average, weight in zip(averages, parameters):
                 average.lerp_(weight, 1 - decay)
-        if (step + 1) % 100 == 0:
-            print(json.dumps({"step": step + 1,
+        done = step + 1
+        if done % 100 == 0:
+            print(json.dumps({"step": done,
                               "minutes": round((time.time() - started) / 60, 2),
                               "loss": round(loss.item(), 5)}), flush=True)
+        elapsed = clock.elapsed()
+        clock.snapshot(
+            elapsed, done,
+            lambda: _snapshots.averaged_state_dict(unet, averages),
+            {"module": module, "weights": "EMA in PyTorch"})
+        if clock.over(elapsed):
+            break
+    if not options.out:
+        return
     with torch.no_grad():
         for average, weight in zip(averages, parameters):
             weight.copy_(average)
     save_file(unet.state_dict(), options.out,
-              {"module": f"UNet(classes={models.CLASSES})",
-               "weights": f"EMA after {options.steps} steps in PyTorch"})
+              {"module": module,
+               "weights": f"EMA after {done} steps in PyTorch"})
     print(f"wrote {options.out}", flush=True)
 
 

@@ -6,7 +6,16 @@ the architecture reaches at PyTorch's step rate on this machine, to set
 beside our own runs (issue 5's 60-minute target).
 
     /usr/bin/python3 bench/peers/flow_train.py --steps 30000 --threads 2 \\
-        [--eval-every 2500] [--eval-images 2000]
+        [--eval-every 2500] [--eval-images 2000] [--warmup 200]
+        [--schedule cosine|constant]
+        [--minutes 30 --snapshot-minutes 10,20,30 --snapshot-dir DIR]
+
+`--warmup 0 --schedule constant` is our default flow recipe (`deno task
+train --model flow`: Adam 1e-3, constant); --eval-every 0 evaluates
+nothing. --minutes stops after that much training time, --snapshot-minutes
+writes the weights at each mark to DIR/10m.safetensors etc., a state dict
+of models.Flow() that `deno task import --model flow` reads
+(bench/peers/_snapshots.py; `deno task bench:quality`).
 
 prints one JSON line per evaluation: {"step", "minutes", "train" (the last
 batch's bits/dim), "test" (mean bits/dim of the first --eval-images test
@@ -26,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import steps  # noqa: E402 (sets the thread count before torch starts)
 import models  # noqa: E402
 from check import load_mnist  # noqa: E402
+import _snapshots  # noqa: E402
 import torch  # noqa: E402
 
 WARMUP = 200
@@ -33,11 +43,15 @@ BATCH = 64
 LEARNING_RATE = 1e-3
 
 
-def learning_rate(step: int, total: int) -> float:
-    """Linear warm-up over WARMUP steps, then cosine decay to 0 at `total`."""
-    if step < WARMUP:
-        return LEARNING_RATE * (step + 1) / WARMUP
-    progress = (step - WARMUP) / max(1, total - WARMUP)
+def learning_rate(step: int, total: int, warmup: int = WARMUP,
+                  schedule: str = "cosine") -> float:
+    """Linear warm-up over `warmup` steps, then constant or cosine decay to
+    0 at `total`."""
+    if step < warmup:
+        return LEARNING_RATE * (step + 1) / warmup
+    if schedule == "constant":
+        return LEARNING_RATE
+    progress = (step - warmup) / max(1, total - warmup)
     return LEARNING_RATE * 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -55,7 +69,12 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=2500)
     parser.add_argument("--eval-images", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--warmup", type=int, default=WARMUP)
+    parser.add_argument("--schedule", choices=["cosine", "constant"],
+                        default="cosine")
+    _snapshots.add_options(parser)
     options = parser.parse_args()
+    _snapshots.check_options(parser, options)
     torch.set_num_threads(options.threads)
     torch.manual_seed(options.seed)
     train, test = load_mnist(60000, "train"), load_mnist(10000)
@@ -65,6 +84,8 @@ def main() -> None:
     train, test = train[0], test[0]
     flow = models.Flow()
     optimizer = torch.optim.Adam(flow.parameters(), lr=LEARNING_RATE)
+    # Ours starts its clock before the data-dependent initialisation.
+    clock = _snapshots.Clock(options)
     flow.initialize(models.dequantize_logit(train[:BATCH])[0])
 
     @torch.no_grad()
@@ -80,13 +101,22 @@ def main() -> None:
         batch = train[order[at:at + BATCH]]
         at += BATCH
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, options.steps)
+            group["lr"] = learning_rate(step, options.steps, options.warmup,
+                                        options.schedule)
         loss = bits_per_dim(flow, batch).mean()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         done = step + 1
-        if done % options.eval_every == 0 or done == options.steps:
+        elapsed = clock.elapsed()
+        clock.snapshot(elapsed, done,
+                       lambda: {name: value.detach().clone() for name, value
+                                in flow.state_dict().items()},
+                       {"module": "Flow()", "weights": "trained in PyTorch"})
+        if clock.over(elapsed):
+            break
+        if options.eval_every and (done % options.eval_every == 0 or
+                                   done == options.steps):
             count = len(test) if done == options.steps else options.eval_images
             print(json.dumps({
                 "step": done,
