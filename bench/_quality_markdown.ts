@@ -9,7 +9,12 @@
  * @module
  */
 import type { Machine } from "./_machine.ts";
-import { blasLibrary, formatGflops, type PeerBlas } from "./peers/_blas.ts";
+import {
+  blasLibrary,
+  formatGflops,
+  MIN_PEER_GFLOPS,
+  type PeerBlas,
+} from "./peers/_blas.ts";
 import { formatNumber, MISSING, table } from "./_markdown.ts";
 import {
   QUALITY_FAMILIES,
@@ -171,6 +176,15 @@ function warnings(result: QualityResult): string[] {
       } before the run: other work competed for`,
       "> the cores, so the steps each side reached in its minutes are not a",
       "> measurement.**",
+    );
+  }
+  if (!((result.blas.gflops ?? 0) >= MIN_PEER_GFLOPS)) {
+    if (lines.length) lines.push("");
+    lines.push(
+      `> **PyTorch's BLAS did ${
+        formatGflops(result.blas.gflops)
+      }, below the ${MIN_PEER_GFLOPS} a fair comparison`,
+      "> needs (run with --any-blas): PyTorch's numbers are not a measurement.**",
     );
   }
   const most = Math.max(0, ...result.marks.map((mark) => mark.minutes));

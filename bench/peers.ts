@@ -42,7 +42,7 @@ import {
 } from "./peers/_markdown.ts";
 
 /** Debian's interpreter: python3-torch installs for it (a pyenv may shadow it on PATH). */
-const PYTHON = "/usr/bin/python3";
+export const PYTHON = "/usr/bin/python3";
 /** A run that hangs is stopped after this long. */
 const RUN_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -90,7 +90,7 @@ function parseOptions(args: string[]): Options {
 }
 
 /** The last `count` lines of `text`, for error messages. */
-function tail(text: string, count = 3): string {
+export function tail(text: string, count = 3): string {
   return text.trimEnd().split("\n").slice(-count).join(" | ");
 }
 
@@ -197,7 +197,7 @@ async function aptInstall(packages: string[], why: string): Promise<void> {
  *
  * @throws Error saying what to do where apt-get cannot be used or fails.
  */
-async function ensureTorch(): Promise<string> {
+export async function ensureTorch(): Promise<string> {
   const found = await torchVersion();
   if (found) return found;
   const packages = ["python3-torch", OPENBLAS_PACKAGE];
@@ -237,7 +237,7 @@ async function probeBlas(): Promise<PeerBlas> {
  * @throws Error where the probe fails, or where OpenBLAS cannot be
  * installed in place of a BLAS too slow for a fair comparison.
  */
-async function ensureOpenBlas(): Promise<PeerBlas> {
+export async function ensureOpenBlas(): Promise<PeerBlas> {
   const blas = await probeBlas();
   if (usesOpenBlas(blas)) return blas;
   try {
@@ -260,7 +260,7 @@ async function ensureOpenBlas(): Promise<PeerBlas> {
 }
 
 /** The JSON lines a measuring process printed. */
-function jsonLines(stdout: string): Record<string, unknown>[] {
+export function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout.split("\n").filter((line) => line.startsWith("{"))
     .map((line) => JSON.parse(line));
 }
