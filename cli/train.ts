@@ -71,6 +71,8 @@ export interface TrainCommand {
   epochs?: number;
   /** `--minutes M`: stop after M minutes of training (then as at the last step). */
   minutes?: number;
+  /** `--skip-eval`: no evaluation on the test split after training. */
+  skipEval?: boolean;
   /** `--snapshot-minutes A,B`: the marks (minutes) of snapshots, ascending. */
   snapshotMinutes?: number[];
   out: string;
@@ -131,6 +133,8 @@ another train is writing into is refused.
                         each mark (minutes of training, as --minutes counts
                         them), to OUT/snapshots/Am/ etc.: run folders sample
                         and eval load (a fresh run first removes OUT/snapshots)
+  --skip-eval           no evaluation on the test split after training (eval
+                        the run later)
   --batch N             images per step (default 64)
   --lr X                Adam learning rate (default: the model's recipe)
   --seed N              seed of weights, batch order and noise (default 0)
@@ -230,6 +234,7 @@ const FLAGS = {
   epochs: { type: "string" },
   minutes: { type: "string" },
   "snapshot-minutes": { type: "string" },
+  "skip-eval": { type: "boolean" },
   batch: { type: "string" },
   lr: { type: "string" },
   seed: { type: "string" },
@@ -407,6 +412,7 @@ export function parseTrainArgs(
     ...(epochs !== undefined ? { epochs } : {}),
     ...(minutes !== undefined ? { minutes } : {}),
     ...(snapshotMinutes !== undefined ? { snapshotMinutes } : {}),
+    ...(values["skip-eval"] ? { skipEval: true } : {}),
     out,
     resume: values.resume ?? false,
     overwrite: values.overwrite ?? false,
@@ -631,6 +637,14 @@ async function trainInto(
           formatDuration(result.secondsPerStep * training.steps)
         } for the run)`,
     );
+    if (command.skipEval) {
+      result.average?.dispose();
+      await release();
+      console.log(
+        `wrote ${command.out}/ (final evaluation skipped: deno task eval --run ${command.out})`,
+      );
+      return {};
+    }
     // Evaluate what sample and eval use: the EMA weights when the run keeps
     // them, in place of the trained ones (as saved in the checkpoint).
     const averaged = result.average;

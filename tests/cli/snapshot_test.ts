@@ -118,8 +118,14 @@ Deno.test("train --snapshot-minutes writes a checkpoint per mark that eval loads
     );
 
     // Started again, the run leaves no snapshot of the run it replaced.
-    const fresh = await runCli([...tinyRun(out, "0.005"), "--overwrite"]);
+    const fresh = await runCli([
+      ...tinyRun(out, "0.005"),
+      "--overwrite",
+      "--skip-eval",
+    ]);
     assert.equal(fresh.code, 0, fresh.stderr);
+    assert.match(fresh.stdout, /final evaluation skipped/);
+    assert.doesNotMatch(fresh.stdout, /^test:/m);
     await assert.rejects(
       Deno.stat(join(out, "snapshots")),
       Deno.errors.NotFound,
