@@ -168,7 +168,10 @@ Deno.test("a trained cross text ddpm restored from its checkpoint draws the same
 });
 
 Deno.test("a pooled text checkpoint from before text.injection loads as pooled, unchanged", async () => {
-  const ddpm = createDdpm(SMALL, mulberry32(1));
+  const ddpm = createDdpm(
+    { ...SMALL, text: { ...SMALL.text, injection: "pooled" as const } },
+    mulberry32(1),
+  );
   const prompts = ["a thin three leaning left", "", "seven"];
   const draw = (model: typeof ddpm) =>
     tf.tidy(() =>
