@@ -1,7 +1,8 @@
 /**
  * The U-Net's building blocks: sinusoidal timestep features, the label
  * embedding, the residual block with its time projection, single-head
- * self-attention, SiLU and nearest-neighbour upsampling. Tensors are NHWC.
+ * self-attention, multi-head cross-attention to a prompt's tokens, SiLU
+ * and nearest-neighbour upsampling. Tensors are NHWC.
  *
  * @module
  */

@@ -441,7 +441,10 @@ export class TextEncoder {
         );
         const first = tf.tile(tf.reshape(vector, [1, 1, width]), [batch, 1, 1]);
         encoding.tokens = tf.concat([first, projected], 1) as tf.Tensor3D;
-        encoding.mask = tf.concat([tf.ones([batch, 1]), mask], 1) as tf.Tensor2D;
+        encoding.mask = tf.concat(
+          [tf.ones([batch, 1]), mask],
+          1,
+        ) as tf.Tensor2D;
       }
       return encoding;
     });
