@@ -9,6 +9,8 @@ import { UsageError } from "./_flags.ts";
 
 /**
  * Turns `["latentSize=32", "loss=mse"]` into `{ latentSize: 32, loss: "mse" }`.
+ * A key may name a key of a config block, `text.injection`: it is kept
+ * whole, for the command to place.
  *
  * @example
  * ```ts
@@ -20,7 +22,9 @@ import { UsageError } from "./_flags.ts";
 export function parseOverrides(pairs: string[]): Record<string, unknown> {
   const overrides: Record<string, unknown> = {};
   for (const pair of pairs) {
-    const match = pair.match(/^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s);
+    const match = pair.match(
+      /^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)=(.*)$/s,
+    );
     if (!match) throw new UsageError(`--set needs KEY=VALUE, got "${pair}"`);
     const [, key, text] = match;
     if (key in overrides) throw new UsageError(`--set ${key} given twice`);

@@ -123,6 +123,8 @@ another train is writing into is refused.
                         trained with the model, its vocabulary in the checkpoint
   --held-out PAIRS      text: captions never speak of these attribute-class
                         pairs, e.g. thick:4,left:7 (to test composition)
+  --set text.KEY=VALUE  text: a key of the text block, e.g. --set text.layers=1;
+                        ddpm: --set text.injection=pooled|cross|both (see below)
   --steps N             optimiser steps (default ${DEFAULT_STEPS})
   --epochs N            passes over the training set, instead of --steps
   --minutes M           stop after M minutes of training, whatever step that is
@@ -181,7 +183,8 @@ const TRAINING_FLAGS: Record<string, string> = {
 /**
  * Sorts `--set` pairs out as the family declares its keys: its training
  * settings change `training` (a usage error when the flag that sets the
- * same option was given too), its config keys are returned as overrides;
+ * same option was given too), its config keys are returned as overrides,
+ * `text.KEY` pairs apart (keys of the text block, for `--condition text`);
  * any other key is a usage error naming it.
  */
 function applySettings(
@@ -189,10 +192,28 @@ function applySettings(
   pairs: Record<string, unknown>,
   training: TrainingOptions,
   given: (flag: string) => boolean,
-): Record<string, unknown> {
+): { overrides: Record<string, unknown>; text: Record<string, unknown> } {
   const overrides: Record<string, unknown> = {};
+  const text: Record<string, unknown> = {};
   const settings = family.trainingSettings ?? {};
   for (const [key, value] of Object.entries(pairs)) {
+    if (key.includes(".")) {
+      const [block, name] = key.split(".");
+      if (block !== "text" || !family.textCondition) {
+        throw new UsageError(
+          `--set ${key}: ${family.name} has no config block "${block}"${
+            family.textCondition ? ' (blocks: "text")' : ""
+          }`,
+        );
+      }
+      if (name === "dataset" || name === "heldOut") {
+        throw new UsageError(
+          `--set ${key}: give ${name === "dataset" ? "--data" : "--held-out"}`,
+        );
+      }
+      text[name] = value;
+      continue;
+    }
     const setting = Object.hasOwn(settings, key) ? settings[key] : undefined;
     if (setting) {
       if (setting.flag && given(setting.flag)) {
@@ -217,7 +238,7 @@ function applySettings(
       );
     }
   }
-  return overrides;
+  return { overrides, text };
 }
 
 const FLAGS = {
@@ -360,7 +381,7 @@ export function parseTrainArgs(
   if (values.resume && values.overwrite) {
     throw new UsageError("give --resume or --overwrite, not both");
   }
-  const overrides = applySettings(
+  const { overrides, text } = applySettings(
     family,
     parseOverrides(values.set ?? []),
     training,
@@ -387,13 +408,20 @@ export function parseTrainArgs(
     overrides.conditional = true;
   }
   if (condition === "text") {
-    overrides.text = textBlock(family, model, data.data, values["held-out"]);
+    overrides.text = {
+      ...text,
+      ...textBlock(family, model, data.data, values["held-out"]),
+    };
     // Text replaces class labels, also in a preset that has them (cgan).
     if (family.configKeys.includes("conditional")) {
       overrides.conditional = false;
     }
   } else if (values["held-out"] !== undefined) {
     throw new UsageError("--held-out applies to --condition text only");
+  } else if (Object.keys(text).length > 0) {
+    throw new UsageError(
+      `--set text.${Object.keys(text)[0]} applies to --condition text only`,
+    );
   }
   const minutes = values.minutes !== undefined
     ? positiveNumber("minutes", values.minutes)

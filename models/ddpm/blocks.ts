@@ -1,7 +1,8 @@
 /**
  * The U-Net's building blocks: sinusoidal timestep features, the label
  * embedding, the residual block with its time projection, single-head
- * self-attention, SiLU and nearest-neighbour upsampling. Tensors are NHWC.
+ * self-attention, multi-head cross-attention to a prompt's tokens, SiLU
+ * and nearest-neighbour upsampling. Tensors are NHWC.
  *
  * @module
  */
@@ -318,6 +319,160 @@ export class SelfAttention implements Layer {
         channels,
       ]);
       return tf.add(x, tf.reshape(output.apply(attended), x.shape));
+    });
+  }
+
+  dispose(): void {
+    for (const layer of Object.values(this.layers)) layer.dispose();
+  }
+}
+
+/** Options for {@link CrossAttention}. */
+export interface CrossAttentionOptions {
+  /** Channels of the image features (queries). */
+  channels: number;
+  /** Width of the context tokens (keys and values). */
+  contextWidth: number;
+  /** Attention heads; divides `channels`. */
+  heads: number;
+  /** GroupNorm groups of the queries' pre-norm. */
+  groups: number;
+  random: Random;
+  /** Initial weights of the query and key-value projections; default glorot. */
+  init?: InitializerName;
+}
+
+/** Added to the attention scores of masked keys: their weight becomes 0. */
+const MASKED = -1e9;
+
+/**
+ * Multi-head cross-attention from the positions of a feature map to a
+ * sequence of context tokens (a prompt's), with a residual connection:
+ * q = Dense(GroupNorm(x)), k, v = Dense(tokens), per head
+ * softmax(q k^T / sqrt(channels / heads) + mask) v, then an output Dense
+ * added to the input. Masked tokens (mask 0) get weight 0; a row must
+ * keep at least one key (the prompt encoder's null token is never
+ * masked). The output projection starts at zero, so a new block passes
+ * its input through unchanged and the U-Net begins as without it.
+ *
+ * Variables: `norm/scale`, `norm/offset`, `query/kernel`, `query/bias`,
+ * `keyValue/kernel`, `keyValue/bias`, `output/kernel`, `output/bias`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CrossAttention } from "./blocks.ts";
+ * import { mulberry32 } from "../../data/random.ts";
+ * import { tf } from "../../backends/tf.ts";
+ * const attention = new CrossAttention({
+ *   channels: 8, contextWidth: 6, heads: 2, groups: 4, random: mulberry32(0),
+ * });
+ * const shape = tf.tidy(() =>
+ *   attention.apply(tf.ones([2, 7, 7, 8]), tf.ones([2, 5, 6]), tf.ones([2, 5])).shape
+ * );
+ * assert.deepEqual(shape, [2, 7, 7, 8]);
+ * attention.dispose();
+ * ```
+ */
+export class CrossAttention implements Block {
+  readonly layers: {
+    norm: GroupNorm;
+    query: Dense;
+    keyValue: Dense;
+    output: Dense;
+  };
+  readonly variables: Record<string, tf.Variable>;
+  readonly heads: number;
+
+  /** Draws weights from `random` in the order query, keyValue, output. */
+  constructor(
+    { channels, contextWidth, heads, groups, random, init }:
+      CrossAttentionOptions,
+  ) {
+    if (!Number.isInteger(heads) || heads < 1 || channels % heads !== 0) {
+      throw new Error(
+        `cross-attention: ${channels} channels do not split into ${heads} heads`,
+      );
+    }
+    this.heads = heads;
+    const dense = (inputSize: number, outputSize: number) =>
+      new Dense({ inputSize, outputSize, random, init });
+    this.layers = {
+      norm: new GroupNorm({ channels, groups }),
+      query: dense(channels, channels),
+      keyValue: dense(contextWidth, 2 * channels),
+      output: dense(channels, channels),
+    };
+    for (const variable of Object.values(this.layers.output.variables)) {
+      tf.tidy(() => variable.assign(tf.zerosLike(variable)));
+    }
+    this.variables = namedVariables(this.layers);
+  }
+
+  /**
+   * @param input (batch, height, width, channels) image features.
+   * @param context (batch, keys, contextWidth) tokens.
+   * @param mask (batch, keys): 1 for tokens to attend to, 0 for padding.
+   * @returns (batch, height, width, channels).
+   */
+  apply(
+    input: tf.Tensor4D,
+    context: tf.Tensor3D,
+    mask: tf.Tensor2D,
+  ): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [batch, height, width, channels] = input.shape;
+      const keys = context.shape[1];
+      const positions = height * width;
+      const heads = this.heads, size = channels / heads;
+      const { norm, query, keyValue, output } = this.layers;
+      // (batch, length, channels) -> (batch * heads, length, size)
+      const split = (part: tf.Tensor, length: number) =>
+        tf.reshape(
+          tf.transpose(tf.reshape(part, [batch, length, heads, size]), [
+            0,
+            2,
+            1,
+            3,
+          ]),
+          [batch * heads, length, size],
+        ) as tf.Tensor3D;
+      const q = split(
+        query.apply(tf.reshape(norm.apply(input), [-1, channels])),
+        positions,
+      );
+      const [k, v] = tf.split(
+        tf.reshape(
+          keyValue.apply(tf.reshape(context, [batch * keys, -1])),
+          [batch, keys, 2 * channels],
+        ),
+        2,
+        2,
+      ).map((part) => split(part, keys));
+      const keyBias = tf.reshape(
+        tf.mul(tf.sub(1, mask), MASKED),
+        [batch, 1, 1, keys],
+      );
+      const scores = tf.add(
+        tf.reshape(
+          tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(size)),
+          [batch, heads, positions, keys],
+        ),
+        keyBias,
+      );
+      const weights = tf.reshape(
+        tf.softmax(scores),
+        [batch * heads, positions, keys],
+      ) as tf.Tensor3D;
+      // (batch * heads, positions, size) -> (batch * positions, channels)
+      const attended = tf.reshape(
+        tf.transpose(
+          tf.reshape(tf.matMul(weights, v), [batch, heads, positions, size]),
+          [0, 2, 1, 3],
+        ),
+        [batch * positions, channels],
+      );
+      return tf.add(input, tf.reshape(output.apply(attended), input.shape));
     });
   }
 

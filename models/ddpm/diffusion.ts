@@ -15,7 +15,7 @@ import type {
 import type { ImageSet } from "@genwasm/data/image_set";
 import { ImagePrompts } from "../text/captions.ts";
 import { DEFAULT_GUIDANCE, guidedEpsilon, guideWith } from "./guidance.ts";
-import { UNet } from "./model.ts";
+import { type PromptEncoding, selectPrompts, UNet } from "./model.ts";
 import { ddpmPhases, type DiffusionNetwork } from "./objective.ts";
 import {
   type DdpmConfig,
@@ -93,13 +93,13 @@ export interface Ddpm extends TrainableModel, DiffusionNetwork {
    * @param x (batch, size, size, channels) x_t.
    * @param t One timestep for the batch, or (batch) int32 timesteps.
    * @param condition (batch) int32 classes (conditional models), or
-   * (batch, tokens) int32 prompt ids (text models) or their float32
-   * vectors (`unet.encodePrompts`).
+   * (batch, tokens) int32 prompt ids (text models) or their encoding
+   * (`unet.encodePrompts`).
    */
   predictEpsilon(
     x: tf.Tensor4D,
     t: Timestep,
-    condition?: tf.Tensor,
+    condition?: tf.Tensor | PromptEncoding,
   ): tf.Tensor4D;
   /** Text models: the vocabulary and captioner of their prompts. */
   readonly imagePrompts?: ImagePrompts;
@@ -162,7 +162,7 @@ class DdpmModel implements Ddpm {
   predictEpsilon(
     x: tf.Tensor4D,
     t: Timestep,
-    labels?: tf.Tensor,
+    labels?: tf.Tensor | PromptEncoding,
   ): tf.Tensor4D {
     return tf.tidy(() => {
       const steps = typeof t === "number"
@@ -196,17 +196,28 @@ class DdpmModel implements Ddpm {
     const ids = vocabulary.encodeBatch(prompts, tokens);
     const scale = guidance ?? DEFAULT_GUIDANCE;
     // Encoded once for the whole run, not at every denoising step (the
-    // caller's tidy, sample's or chain's, disposes them).
-    const condition = tf.tensor2d(ids, [prompts.length, tokens], "int32");
-    const encoded = this.unet.encodePrompts(condition);
-    const empty = this.unet.encodePrompts(tf.zerosLike(condition));
+    // caller's tidy, sample's or chain's, disposes them): the prompts in
+    // rows 0 .. n - 1, the empty prompt in rows n .. 2n - 1. Guidance
+    // picks the rows of each pass.
+    const count = prompts.length;
+    const condition = tf.tensor2d(ids, [count, tokens], "int32");
+    const encoded = this.unet.encodePrompts(
+      tf.concat([condition, tf.zerosLike(condition)]),
+    );
+    const rows = tf.range(0, count, 1, "int32");
+    const empty = tf.range(count, 2 * count, 1, "int32");
     return (x, t) =>
       tf.tidy(() =>
         guideWith(
-          (both, step, rows) => this.predictEpsilon(both, step, rows),
+          (both, step, chosen) =>
+            this.predictEpsilon(
+              both,
+              step,
+              selectPrompts(encoded, chosen as tf.Tensor1D),
+            ),
           x,
           t,
-          encoded,
+          rows,
           empty,
           scale,
         )

@@ -246,6 +246,10 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
   conditional=true (--conditional) labelDropout=0.1  class labels, guidance
   --condition text [--held-out thick:4,...]  prompts instead of labels: a
   small transformer encodes the captions, labelDropout empties prompts
+  text.injection=pooled|cross|both  how the prompt reaches the U-Net: its
+  pooled vector added to the time embedding (default), cross-attention to
+  its tokens after the ResBlocks at text.crossResolutions (default the
+  lowest, [7]), or both; text.width=N text.layers=N text.heads=N encoder
   learningRate=X  Adam step size (default 1e-3 after 200 warm-up steps;
   --lr, --warmup set them); EMA 0.995 by default, which sample and eval use
   (--raw: the raw weights). The spec's recipe: --lr 2e-4 --warmup 0 --ema 0.999`,

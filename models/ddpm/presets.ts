@@ -6,13 +6,18 @@
  * @module
  */
 import {
+  applyOverrides,
   checkMultiple,
   checkWhole,
   presetFrom,
   resolvePreset,
 } from "../_presets.ts";
-import { resolveTextConfig, type TextConfig } from "../text/config.ts";
-export { defaultTextConfig, resolveTextConfig } from "../text/config.ts";
+import {
+  defaultTextConfig as sharedTextConfig,
+  resolveTextConfig,
+  type TextConfig,
+} from "../text/config.ts";
+export { resolveTextConfig } from "../text/config.ts";
 
 /** Beta schedules (see `schedule.ts`). */
 export const SCHEDULE_NAMES = ["linear", "cosine"] as const;
@@ -22,6 +27,12 @@ export const PREDICTION_TARGETS = ["epsilon", "x0", "v"] as const;
 export const ANCESTRAL_VARIANCES = ["posterior", "beta"] as const;
 /** Initial weights of the U-Net's convolutions and dense layers. */
 export const UNET_INITS = ["torch", "glorot"] as const;
+/**
+ * How a text model's prompt reaches the U-Net: its pooled vector added to
+ * the time embedding, cross-attention from the image features to its
+ * tokens, or both (see `model.ts`).
+ */
+export const TEXT_INJECTIONS = ["pooled", "cross", "both"] as const;
 
 /**
  * Everything that rebuilds a diffusion model (weights aside), as plain JSON
@@ -79,11 +90,44 @@ export type DdpmConfig = {
    * its vocabulary and where its training captions come from. A model
    * conditions on class labels (`conditional`) or on text, not both.
    */
-  text?: TextConfig;
+  text?: DdpmTextConfig;
 };
 
-/** The text block of a ddpm config (see `models/text/config.ts`). */
-export type DdpmTextConfig = TextConfig;
+/**
+ * The text block of a ddpm config: the shared text settings (see
+ * `models/text/config.ts`) and how the prompt reaches the U-Net.
+ */
+export type DdpmTextConfig = TextConfig & {
+  /**
+   * "pooled" (the default, and what a checkpoint without the key had):
+   * the pooled prompt vector added to the time embedding; "cross":
+   * cross-attention to the prompt's tokens after the ResBlocks of
+   * `crossResolutions`; "both": the two together.
+   */
+  injection: (typeof TEXT_INJECTIONS)[number];
+  /**
+   * Resolutions (sides) whose blocks get cross-attention, with "cross" or
+   * "both"; empty (the default) resolves to the lowest one, e.g. [7].
+   */
+  crossResolutions: number[];
+};
+
+/**
+ * The text settings a ddpm text model starts from: the shared defaults
+ * (see `models/text/config.ts`), the pooled prompt vector, no
+ * cross-attention.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultTextConfig } from "./presets.ts";
+ * const text = defaultTextConfig();
+ * assert.deepEqual([text.injection, text.crossResolutions, text.width], ["pooled", [], 64]);
+ * ```
+ */
+export function defaultTextConfig(): DdpmTextConfig {
+  return { ...sharedTextConfig(), injection: "pooled", crossResolutions: [] };
+}
 
 /** Names of the built-in presets. */
 export type DdpmPresetName = "ddpm" | "ddpm-small" | "ddpm-large";
@@ -263,5 +307,72 @@ export function resolveDdpmConfig(
       "a ddpm conditions on class labels (conditional) or on text, not both",
     );
   }
-  return { ...config, text: resolveTextConfig(text, "ddpm") };
+  return { ...config, text: resolveDdpmText(config, text) };
+}
+
+/**
+ * The text block of `config` from `overrides`: the shared keys resolved
+ * by `resolveTextConfig`, `injection` and `crossResolutions` here (a
+ * block without them, as older checkpoints have, is pooled).
+ */
+function resolveDdpmText(
+  config: DdpmConfig,
+  overrides: unknown,
+): DdpmTextConfig {
+  const given = overrides !== null && typeof overrides === "object" &&
+      !Array.isArray(overrides)
+    ? overrides as Record<string, unknown>
+    : undefined;
+  const { injection, crossResolutions, ...shared } = given ?? {};
+  const ours = applyOverrides(
+    "ddpm text",
+    { injection: "pooled", crossResolutions: [] } as Pick<
+      DdpmTextConfig,
+      "injection" | "crossResolutions"
+    >,
+    {
+      ...(injection !== undefined ? { injection } : {}),
+      ...(crossResolutions !== undefined ? { crossResolutions } : {}),
+    },
+  );
+  const text = {
+    ...resolveTextConfig(given ? shared : overrides, "ddpm"),
+    ...ours,
+  };
+  if (!TEXT_INJECTIONS.includes(text.injection)) {
+    throw new Error(
+      `ddpm text key "injection" must be ${
+        TEXT_INJECTIONS.join(" or ")
+      }, got "${text.injection}"`,
+    );
+  }
+  const resolutions = levelResolutions(config);
+  if (text.injection === "pooled") {
+    if (text.crossResolutions.length > 0) {
+      throw new Error(
+        `ddpm text key "crossResolutions" needs injection "cross" or "both"`,
+      );
+    }
+    return text;
+  }
+  if (text.crossResolutions.length === 0) {
+    text.crossResolutions = [resolutions[resolutions.length - 1]];
+  }
+  for (const resolution of text.crossResolutions) {
+    if (!resolutions.includes(resolution)) {
+      throw new Error(
+        `ddpm text key "crossResolutions": ${resolution} is not a level ` +
+          `resolution (${resolutions.join(", ")})`,
+      );
+    }
+    const level = resolutions.indexOf(resolution);
+    const channels = config.baseWidth * config.channelMultipliers[level];
+    if (channels % text.heads !== 0) {
+      throw new Error(
+        `ddpm text: ${channels} channels at ${resolution}x${resolution} do not ` +
+          `split into ${text.heads} cross-attention heads (text key "heads")`,
+      );
+    }
+  }
+  return text;
 }

@@ -1,6 +1,7 @@
 /**
  * The prompt encoder of text-conditioned models: token ids in, one vector
- * per prompt out.
+ * per prompt out (pooled), and/or one vector per token (for
+ * cross-attention).
  *
  * | part      | layers                                                     |
  * | --------- | ---------------------------------------------------------- |
@@ -9,12 +10,23 @@
  * | pooling   | LN, mean over the prompt's tokens (padding left out)       |
  * | output    | Dense(d -> outputWidth)                                    |
  * | null      | a learned vector for the empty (all-padding) prompt        |
+ * | tokenOutput | Dense(d -> tokenWidth) of each token after the final LN  |
+ * | nullToken | a learned token put first among every prompt's tokens     |
  *
+ * `outputWidth` 0 leaves the pooled head (output, null) out, `tokenWidth`
+ * 0 (the default) the token head (tokenOutput, nullToken).
  * Padding (id {@link PAD_ID} = 0) is masked out of every attention's keys
  * and out of the pooling, so neither the padding's embedding nor anything
  * computed at padded positions reaches a prompt's vector. A prompt of
  * padding only has no tokens to pool: it gets the learned null vector,
  * which is what classifier-free guidance uses as "no prompt".
+ *
+ * The token head ({@link TextEncoder.encode}) gives (batch, 1 + tokens,
+ * tokenWidth) token vectors, the learned null token first, and their
+ * (batch, 1 + tokens) mask: 1 for the null token and the prompt's tokens,
+ * 0 for padding (whose rows are zeroed). The null token is never masked,
+ * so attention over these keys is defined for every prompt, the empty
+ * one included (it attends to the null token alone).
  *
  * Variable names are "part/layer/variable", e.g. `tokens/table`,
  * `block0/attention/qkv/kernel`, `null/vector`.
@@ -39,12 +51,28 @@ export interface TextEncoderConfig {
   heads: number;
   /** Transformer blocks. */
   layers: number;
-  /** Width of the pooled output (the U-Net's embedding width). */
+  /** Width of the pooled output (the U-Net's embedding width); 0: none. */
   outputWidth: number;
+  /** Width of the per-token outputs (cross-attention's keys); 0 or absent: none. */
+  tokenWidth?: number;
 }
 
+/**
+ * What {@link TextEncoder.encode} gives: the pooled vectors if the encoder
+ * has a pooled head, the token vectors and their mask if it has a token
+ * head.
+ */
+export type PromptEncoding = {
+  /** (batch, outputWidth) one vector a prompt. */
+  pooled?: tf.Tensor2D;
+  /** (batch, 1 + tokens, tokenWidth): the null token, then the prompt's. */
+  tokens?: tf.Tensor3D;
+  /** (batch, 1 + tokens) 1 for the null token and real tokens, 0 for padding. */
+  mask?: tf.Tensor2D;
+};
+
 /** Added to the attention scores of padded keys: their weight becomes 0. */
-const MASKED = -1e9;
+export const MASKED = -1e9;
 /** LayerNorm's variance floor. */
 const EPSILON = 1e-5;
 
@@ -234,15 +262,25 @@ export function checkTextEncoderConfig(config: TextEncoderConfig): void {
       "heads",
       "layers",
       "outputWidth",
+      "tokenWidth",
     ] as const
   ) {
-    const value = config[key];
-    const least = key === "vocabularySize" ? 2 : 1;
+    const value = config[key] ?? 0;
+    const least = key === "vocabularySize"
+      ? 2
+      : key === "outputWidth" || key === "tokenWidth"
+      ? 0
+      : 1;
     if (!Number.isInteger(value) || value < least) {
       throw new Error(
         `text encoder key "${key}" must be a whole number >= ${least}, got ${value}`,
       );
     }
+  }
+  if (config.outputWidth === 0 && !config.tokenWidth) {
+    throw new Error(
+      "text encoder needs an outputWidth or a tokenWidth (or both) above 0",
+    );
   }
   if (config.width % config.heads !== 0) {
     throw new Error(
@@ -277,14 +315,17 @@ export class TextEncoder {
   readonly #positions: Table;
   readonly #blocks: TransformerBlock[];
   readonly #norm: LayerNorm;
-  readonly #output: Dense;
-  readonly #null: { variables: { vector: tf.Variable }; dispose(): void };
+  readonly #output?: Dense;
+  readonly #null?: LearnedVector;
+  readonly #tokenOutput?: Dense;
+  readonly #nullToken?: LearnedVector;
   readonly #parts: [string, { variables: Record<string, tf.Variable> }][];
 
   /**
    * Draws weights from `random` in the order token table, position table,
-   * blocks (qkv, attention output, mlp1, mlp2 each), output. Norms start
-   * at gain 1 and bias 0, the null vector at zeros.
+   * blocks (qkv, attention output, mlp1, mlp2 each), output, token output.
+   * Norms start at gain 1 and bias 0, the null vector and null token at
+   * zeros.
    *
    * @throws Error for a bad config (see {@link checkTextEncoderConfig}).
    */
@@ -293,6 +334,7 @@ export class TextEncoder {
     this.config = config;
     const { vocabularySize, maxTokens, width, heads, layers, outputWidth } =
       config;
+    const tokenWidth = config.tokenWidth ?? 0;
     this.#tokens = new Table(vocabularySize, width, random);
     this.#positions = new Table(maxTokens, width, random);
     this.#blocks = Array.from(
@@ -300,13 +342,6 @@ export class TextEncoder {
       () => new TransformerBlock(width, heads, random),
     );
     this.#norm = new LayerNorm(width);
-    this.#output = new Dense({
-      inputSize: width,
-      outputSize: outputWidth,
-      random,
-    });
-    const vector = makeVariable(new Float32Array(outputWidth), [outputWidth]);
-    this.#null = { variables: { vector }, dispose: () => vector.dispose() };
     this.#parts = [
       ["tokens", this.#tokens],
       ["positions", this.#positions],
@@ -314,21 +349,52 @@ export class TextEncoder {
         [`block${index}`, block] as [string, TransformerBlock]
       ),
       ["norm", this.#norm],
-      ["output", this.#output],
-      ["null", this.#null],
     ];
+    if (outputWidth > 0) {
+      this.#output = new Dense({
+        inputSize: width,
+        outputSize: outputWidth,
+        random,
+      });
+      this.#null = learnedVector(outputWidth);
+      this.#parts.push(["output", this.#output], ["null", this.#null]);
+    }
+    if (tokenWidth > 0) {
+      this.#tokenOutput = new Dense({
+        inputSize: width,
+        outputSize: tokenWidth,
+        random,
+      });
+      this.#nullToken = learnedVector(tokenWidth);
+      this.#parts.push(
+        ["tokenOutput", this.#tokenOutput],
+        ["nullToken", this.#nullToken],
+      );
+    }
   }
 
   /**
-   * One vector per prompt.
+   * One vector per prompt (the pooled head).
    *
    * @param ids (batch, tokens) int32 token ids, padded with {@link PAD_ID};
    * `tokens` at most the config's `maxTokens` (positions are counted from
    * the start, so a prompt padded to any length encodes alike).
    * @returns (batch, outputWidth).
-   * @throws Error for ids of another rank or too many tokens.
+   * @throws Error for ids of another rank or too many tokens, or an
+   * encoder without a pooled head (`outputWidth` 0).
    */
   apply(ids: tf.Tensor2D): tf.Tensor2D {
+    if (!this.#output) throw new Error("text encoder has no pooled output");
+    return tf.tidy(() => this.encode(ids).pooled!);
+  }
+
+  /**
+   * Every head's output (see the module note and {@link PromptEncoding}).
+   *
+   * @param ids As for {@link apply}.
+   * @throws Error for ids of another rank or too many tokens.
+   */
+  encode(ids: tf.Tensor2D): PromptEncoding {
     if (ids.rank !== 2 || ids.shape[1] > this.config.maxTokens) {
       throw new Error(
         `prompt ids must be (batch, <= ${this.config.maxTokens}), got [${ids.shape}]`,
@@ -348,19 +414,39 @@ export class TextEncoder {
       );
       let x = tf.add(this.#tokens.apply(ids), positions) as tf.Tensor3D;
       for (const block of this.#blocks) x = block.apply(x, keyBias);
-      // Mean over the tokens; padded positions weigh 0.
-      const count = tf.sum(mask, 1, true); // (batch, 1)
-      const pooled = tf.div(
-        tf.sum(tf.mul(this.#norm.apply(x), tf.expandDims(mask, 2)), 1),
-        tf.maximum(count, 1),
-      );
-      const encoded = this.#output.apply(pooled);
-      // Prompts without tokens take the null vector instead.
-      const some = tf.minimum(count, 1);
-      return tf.add(
-        tf.mul(encoded, some),
-        tf.mul(tf.sub(1, some), this.#null.variables.vector),
-      ) as tf.Tensor2D;
+      const normed = this.#norm.apply(x);
+      const encoding: PromptEncoding = {};
+      if (this.#output && this.#null) {
+        // Mean over the tokens; padded positions weigh 0.
+        const count = tf.sum(mask, 1, true); // (batch, 1)
+        const pooled = tf.div(
+          tf.sum(tf.mul(normed, tf.expandDims(mask, 2)), 1),
+          tf.maximum(count, 1),
+        );
+        const encoded = this.#output.apply(pooled);
+        // Prompts without tokens take the null vector instead.
+        const some = tf.minimum(count, 1);
+        encoding.pooled = tf.add(
+          tf.mul(encoded, some),
+          tf.mul(tf.sub(1, some), this.#null.variables.vector),
+        ) as tf.Tensor2D;
+      }
+      if (this.#tokenOutput && this.#nullToken) {
+        const vector = this.#nullToken.variables.vector;
+        const width = vector.shape[0];
+        // Padded rows zeroed: nothing computed at padding leaves the encoder.
+        const projected = tf.mul(
+          denseLast(this.#tokenOutput, normed),
+          tf.expandDims(mask, 2),
+        );
+        const first = tf.tile(tf.reshape(vector, [1, 1, width]), [batch, 1, 1]);
+        encoding.tokens = tf.concat([first, projected], 1) as tf.Tensor3D;
+        encoding.mask = tf.concat(
+          [tf.ones([batch, 1]), mask],
+          1,
+        ) as tf.Tensor2D;
+      }
+      return encoding;
     });
   }
 
@@ -380,7 +466,20 @@ export class TextEncoder {
     this.#positions.dispose();
     for (const block of this.#blocks) block.dispose();
     this.#norm.dispose();
-    this.#output.dispose();
-    this.#null.dispose();
+    this.#output?.dispose();
+    this.#null?.dispose();
+    this.#tokenOutput?.dispose();
+    this.#nullToken?.dispose();
   }
+}
+
+/** A learned vector, from zeros. */
+interface LearnedVector {
+  variables: { vector: tf.Variable };
+  dispose(): void;
+}
+
+function learnedVector(width: number): LearnedVector {
+  const vector = makeVariable(new Float32Array(width), [width]);
+  return { variables: { vector }, dispose: () => vector.dispose() };
 }

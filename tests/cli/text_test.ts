@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { lines, runCli } from "./_run_cli.ts";
 import { assertSampleGrid } from "./_pictures.ts";
-import { parseTrainArgs } from "../../cli/train.ts";
+import { HELP, parseTrainArgs } from "../../cli/train.ts";
 import { parseFlags, UsageError } from "../../cli/_flags.ts";
 import { sampleOptionFlags, sampleOptions } from "../../cli/_sample_options.ts";
 import { familyOf } from "../../models/registry.ts";
@@ -142,6 +142,61 @@ Deno.test("parseTrainArgs() takes --condition text with --held-out, and refuses 
   assert.deepEqual(cgan.overrides.text, { dataset: "mnist", heldOut: [] });
   const classed = parseTrainArgs(["--model", "ddpm", "--condition", "class"]);
   assert.ok(classed !== "help" && classed.overrides.conditional === true);
+});
+
+Deno.test("parseTrainArgs() puts --set text.KEY into the text block (ddpm: text.injection=cross), and only there", () => {
+  const command = parseTrainArgs([
+    "--model",
+    "ddpm-small",
+    "--condition",
+    "text",
+    "--set",
+    "text.injection=cross",
+    "--set",
+    "text.crossResolutions=[7,14]",
+    "--set",
+    "labelDropout=0.2",
+  ]);
+  if (command === "help") throw new Error("not help");
+  assert.deepEqual(command.overrides, {
+    labelDropout: 0.2,
+    conditional: false,
+    text: {
+      injection: "cross",
+      crossResolutions: [7, 14],
+      dataset: "mnist",
+      heldOut: [],
+    },
+  });
+  const bad: [string[], RegExp][] = [
+    [
+      ["--model", "ddpm", "--set", "text.injection=cross"],
+      /--set text.injection applies to --condition text only/,
+    ],
+    [
+      ["--model", "ddpm", "--condition", "text", "--set", "text.dataset=x"],
+      /--set text.dataset: give --data/,
+    ],
+    [
+      ["--model", "ddpm", "--condition", "text", "--set", "unet.width=3"],
+      /--set unet.width: ddpm has no config block "unet" \(blocks: "text"\)/,
+    ],
+    [
+      ["--model", "vae", "--set", "text.layers=1"],
+      /--set text.layers: vae has no config block "text"/,
+    ],
+    [["--model", "ddpm", "--set", "text.a.b=1"], /--set needs KEY=VALUE/],
+  ];
+  for (const [args, message] of bad) {
+    assert.throws(() => parseTrainArgs(args), (error: Error) => {
+      assert.ok(error instanceof UsageError, `${args}: ${error}`);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+  // The help names the choice.
+  assert.match(HELP, /--set text\.KEY=VALUE/);
+  assert.match(HELP, /text\.injection=pooled\|cross\|both/);
 });
 
 Deno.test("sample's --prompt is repeatable: the prompts in order, empty ones kept", () => {

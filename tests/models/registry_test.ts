@@ -5,6 +5,7 @@ import {
   MODEL_FAMILIES,
   rebuildModel,
 } from "../../models/registry.ts";
+import { defaultTextConfig as defaultDdpmTextConfig } from "../../models/ddpm/presets.ts";
 
 await initEngine({ threads: 2 });
 
@@ -36,9 +37,22 @@ Deno.test("every family's declarations agree: --set keys, help, retired keys, sa
         `${family.name}: ${retired} is retired and a config key`,
       );
     }
-    // Every KEY= the help names is a key --set accepts.
-    for (const [, key] of (family.optionsHelp ?? "").matchAll(/(\w+)=/g)) {
-      assert.ok(keys.includes(key), `${family.name} help names ${key}`);
+    // Every KEY= the help names is a key --set accepts (text.KEY: a key
+    // of the text block, for families with text conditioning).
+    const textKeys = Object.keys(defaultDdpmTextConfig());
+    for (
+      const [, block, key] of (family.optionsHelp ?? "").matchAll(
+        /(?:(\w+)\.)?(\w+)=/g,
+      )
+    ) {
+      if (block) {
+        assert.ok(
+          block === "text" && family.textCondition && textKeys.includes(key),
+          `${family.name} help names ${block}.${key}`,
+        );
+      } else {
+        assert.ok(keys.includes(key), `${family.name} help names ${key}`);
+      }
     }
     const options = family.sampleOptions ?? {};
     const flags = Object.values(options).map((spec) => spec.flag);

@@ -103,13 +103,14 @@ Deno.test("UNet of a text model: encoder variables under text/, output follows t
     assert.notDeepEqual(run()[0], a[0]);
     // Sampling hands the U-Net prompt vectors encoded once: the same output.
     const ids = idsOf(["a thick 7", "a thin 1", "seven"]);
-    const vectors = ddpm.unet.encodePrompts(ids);
-    assert.deepEqual(vectors.shape, [3, 32]);
-    assert.equal(vectors.dtype, "float32");
-    assert.deepEqual(ddpm.unet.apply(x, t, vectors).arraySync(), a);
+    const encoding = ddpm.unet.encodePrompts(ids);
+    assert.deepEqual(encoding.pooled!.shape, [3, 32]);
+    assert.equal(encoding.pooled!.dtype, "float32");
+    assert.equal(encoding.tokens, undefined); // pooled only: no token head
+    assert.deepEqual(ddpm.unet.apply(x, t, encoding).arraySync(), a);
     assert.throws(
       () => ddpm.unet.apply(x, t, tf.tensor1d([1, 2, 3], "int32")),
-      /text U-Net takes \(batch, tokens\) prompt ids, got shape \[3\]/,
+      /text U-Net takes \(batch, tokens\) int32 prompt ids or their encoding, got int32 shape \[3\]/,
     );
   });
   plain.dispose();

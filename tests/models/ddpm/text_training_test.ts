@@ -120,3 +120,95 @@ Deno.test("a trained text ddpm restored from its checkpoint draws the same image
   });
   ddpm.dispose();
 });
+
+Deno.test("a trained cross text ddpm restored from its checkpoint draws the same images from the same prompts", async () => {
+  const config = {
+    ...SMALL,
+    text: { ...SMALL.text, injection: "both" as const },
+  };
+  const ddpm = createDdpm(config, mulberry32(1));
+  const prompts = ["a thin three leaning left", "", "seven"];
+  const draw = (model: typeof ddpm) =>
+    tf.tidy(() =>
+      Array.from(
+        model.sample({ count: 3, seed: 2, steps: 3, prompts }).dataSync(),
+      )
+    );
+  await withTempDir(async (dir) => {
+    await train(ddpm, data, tinyOptions({ steps: 2, batchSize: 4 }), {
+      out: dir,
+      ...quiet,
+    });
+    const saved = await loadCheckpoint(join(dir, "checkpoint.safetensors"));
+    const text = (saved.config as { text: Record<string, unknown> }).text;
+    assert.deepEqual(
+      [text.injection, text.crossResolutions],
+      ["both", [4]],
+    );
+    for (
+      const name of [
+        "model.middle/cross/keyValue/kernel",
+        "model.up1/cross/output/kernel",
+        "model.text/nullToken/vector",
+        "model.text/tokenOutput/kernel",
+      ]
+    ) assert.ok(saved.tensors.has(name), name);
+    const restored = createDdpm(
+      { preset: saved.preset, ...saved.config },
+      mulberry32(99),
+    );
+    const before = draw(restored);
+    assignVariables(restored.groups.model, saved.tensors, "model.", dir);
+    assert.deepEqual(restored.config, ddpm.config);
+    assert.deepEqual(draw(restored), draw(ddpm));
+    assert.notDeepEqual(before, draw(ddpm));
+    restored.dispose();
+  });
+  ddpm.dispose();
+});
+
+Deno.test("a pooled text checkpoint from before text.injection loads as pooled, unchanged", async () => {
+  const ddpm = createDdpm(
+    { ...SMALL, text: { ...SMALL.text, injection: "pooled" as const } },
+    mulberry32(1),
+  );
+  const prompts = ["a thin three leaning left", "", "seven"];
+  const draw = (model: typeof ddpm) =>
+    tf.tidy(() =>
+      Array.from(
+        model.sample({ count: 3, seed: 2, steps: 3, prompts }).dataSync(),
+      )
+    );
+  await withTempDir(async (dir) => {
+    await train(ddpm, data, tinyOptions({ steps: 1, batchSize: 4 }), {
+      out: dir,
+      ...quiet,
+    });
+    const saved = await loadCheckpoint(join(dir, "checkpoint.safetensors"));
+    // The config as older checkpoints hold it: no injection keys.
+    const { text, ...rest } = saved.config as {
+      text: Record<string, unknown>;
+    };
+    const { injection, crossResolutions, ...old } = text;
+    assert.deepEqual([injection, crossResolutions], ["pooled", []]);
+    const restored = createDdpm(
+      { preset: saved.preset, ...rest, text: old },
+      mulberry32(99),
+    );
+    assert.deepEqual(restored.config, ddpm.config);
+    // The variables of a pooled model are the ones it always had.
+    const names = [...restored.groups.model.keys()];
+    assert.ok(names.includes("text/output/kernel"));
+    assert.ok(names.includes("text/null/vector"));
+    assert.ok(!names.some((name) => /cross|tokenOutput|nullToken/.test(name)));
+    assert.deepEqual(
+      names.map((name) => `model.${name}`).sort(),
+      [...saved.tensors.keys()].filter((name) => name.startsWith("model."))
+        .sort(),
+    );
+    assignVariables(restored.groups.model, saved.tensors, "model.", dir);
+    assert.deepEqual(draw(restored), draw(ddpm));
+    restored.dispose();
+  });
+  ddpm.dispose();
+});

@@ -340,3 +340,128 @@ Deno.test("TextEncoder's attention is softmax(q k^T / sqrt(d / heads)) v per hea
   );
   encoder.dispose();
 });
+
+/** The encoder with a token head too (cross-attention's keys). */
+const TOKEN_CONFIG: TextEncoderConfig = { ...CONFIG, tokenWidth: 7 };
+
+Deno.test("TextEncoder's token head: the null token first, the tokens after the final LayerNorm projected, padding zeroed and masked", () => {
+  const encoder = new TextEncoder(
+    { ...TOKEN_CONFIG, layers: 1 },
+    mulberry32(9),
+  );
+  const names = Object.keys(encoder.variables());
+  // The pooled variables keep their names and come first; the token head after.
+  assert.deepEqual(names.slice(-5, -3), ["output/bias", "null/vector"]);
+  assert.deepEqual(names.slice(-3), [
+    "tokenOutput/kernel",
+    "tokenOutput/bias",
+    "nullToken/vector",
+  ]);
+  change(encoder, "nullToken/vector", (values) => values.fill(0.5));
+  change(
+    encoder,
+    "tokenOutput/bias",
+    (values) => values.forEach((_, i) => values[i] = i / 7),
+  );
+  const pooledOnly = new TextEncoder({ ...CONFIG, layers: 1 }, mulberry32(9));
+  tf.tidy(() => {
+    const ids = tf.tensor2d(IDS, undefined, "int32");
+    const { pooled, tokens, mask } = encoder.encode(ids);
+    // The same seed draws the same pooled encoder first.
+    assert.deepEqual(pooled!.arraySync(), pooledOnly.apply(ids).arraySync());
+    assert.deepEqual(tokens!.shape, [3, 7, 7]);
+    assert.deepEqual(mask!.arraySync(), [
+      [1, 1, 1, 1, 0, 0, 0],
+      [1, 1, 1, 1, 1, 1, 1],
+      [1, 0, 0, 0, 0, 0, 0],
+    ]);
+    const rows = tokens!.arraySync();
+    for (const row of rows) assert.deepEqual(row[0], new Array(7).fill(0.5));
+    for (const [b, p] of [[0, 4], [0, 6], [2, 1], [2, 6]]) {
+      assert.ok(rows[b][p].every((v) => v === 0), `row ${b} token ${p}`);
+    }
+    // A real token: Dense(LN(x)) of the (one-block) transformer's output.
+    assert.ok(rows[1][3].some((value) => value !== 0));
+    assert.ok(rows.flat(2).every(Number.isFinite));
+  });
+  // Padding's embedding reaches no token.
+  const before = tf.tidy(() =>
+    encoder.encode(tf.tensor2d(IDS, undefined, "int32")).tokens!.arraySync()
+  );
+  change(encoder, "tokens/table", (values) => {
+    for (let i = 0; i < 8; i++) values[i] += 3;
+  });
+  const after = tf.tidy(() =>
+    encoder.encode(tf.tensor2d(IDS, undefined, "int32")).tokens!.arraySync()
+  );
+  assert.deepEqual(after, before);
+  pooledOnly.dispose();
+  encoder.dispose();
+  // A token head alone: no pooled variables, and apply() refuses.
+  const tokensOnly = new TextEncoder(
+    { ...TOKEN_CONFIG, outputWidth: 0 },
+    mulberry32(0),
+  );
+  const only = Object.keys(tokensOnly.variables());
+  assert.ok(!only.includes("output/kernel") && !only.includes("null/vector"));
+  assert.throws(
+    () => tokensOnly.apply(tf.tensor2d(IDS, undefined, "int32")),
+    /no pooled output/,
+  );
+  tokensOnly.dispose();
+  assert.throws(
+    () => new TextEncoder({ ...CONFIG, outputWidth: 0 }, mulberry32(0)),
+    /needs an outputWidth or a tokenWidth/,
+  );
+});
+
+Deno.test("TextEncoder's token head: gradients of every variable agree on wasm and cpu", async () => {
+  const names = Object.keys(
+    (() => {
+      const encoder = new TextEncoder(TOKEN_CONFIG, mulberry32(1));
+      const variables = encoder.variables();
+      encoder.dispose();
+      return variables;
+    })(),
+  );
+  await assertBackendsAgree(
+    () => {
+      const encoder = new TextEncoder(TOKEN_CONFIG, mulberry32(1));
+      for (const name of Object.keys(encoder.variables())) {
+        if (/norm|null|Token/.test(name)) {
+          change(encoder, name, (values) => {
+            const noise = new Rng(name.length).uniform(values.length, -.5, .5);
+            values.forEach((value, index) =>
+              values[index] = value + noise[index]
+            );
+          });
+        }
+      }
+      const ids = tf.tensor2d(IDS, undefined, "int32");
+      const pooledWeights = tf.tensor2d(
+        new Rng(5).uniform(3 * CONFIG.outputWidth, -1, 1),
+        [3, CONFIG.outputWidth],
+      );
+      const tokenWeights = tf.tensor3d(
+        new Rng(6).uniform(3 * 7 * 7, -1, 1),
+        [3, 7, 7],
+      );
+      const variables = Object.values(encoder.variables());
+      const { grads } = tf.variableGrads(() => {
+        const { pooled, tokens } = encoder.encode(ids);
+        return tf.add(
+          tf.sum(tf.mul(pooled!, pooledWeights)),
+          tf.sum(tf.mul(tokens!, tokenWeights)),
+        ) as tf.Scalar;
+      }, variables);
+      const outputs = [
+        encoder.encode(ids).tokens!,
+        ...variables.map((variable) => grads[variable.name]),
+      ];
+      encoder.dispose();
+      return outputs;
+    },
+    ["tokens", ...names],
+    1e-4,
+  );
+});
