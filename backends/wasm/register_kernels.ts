@@ -37,7 +37,6 @@ import {
   addConfig,
   multiplyConfig,
   negConfig,
-  reluConfig,
   stepConfig,
   subConfig,
 } from "./kernels/Arithmetic.ts";
@@ -73,7 +72,6 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   addConfig,
   subConfig,
   multiplyConfig,
-  reluConfig,
   stepConfig,
   negConfig,
   resizeNearestNeighborConfig,

@@ -1,8 +1,8 @@
 /**
  * Float32 arithmetic that tfjs-backend-wasm runs on one thread: Add, Sub
- * and Multiply (its broadcasting loop builds index vectors per element:
- * ~1.2 ms for a 64x14x14x64 activation plus a bias of 64, 0.5 ms for
- * 64x14x14x4 times 4 numbers), Relu, Step and Neg, and the column sums of
+ * and Multiply where they broadcast (its broadcasting loop builds index
+ * vectors per element: ~1.2 ms for a 64x14x14x64 activation plus a bias
+ * of 64, 0.5 ms for 64x14x14x4 times 4 numbers), Step and Neg, and the column sums of
  * a Sum over every axis but the innermost ones (tfjs transposes first; our
  * JavaScript loop took 1.6 ms for 64x14x14x64). Here they run 4 lanes at a
  * time on the kernel pool's threads.
@@ -38,10 +38,6 @@ export type Pattern = "vv" | "vs" | "sv";
  * as tfjs's.
  */
 const UNARY = {
-  relu: {
-    vector: "local.get $v v128.const f32x4 0 0 0 0 f32x4.max",
-    scalar: "local.get $f f32.const 0 f32.max",
-  },
   neg: { vector: "local.get $v f32x4.neg", scalar: "local.get $f f32.neg" },
   step: {
     vector: `local.get $v
@@ -335,8 +331,22 @@ export function runArithmetic(
   out: number,
   scalar = 0,
 ): void {
+  if (rows * cols < POOL_MIN_OUTPUTS) {
+    // Straight to the export: a job's packing costs microseconds here.
+    (pool.exports[`arithmetic_${kernel}`] as (...args: number[]) => void)(
+      a.address,
+      a.row,
+      b.address,
+      b.row,
+      out,
+      rows,
+      cols,
+      scalar,
+    );
+    return;
+  }
   const bits = new Int32Array(new Float32Array([scalar]).buffer)[0];
-  runSized(pool, arithmeticTask, {
+  pool.run(arithmeticTask, {
     kernel,
     rows,
     cols,
@@ -348,7 +358,7 @@ export function runArithmetic(
     bLane: b.stream ? 4 : 0,
     out,
     bits,
-  }, rows * cols);
+  });
 }
 
 /**
