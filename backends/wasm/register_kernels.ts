@@ -37,7 +37,6 @@ import {
   addConfig,
   multiplyConfig,
   negConfig,
-  stepConfig,
   subConfig,
 } from "./kernels/Arithmetic.ts";
 
@@ -72,7 +71,6 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   addConfig,
   subConfig,
   multiplyConfig,
-  stepConfig,
   negConfig,
   resizeNearestNeighborConfig,
   resizeNearestNeighborGradConfig,

@@ -1,12 +1,13 @@
 /**
- * Float32 Add, Sub and Multiply that broadcast into rows, Step and Neg on
+ * Float32 Add, Sub and Multiply that broadcast into rows, and Neg, on
  * genwasm's SIMD kernels (../simd/arithmetic.ts): on the pool's threads
  * from 32768 outputs, on the calling thread below that. The binary ones
  * take x[R, C] with y[C] (a bias, a per-channel scale) or with y[R, 1] (a
  * number per row), on either side. Equal shapes and scalars stay on the
  * stock kernels, XNNPACK's threaded ones, as fast or faster than ours (a
  * 64x14x14x64 product: 0.4 vs 0.6 ms at 2 threads); so do Relu (XNNPACK's
- * clamp), other dtypes and two-sided broadcasts.
+ * clamp), Step (ours, threaded SIMD, was no faster than its plain loop on
+ * the 2-core machine), other dtypes and two-sided broadcasts.
  *
  * @module
  */
@@ -95,17 +96,21 @@ function binary(name: string, op: BinaryOp) {
   return (args: KernelArgs): TensorInfo => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const kernels = activeSimdKernels();
+    // Equal shapes and scalars first: the stock kernels', at once.
+    if (
+      !kernels || a.dtype !== "float32" || b.dtype !== "float32" ||
+      tf.util.arraysEqual(a.shape, b.shape) ||
+      tf.util.sizeFromShape(a.shape) === 1 ||
+      tf.util.sizeFromShape(b.shape) === 1
+    ) {
+      return stock(name, args);
+    }
     const outShape = tf.backend_util.assertAndGetBroadcastShape(
       a.shape,
       b.shape,
     );
-    const layout = a.dtype === "float32" && b.dtype === "float32"
-      ? broadcastRows(a.shape, b.shape, outShape)
-      : undefined;
-    if (
-      !kernels || !layout || layout.rows === 1 ||
-      tf.util.sizeFromShape(outShape) === 0
-    ) {
+    const layout = broadcastRows(a.shape, b.shape, outShape);
+    if (!layout || layout.rows === 1 || tf.util.sizeFromShape(outShape) === 0) {
       return stock(name, args);
     }
     const backend = args.backend as BackendWasm;
@@ -124,12 +129,8 @@ function binary(name: string, op: BinaryOp) {
   };
 }
 
-/** A unary kernel function for `op` (its scalar from `scalar`), stock `name` where it does not fit. */
-function unary(
-  name: string,
-  op: UnaryOp,
-  scalar: (attrs: tf.NamedAttrMap | undefined) => number = () => 0,
-) {
+/** A unary kernel function for `op`, stock `name` where it does not fit. */
+function unary(name: string, op: UnaryOp) {
   return (args: KernelArgs): TensorInfo => {
     const { x } = args.inputs as { x: TensorInfo };
     const kernels = activeSimdKernels();
@@ -148,7 +149,6 @@ function unary(
       input,
       input,
       heapAddress(backend, out),
-      scalar(args.attrs),
     );
     return out;
   };
@@ -174,15 +174,6 @@ export const subConfig = config(tf.Sub, binary(tf.Sub, "sub"));
 export const multiplyConfig = config(
   tf.Multiply,
   binary(tf.Multiply, "mul"),
-);
-/** Float32 Step (x > 0 ? 1 : alpha, NaN kept) on the SIMD kernels, else stock: ReLU's gradient. */
-export const stepConfig = config(
-  tf.Step,
-  unary(
-    tf.Step,
-    "step",
-    (attrs) => (attrs as unknown as tf.StepAttrs).alpha,
-  ),
 );
 /** Float32 Neg likewise. */
 export const negConfig = config(tf.Neg, unary(tf.Neg, "neg"));

@@ -2,7 +2,7 @@
  * Float32 arithmetic that tfjs-backend-wasm runs on one thread: Add, Sub
  * and Multiply where they broadcast (its broadcasting loop builds index
  * vectors per element: ~1.2 ms for a 64x14x14x64 activation plus a bias
- * of 64, 0.5 ms for 64x14x14x4 times 4 numbers), Step and Neg, and the column sums of
+ * of 64, 0.5 ms for 64x14x14x4 times 4 numbers), Neg, and the column sums of
  * a Sum over every axis but the innermost ones (tfjs transposes first; our
  * JavaScript loop took 1.6 ms for 64x14x14x64). Here they run 4 lanes at a
  * time on the kernel pool's threads.
@@ -32,21 +32,9 @@ export type BinaryOp = keyof typeof BINARY;
 /** Which operands stream (v) and which are one number per row (s). */
 export type Pattern = "vv" | "vs" | "sv";
 
-/**
- * Unary operations: the result of local `$x` (f32x4 `$v` with splatted
- * alpha `$bs`, or f32 `$f` with `$s`). Step is `x > 0 ? 1 : alpha`, NaN staying NaN,
- * as tfjs's.
- */
+/** Unary operations: the result of operand a as f32x4 `$v` or f32 `$f`. */
 const UNARY = {
   neg: { vector: "local.get $v f32x4.neg", scalar: "local.get $f f32.neg" },
-  step: {
-    vector: `local.get $v
-v128.const f32x4 1 1 1 1 local.get $bs local.get $v v128.const f32x4 0 0 0 0 f32x4.gt v128.bitselect
-local.get $v local.get $v f32x4.ne v128.bitselect`,
-    scalar: `local.get $f
-f32.const 1 local.get $s local.get $f f32.const 0 f32.gt select
-local.get $f local.get $f f32.ne select`,
-  },
 } as const;
 
 /** Unary operations by name. */
@@ -102,7 +90,7 @@ function rowsFunction(
     } v128.store offset=${offset}`;
   return `(func (export "arithmetic_${index}")
 (param $a i32) (param $aRow i32) (param $b i32) (param $bRow i32)
-(param $out i32) (param $rows i32) (param $cols i32) (param $s f32)
+(param $out i32) (param $rows i32) (param $cols i32)
 (local $i i32) (local $end i32) (local $end4 i32) (local $end16 i32)
 (local $as v128) (local $bs v128) (local $v v128) (local $f f32)
 local.get $cols i32.const 2 i32.shl local.set $end
@@ -135,8 +123,8 @@ br $row)))`;
 }
 
 /**
- * The exports `arithmetic_<index>(a, aRow, b, bRow, out, rows, cols, s)`
- * (strides in bytes; `s` is Step's alpha) and `column_sum(x, rows, cols,
+ * The exports `arithmetic_<index>(a, aRow, b, bRow, out, rows, cols)`
+ * (strides in bytes) and `column_sum(x, rows, cols,
  * acc)`, which adds the rows of x[rows, cols] into float64 acc[cols].
  */
 export function arithmeticWat(): string {
@@ -163,7 +151,7 @@ export function arithmeticWat(): string {
   const unary = Object.entries(UNARY).map(([op, { vector, scalar }]) =>
     rowsFunction(
       unaryKernel(op as UnaryOp),
-      "local.get $s f32x4.splat local.set $bs",
+      "",
       (offset) => `${operand("a", true, offset)} local.set $v ${vector}`,
       `${scalarOperand("a", true)} local.set $f ${scalar}`,
     )
@@ -210,7 +198,7 @@ br $row)))`;
  * One thread's share of an elementwise job: a range of rows, or of one
  * row's columns in whole 16s (the last share takes the rest) when there
  * is a single row. `aLane` and `bLane` are the bytes an operand steps per
- * column (4 streaming, 0 splatted); `bits` is the scalar's float bits.
+ * column (4 streaming, 0 splatted).
  */
 export const arithmeticTask = poolTask(
   [
@@ -224,11 +212,9 @@ export const arithmeticTask = poolTask(
     "bRow",
     "bLane",
     "out",
-    "bits",
   ],
   (kernels, job, part, parts) => {
-    const { kernel, rows, cols, aRow, aLane, bRow, bLane, bits } = job;
-    const scalar = new Float32Array(new Int32Array([bits]).buffer)[0];
+    const { kernel, rows, cols, aRow, aLane, bRow, bLane } = job;
     const run = kernels[`arithmetic_${kernel}`] as (
       ...args: number[]
     ) => void;
@@ -247,7 +233,6 @@ export const arithmeticTask = poolTask(
         job.out + 4 * first,
         1,
         last - first,
-        scalar,
       );
       return;
     }
@@ -262,7 +247,6 @@ export const arithmeticTask = poolTask(
       job.out + 4 * cols * first,
       last - first,
       cols,
-      scalar,
     );
   },
 );
@@ -329,7 +313,6 @@ export function runArithmetic(
   a: Operand,
   b: Operand,
   out: number,
-  scalar = 0,
 ): void {
   if (rows * cols < POOL_MIN_OUTPUTS) {
     // Straight to the export: a job's packing costs microseconds here.
@@ -341,11 +324,9 @@ export function runArithmetic(
       out,
       rows,
       cols,
-      scalar,
     );
     return;
   }
-  const bits = new Int32Array(new Float32Array([scalar]).buffer)[0];
   pool.run(arithmeticTask, {
     kernel,
     rows,
@@ -357,7 +338,6 @@ export function runArithmetic(
     bRow: b.row,
     bLane: b.stream ? 4 : 0,
     out,
-    bits,
   });
 }
 
