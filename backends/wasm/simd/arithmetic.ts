@@ -5,7 +5,9 @@
  * of 64, 0.5 ms for 64x14x14x4 times 4 numbers), Neg, and the column sums of
  * a Sum over every axis but the innermost ones (tfjs transposes first; our
  * JavaScript loop took 1.6 ms for 64x14x14x64). Here they run 4 lanes at a
- * time on the kernel pool's threads.
+ * time, on the kernel pool's threads from {@link POOL_MIN_OUTPUTS} outputs.
+ * (On the shared 2-core machine, loaded, the pool and the calling thread
+ * alone timed the same on whole flow and dcgan steps.)
  *
  * Every elementwise kernel works on `rows` rows of `cols` contiguous
  * outputs; each operand is a stream (one number per output, `v`) or one
@@ -14,10 +16,11 @@
  * equal shapes is one row of vv, a + scalar one row of vs, x[R, C] + bias[C]
  * R rows of vv with b's stride 0, x[R, C] * y[R, 1] R rows of vs with b's
  * stride 4. Columns that are not in 4s finish one number at a time.
+ * (../kernels/Arithmetic.ts leaves equal shapes and scalars to XNNPACK.)
  *
  * @module
  */
-import { type KernelPool, type PoolTask, poolTask } from "./pool.ts";
+import { type KernelPool, poolTask } from "./pool.ts";
 
 /** Binary operations: their f32x4 and f32 instructions. */
 const BINARY = {
@@ -277,20 +280,10 @@ export const columnSumTask = poolTask(
 
 /**
  * Outputs below which a job stays on the calling thread: waking the pool
- * (~10 us a round trip) costs more than the second thread saves.
+ * costs more than the second thread saves (an add of 2048 numbers: 23 us
+ * on the pool, 4 us alone; of 65536: 50 and 25 us, on the loaded machine).
  */
 export const POOL_MIN_OUTPUTS = 32768;
-
-/** Runs `task` on the pool's threads, or on this thread alone for small jobs. */
-function runSized<F extends string>(
-  pool: KernelPool,
-  task: PoolTask<F>,
-  job: Readonly<Record<F, number>>,
-  outputs: number,
-): void {
-  if (outputs >= POOL_MIN_OUTPUTS) pool.run(task, job);
-  else task.run(pool.exports, job, 0, 1);
-}
 
 /** An operand of {@link runArithmetic}: its heap address and byte strides. */
 export interface Operand {
@@ -354,7 +347,9 @@ export function columnSums(
   scratch: number,
 ): Float64Array {
   const parts = rows * cols >= POOL_MIN_OUTPUTS ? pool.threads : 1;
-  runSized(pool, columnSumTask, { x, rows, cols, acc: scratch }, rows * cols);
+  const job = { x, rows, cols, acc: scratch };
+  if (parts > 1) pool.run(columnSumTask, job);
+  else columnSumTask.run(pool.exports, job, 0, 1);
   const memory = pool.exports.memory as WebAssembly.Memory;
   const partial = new Float64Array(
     memory.buffer.slice(scratch, scratch + 8 * cols * parts),
