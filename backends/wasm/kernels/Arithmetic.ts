@@ -1,7 +1,7 @@
 /**
  * Float32 Add, Sub and Multiply that broadcast into rows, and Neg, on
  * genwasm's SIMD kernels (../simd/arithmetic.ts): on the pool's threads
- * from 32768 outputs, on the calling thread below that. The binary ones
+ * from 262144 outputs, on the calling thread below that. The binary ones
  * take x[R, C] with y[C] (a bias, a per-channel scale) or with y[R, 1] (a
  * number per row), on either side. Equal shapes and scalars stay on the
  * stock kernels, XNNPACK's threaded ones, as fast or faster than ours (a

@@ -6,8 +6,6 @@
  * a Sum over every axis but the innermost ones (tfjs transposes first; our
  * JavaScript loop took 1.6 ms for 64x14x14x64). Here they run 4 lanes at a
  * time, on the kernel pool's threads from {@link POOL_MIN_OUTPUTS} outputs.
- * (On the shared 2-core machine, loaded, the pool and the calling thread
- * alone timed the same on whole flow and dcgan steps.)
  *
  * Every elementwise kernel works on `rows` rows of `cols` contiguous
  * outputs; each operand is a stream (one number per output, `v`) or one
@@ -280,10 +278,13 @@ export const columnSumTask = poolTask(
 
 /**
  * Outputs below which a job stays on the calling thread: waking the pool
- * costs more than the second thread saves (an add of 2048 numbers: 23 us
- * on the pool, 4 us alone; of 65536: 50 and 25 us, on the loaded machine).
+ * costs more than the second thread saves. An add of n numbers on the
+ * 2-core machine, pool vs alone: 33 vs 13 us at 32768, 39 vs 23 us at
+ * 65536, 91 vs 100 us at 262144, 255 vs 338 us at 802816. (With the
+ * threshold at 32768, whole flow and dcgan steps timed the same as with
+ * every job alone.)
  */
-export const POOL_MIN_OUTPUTS = 32768;
+export const POOL_MIN_OUTPUTS = 262144;
 
 /** An operand of {@link runArithmetic}: its heap address and byte strides. */
 export interface Operand {

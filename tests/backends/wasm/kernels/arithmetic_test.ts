@@ -2,7 +2,7 @@
  * Add, Sub, Multiply, Neg and Cast on wasm (genwasm's SIMD kernels for
  * float32 row broadcasts and Neg; stock for equal shapes, scalars
  * and the rest) against the cpu backend, exactly: on the calling thread and
- * on the pool's (from 32768 outputs), on sizes not in 4s or 16s and rows
+ * on the pool's (from 262144 outputs), on sizes not in 4s or 16s and rows
  * that split unevenly between the threads; with Relu and its gradient.
  */
 import assert from "node:assert/strict";
@@ -86,7 +86,7 @@ Deno.test("broadcastRows merges axes into rows and columns, or declines", () => 
 const PAIRS: [number[], number[]][] = [
   [[3, 7], [3, 7]],
   [[5, 4, 4], [5, 4, 4]],
-  [[33, 1001], [33, 1001]], // 33033 outputs, not in 16s: the pool
+  [[33, 1001], [33, 1001]], // equal shapes and scalars: stock
   [[64, 14, 14, 64], [64, 14, 14, 64]],
   [[], []],
   [[7, 3], []],
@@ -95,13 +95,15 @@ const PAIRS: [number[], number[]][] = [
   [[4, 5, 3], [3]],
   [[1, 2], [9, 3, 2]],
   [[64, 14, 14, 4], [4]],
-  [[127, 17, 5], [5]], // 10795 rows of 5: rows split unevenly
-  [[1031, 37], [37]], // 1031 rows of 37 on the pool
+  [[127, 17, 5], [5]], // 2159 rows of 5 (from [R, C] x [C] by 1 axis)
+  [[1031, 37], [37]],
+  [[7101, 37], [37]], // 7101 rows of 37 on the pool: split unevenly
   [[3], [7, 11, 3]],
   [[6, 1], [6, 13]],
   [[64, 392], [64, 1]],
   [[513, 97], [513, 1]],
-  [[513, 1], [513, 97]],
+  [[2049, 1], [2049, 129]], // on the pool, split unevenly
+  [[2049, 129], [2049, 1]],
   [[1, 37], [4100, 1]], // an outer product: stock
   [[5, 3, 6], [5, 1, 6]], // a broadcast middle axis: stock
 ];
@@ -142,8 +144,17 @@ Deno.test("int32 arithmetic and a zero-sized tensor go to the stock kernels", as
   );
 });
 
+/** Shapes of x for Neg: the calling thread, and the pool (from 263 x 1001). */
+const UNARY_SHAPES = [
+  [3, 7],
+  [5, 4, 4],
+  [33, 1001],
+  [263, 1001],
+  [64, 14, 14, 64],
+];
+
 Deno.test("neg, and relu's gradient through a cast and a product, match the cpu backend", async (t) => {
-  for (const shape of [[3, 7], [5, 4, 4], [33, 1001], [64, 14, 14, 64]]) {
+  for (const shape of UNARY_SHAPES) {
     const x = rng.uniform(sizeOf(shape), -2, 2);
     // Exact zeros: relu's mask is x > 0.
     for (let i = 0; i < x.length; i += 7) x[i] = 0;
