@@ -4,8 +4,9 @@
  * transpose: one pass in reading order, accumulating in float64. Sums over
  * leading axes (x as [rows, cols] summed into [cols], every bias
  * gradient) run on the SIMD kernels (../simd/arithmetic.ts: 64x14x14x64
- * over [0,1,2] took 0.45-0.7 ms at 2 threads against 1.1-1.6 ms here in
- * JavaScript, on the loaded 2-core machine); everything else here in JavaScript. The axes
+ * over [0,1,2] took 0.45-0.8 ms at 2 threads against 1.1-1.6 ms here in
+ * JavaScript, on the loaded 2-core machine; [64,7,7,8] 36-47 vs 79-96 us
+ * on one thread); everything else here in JavaScript. The axes
  * are merged into alternating runs of kept and summed axes; the innermost
  * run is a tight loop. Innermost-axis sums, short innermost summed runs
  * (where stepping between runs costs more than the stock transpose) and
@@ -83,9 +84,10 @@ export function sumGroups(
 /**
  * The sums over the leading axes of x as [rows, cols] (`groups`: summed
  * rows, then kept columns), bias gradients' shape, in float64 on the SIMD
- * kernels' threads; undefined for other groupings or without the kernels.
+ * kernels (threaded from 262144 numbers); undefined for other groupings
+ * or without the kernels.
  */
-function columnSumsOnPool(
+function simdColumnSums(
   backend: BackendWasm,
   x: TensorInfo,
   groups: readonly { size: number; summed: boolean }[],
@@ -138,7 +140,7 @@ function reduceOuterAxes(kernelName: string, args: KernelArgs): TensorInfo {
   const outShape = keepDims
     ? tf.backend_util.expandShapeToKeepDim(kept, axes)
     : kept;
-  let totals = columnSumsOnPool(backend, x, groups);
+  let totals = simdColumnSums(backend, x, groups);
   if (!totals) {
     totals = new Float64Array(tf.util.sizeFromShape(kept));
     sumGroups(backend.typedArrayFromHeap(x), groups, totals);
