@@ -14,7 +14,7 @@ import { unsortedSegmentSumConfig } from "./kernels/UnsortedSegmentSum.ts";
 import { depthwiseConv2dNativeBackpropInputConfig } from "./kernels/DepthwiseConv2dNativeBackpropInput.ts";
 import { depthwiseConv2dNativeBackpropFilterConfig } from "./kernels/DepthwiseConv2dNativeBackpropFilter.ts";
 import { maxPoolGradConfig } from "./kernels/MaxPoolGrad.ts";
-import { identityConfig } from "./kernels/Identity.ts";
+import { castConfig, identityConfig } from "./kernels/Identity.ts";
 import { oneHotConfig } from "./kernels/OneHot.ts";
 import { sliceConfig } from "./kernels/Slice.ts";
 import { splitVConfig } from "./kernels/SplitV.ts";
@@ -33,6 +33,12 @@ import {
   leakyReluConfig,
   selectConfig,
 } from "./kernels/Elementwise.ts";
+import {
+  addConfig,
+  multiplyConfig,
+  negConfig,
+  subConfig,
+} from "./kernels/Arithmetic.ts";
 
 /** Kernels registered for the `wasm` backend, replacing any stock kernel of the same name. */
 export const wasmKernelConfigs: tf.KernelConfig[] = [
@@ -47,6 +53,7 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   maxPoolGradConfig,
   oneHotConfig,
   identityConfig,
+  castConfig,
   sliceConfig,
   splitVConfig,
   concatConfig,
@@ -61,6 +68,10 @@ export const wasmKernelConfigs: tf.KernelConfig[] = [
   leakyReluConfig,
   greaterConfig,
   selectConfig,
+  addConfig,
+  subConfig,
+  multiplyConfig,
+  negConfig,
   resizeNearestNeighborConfig,
   resizeNearestNeighborGradConfig,
 ];

@@ -23,9 +23,30 @@ function identity(args: KernelArgs): TensorInfo {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+/**
+ * Cast to the dtype a tensor has is Identity (as on the cpu backend): the
+ * stock kernel copies, and ReLU's gradient casts its float32 Step mask to
+ * float32 (85 copies per flow training step).
+ */
+function cast(args: KernelArgs): TensorInfo {
+  const { x } = args.inputs as { x: TensorInfo };
+  const { dtype } = args.attrs as unknown as tf.CastAttrs;
+  if (dtype !== x.dtype) {
+    return keepStockKernel(tf.Cast)!.kernelFunc(args as never) as TensorInfo;
+  }
+  return identity({ inputs: { x }, backend: args.backend });
+}
+
 /** Replaces tfjs-backend-wasm's copying Identity. */
 export const identityConfig: tf.KernelConfig = {
   kernelName: tf.Identity,
   backendName: "wasm",
   kernelFunc: identity as unknown as tf.KernelFunc,
+};
+
+/** Replaces tfjs-backend-wasm's Cast where the dtype stays: no copy. */
+export const castConfig: tf.KernelConfig = {
+  kernelName: tf.Cast,
+  backendName: "wasm",
+  kernelFunc: cast as unknown as tf.KernelFunc,
 };

@@ -2,7 +2,7 @@
  * genwasm's own SIMD kernels: one WebAssembly module with every microkernel
  * (the conv filter gradient's, the convolution with few output channels,
  * Winograd's convolutions and filter gradients, the zero padding they read
- * through, a LeakyReLU layer's elementwise kernels, 2x nearest-neighbour
+ * through, a LeakyReLU layer's elementwise kernels, float32 arithmetic and column sums, 2x nearest-neighbour
  * upsampling and its gradient; GroupNorm's passes in JavaScript), built at engine start on the tfjs-backend-wasm heap, and the
  * pool of threads that runs them.
  *
@@ -24,6 +24,7 @@ import { winogradFilterTask, winogradTask, winogradWat } from "./winograd.ts";
 import { padTask, padWat, spaceToDepthTask } from "./pad.ts";
 import { elementwiseTask, elementwiseWat } from "./elementwise.ts";
 import { resizeTask, resizeWat } from "./resize.ts";
+import { arithmeticTask, arithmeticWat, columnSumTask } from "./arithmetic.ts";
 import { groupNormBackwardTask, groupNormForwardTask } from "./group_norm.ts";
 import { batchNormBackwardTask, batchNormForwardTask } from "./batch_norm.ts";
 import { adamTask } from "./adam.ts";
@@ -58,6 +59,8 @@ export const POOL_TASKS: readonly PoolTask[] = [
   batchNormForwardTask,
   batchNormBackwardTask,
   adamTask,
+  arithmeticTask,
+  columnSumTask,
 ] as readonly PoolTask<string>[];
 
 /** The module's text, importing the heap (shared or not). */
@@ -73,7 +76,8 @@ ${winogradWat(fused)}
 ${winogradFilterGradientWat(fused)}
 ${padWat()}
 ${elementwiseWat()}
-${resizeWat()})`;
+${resizeWat()}
+${arithmeticWat()})`;
 }
 
 /**

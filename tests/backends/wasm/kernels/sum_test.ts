@@ -69,3 +69,32 @@ Deno.test("sum over the batch and pixels of an NHWC tensor (a bias gradient) mat
     ];
   }, ["bias gradient", "group statistics", "batch mean", "batch variance"]);
 });
+
+Deno.test("sums over leading axes on the SIMD kernels (calling thread and pool) match the cpu backend", async (t) => {
+  // x as [rows, cols]: columns not in 4s, rows that split unevenly, a
+  // single row per thread, and a size below the pool's threshold.
+  const cases: [number[], number[]][] = [
+    [[64, 14, 14, 64], [0, 1, 2]],
+    [[211, 163], [0]],
+    [[5, 7001], [0]],
+    [[7, 40001], [0]],
+    [[12544, 4], [0]],
+    [[65537, 4], [0]],
+    [[3, 1, 11001, 3], [0, 1, 2]],
+    [[2, 30001], [0]],
+    [[9, 13], [0]],
+  ];
+  for (const [shape, axes] of cases) {
+    const values = rng.uniform(sizeOf(shape), -1, 1);
+    await t.step(`${shape} over ${axes}`, async () => {
+      await assertBackendsAgree(
+        () => {
+          const x = tf.tensor(values, shape);
+          return [tf.sum(x, axes), tf.mean(x, axes, true)];
+        },
+        ["sum", "mean"],
+        1e-6,
+      );
+    });
+  }
+});
