@@ -10,7 +10,7 @@ import { batchIndices } from "../../../data/batches.ts";
 import { captionVocabulary } from "../../../data/captions/tokenizer.ts";
 import { mulberry32 } from "../../../data/random.ts";
 import type { TrainableModel } from "../../../models/contract.ts";
-import { createDdpm } from "../../../models/ddpm/diffusion.ts";
+import { createDdpm, type Ddpm } from "../../../models/ddpm/diffusion.ts";
 import { assignVariables, loadCheckpoint } from "../../../train/checkpoint.ts";
 import { tf } from "../../../backends/tf.ts";
 import { train } from "../../../train/trainer.ts";
@@ -87,128 +87,114 @@ Deno.test("train() captions each batch of a text ddpm with a fresh seed and trai
   ddpm.dispose();
 });
 
-Deno.test("a trained text ddpm restored from its checkpoint draws the same images from the same prompts", async () => {
-  const ddpm = createDdpm(SMALL, mulberry32(1));
-  const prompts = ["a thin three leaning left", "", "seven"];
-  const draw = (model: typeof ddpm) =>
-    tf.tidy(() =>
-      Array.from(
-        model.sample({ count: 3, seed: 2, steps: 3, prompts }).dataSync(),
-      )
-    );
+/** Prompts the checkpoint round trips draw from. */
+const ROUND_TRIP_PROMPTS = ["a thin three leaning left", "", "seven"];
+
+/** A text ddpm's images of {@link ROUND_TRIP_PROMPTS}, the same seed each call. */
+const drawPrompts = (model: Ddpm) =>
+  tf.tidy(() =>
+    Array.from(
+      model.sample({ count: 3, seed: 2, steps: 3, prompts: ROUND_TRIP_PROMPTS })
+        .dataSync(),
+    )
+  );
+
+type SavedCheckpoint = Awaited<ReturnType<typeof loadCheckpoint>>;
+
+/**
+ * Trains a text ddpm of `config` for `steps` into a temporary run, builds
+ * another from the checkpoint's config (as `restoredConfig` turns it) with
+ * other initial weights, checks the configs agree, assigns it the saved
+ * weights (`inspect` sees both first) and checks that it draws what the
+ * trained one draws.
+ */
+async function assertRoundTrip(
+  config: typeof SMALL,
+  { steps = 2, restoredConfig = (saved) => saved.config, inspect }: {
+    steps?: number;
+    restoredConfig?: (saved: SavedCheckpoint) => Record<string, unknown>;
+    inspect?: (saved: SavedCheckpoint, restored: Ddpm) => void;
+  } = {},
+): Promise<void> {
+  const ddpm = createDdpm(config, mulberry32(1));
   await withTempDir(async (dir) => {
-    await train(ddpm, data, tinyOptions({ steps: 2, batchSize: 4 }), {
+    await train(ddpm, data, tinyOptions({ steps, batchSize: 4 }), {
       out: dir,
       ...quiet,
     });
     const saved = await loadCheckpoint(join(dir, "checkpoint.safetensors"));
     // Other initial weights: everything must come from the checkpoint.
     const restored = createDdpm(
-      { preset: saved.preset, ...saved.config },
+      { preset: saved.preset, ...restoredConfig(saved) },
       mulberry32(99),
     );
-    const before = draw(restored);
-    assignVariables(restored.groups.model, saved.tensors, "model.", dir);
     assert.deepEqual(restored.config, ddpm.config);
-    assert.deepEqual(draw(restored), draw(ddpm));
-    assert.notDeepEqual(before, draw(ddpm));
-    assert.throws(
-      () => restored.sample({ count: 1, seed: 1, prompts: ["a thik 7"] }),
-      /unknown word "thik" \(did you mean: thick, thin\)/,
-    );
+    inspect?.(saved, restored);
+    const before = drawPrompts(restored);
+    assignVariables(restored.groups.model, saved.tensors, "model.", dir);
+    assert.deepEqual(drawPrompts(restored), drawPrompts(ddpm));
+    assert.notDeepEqual(before, drawPrompts(ddpm));
     restored.dispose();
   });
   ddpm.dispose();
+}
+
+Deno.test("a trained text ddpm restored from its checkpoint draws the same images from the same prompts", async () => {
+  await assertRoundTrip(SMALL, {
+    inspect(_, restored) {
+      assert.throws(
+        () => restored.sample({ count: 1, seed: 1, prompts: ["a thik 7"] }),
+        /unknown word "thik" \(did you mean: thick, thin\)/,
+      );
+    },
+  });
 });
 
 Deno.test("a trained cross text ddpm restored from its checkpoint draws the same images from the same prompts", async () => {
-  const config = {
-    ...SMALL,
-    text: { ...SMALL.text, injection: "both" as const },
-  };
-  const ddpm = createDdpm(config, mulberry32(1));
-  const prompts = ["a thin three leaning left", "", "seven"];
-  const draw = (model: typeof ddpm) =>
-    tf.tidy(() =>
-      Array.from(
-        model.sample({ count: 3, seed: 2, steps: 3, prompts }).dataSync(),
-      )
-    );
-  await withTempDir(async (dir) => {
-    await train(ddpm, data, tinyOptions({ steps: 2, batchSize: 4 }), {
-      out: dir,
-      ...quiet,
-    });
-    const saved = await loadCheckpoint(join(dir, "checkpoint.safetensors"));
-    const text = (saved.config as { text: Record<string, unknown> }).text;
-    assert.deepEqual(
-      [text.injection, text.crossResolutions],
-      ["both", [4]],
-    );
-    for (
-      const name of [
-        "model.middle/cross/keyValue/kernel",
-        "model.up1/cross/output/kernel",
-        "model.text/nullToken/vector",
-        "model.text/tokenOutput/kernel",
-      ]
-    ) assert.ok(saved.tensors.has(name), name);
-    const restored = createDdpm(
-      { preset: saved.preset, ...saved.config },
-      mulberry32(99),
-    );
-    const before = draw(restored);
-    assignVariables(restored.groups.model, saved.tensors, "model.", dir);
-    assert.deepEqual(restored.config, ddpm.config);
-    assert.deepEqual(draw(restored), draw(ddpm));
-    assert.notDeepEqual(before, draw(ddpm));
-    restored.dispose();
+  const text = { ...SMALL.text, injection: "both" as const };
+  await assertRoundTrip({ ...SMALL, text }, {
+    inspect(saved) {
+      const { injection, crossResolutions } =
+        (saved.config as { text: Record<string, unknown> }).text;
+      assert.deepEqual([injection, crossResolutions], ["both", [4]]);
+      for (
+        const name of [
+          "model.middle/cross/keyValue/kernel",
+          "model.up1/cross/output/kernel",
+          "model.text/nullToken/vector",
+          "model.text/tokenOutput/kernel",
+        ]
+      ) assert.ok(saved.tensors.has(name), name);
+    },
   });
-  ddpm.dispose();
 });
 
 Deno.test("a pooled text checkpoint from before text.injection loads as pooled, unchanged", async () => {
-  const ddpm = createDdpm(
-    { ...SMALL, text: { ...SMALL.text, injection: "pooled" as const } },
-    mulberry32(1),
-  );
-  const prompts = ["a thin three leaning left", "", "seven"];
-  const draw = (model: typeof ddpm) =>
-    tf.tidy(() =>
-      Array.from(
-        model.sample({ count: 3, seed: 2, steps: 3, prompts }).dataSync(),
-      )
-    );
-  await withTempDir(async (dir) => {
-    await train(ddpm, data, tinyOptions({ steps: 1, batchSize: 4 }), {
-      out: dir,
-      ...quiet,
-    });
-    const saved = await loadCheckpoint(join(dir, "checkpoint.safetensors"));
+  const text = { ...SMALL.text, injection: "pooled" as const };
+  await assertRoundTrip({ ...SMALL, text }, {
+    steps: 1,
     // The config as older checkpoints hold it: no injection keys.
-    const { text, ...rest } = saved.config as {
-      text: Record<string, unknown>;
-    };
-    const { injection, crossResolutions, ...old } = text;
-    assert.deepEqual([injection, crossResolutions], ["pooled", []]);
-    const restored = createDdpm(
-      { preset: saved.preset, ...rest, text: old },
-      mulberry32(99),
-    );
-    assert.deepEqual(restored.config, ddpm.config);
-    // The variables of a pooled model are the ones it always had.
-    const names = [...restored.groups.model.keys()];
-    assert.ok(names.includes("text/output/kernel"));
-    assert.ok(names.includes("text/null/vector"));
-    assert.ok(!names.some((name) => /cross|tokenOutput|nullToken/.test(name)));
-    assert.deepEqual(
-      names.map((name) => `model.${name}`).sort(),
-      [...saved.tensors.keys()].filter((name) => name.startsWith("model."))
-        .sort(),
-    );
-    assignVariables(restored.groups.model, saved.tensors, "model.", dir);
-    assert.deepEqual(draw(restored), draw(ddpm));
-    restored.dispose();
+    restoredConfig(saved) {
+      const { text, ...rest } = saved.config as {
+        text: Record<string, unknown>;
+      };
+      const { injection, crossResolutions, ...old } = text;
+      assert.deepEqual([injection, crossResolutions], ["pooled", []]);
+      return { ...rest, text: old };
+    },
+    inspect(saved, restored) {
+      // The variables of a pooled model are the ones it always had.
+      const names = [...restored.groups.model.keys()];
+      assert.ok(names.includes("text/output/kernel"));
+      assert.ok(names.includes("text/null/vector"));
+      assert.ok(
+        !names.some((name) => /cross|tokenOutput|nullToken/.test(name)),
+      );
+      assert.deepEqual(
+        names.map((name) => `model.${name}`).sort(),
+        [...saved.tensors.keys()].filter((name) => name.startsWith("model."))
+          .sort(),
+      );
+    },
   });
-  ddpm.dispose();
 });
