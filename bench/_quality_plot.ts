@@ -7,24 +7,16 @@
  */
 import type { Picture } from "../data/image_grid.ts";
 import {
+  drawGridLines,
   drawText,
   formatValue,
   type Series,
   seriesColor,
+  setPixel,
+  TEXT_COLOR,
 } from "../train/loss_plot.ts";
 
-type Color = [number, number, number];
-
-const GRID: Color = [225, 225, 225];
-const TEXT: Color = [60, 60, 60];
 const MARGIN = { left: 56, right: 16, top: 30, bottom: 18 };
-
-function setPixel(picture: Picture, x: number, y: number, color: Color) {
-  const xi = Math.round(x), yi = Math.round(y);
-  if (xi < 0 || yi < 0 || xi >= picture.width || yi >= picture.height) return;
-  const i = (yi * picture.width + xi) * 3;
-  picture.data.set(color, i);
-}
 
 /**
  * `series` (points: minutes, value) in one panel titled `title`, a legend
@@ -59,17 +51,8 @@ export function plotCurves(
     top: MARGIN.top,
     bottom: height - MARGIN.bottom,
   };
-  for (let k = 0; k <= 4; k++) {
-    const gx = plot.left + (k / 4) * (plot.right - plot.left);
-    const gy = plot.top + (k / 4) * (plot.bottom - plot.top);
-    for (let y = plot.top; y <= plot.bottom; y++) {
-      setPixel(picture, gx, y, GRID);
-    }
-    for (let x = plot.left; x <= plot.right; x++) {
-      setPixel(picture, x, gy, GRID);
-    }
-  }
-  drawText(picture, 4, 4, title, TEXT);
+  drawGridLines(picture, plot);
+  drawText(picture, 4, 4, title, TEXT_COLOR);
   let legend = 4;
   series.forEach((s, index) => {
     const last = s.points.filter(([, v]) => Number.isFinite(v)).at(-1)?.[1];
@@ -90,11 +73,17 @@ export function plotCurves(
     plot.left + (x / Math.max(1e-12, x1)) * (plot.right - plot.left);
   const py = (v: number) =>
     plot.bottom - ((v - low) / (high - low)) * (plot.bottom - plot.top);
-  drawText(picture, 4, plot.top, formatValue(high), TEXT);
-  drawText(picture, 4, plot.bottom - 7, formatValue(low), TEXT);
-  drawText(picture, plot.left, plot.bottom + 4, "0 min", TEXT);
+  drawText(picture, 4, plot.top, formatValue(high), TEXT_COLOR);
+  drawText(picture, 4, plot.bottom - 7, formatValue(low), TEXT_COLOR);
+  drawText(picture, plot.left, plot.bottom + 4, "0 min", TEXT_COLOR);
   const end = `${formatValue(x1)} min`;
-  drawText(picture, plot.right - 6 * end.length, plot.bottom + 4, end, TEXT);
+  drawText(
+    picture,
+    plot.right - 6 * end.length,
+    plot.bottom + 4,
+    end,
+    TEXT_COLOR,
+  );
   series.forEach((s, index) => {
     const color = seriesColor(index);
     const finite = s.points.filter(([x, v]) =>

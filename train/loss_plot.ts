@@ -27,7 +27,8 @@ const COLORS: Color[] = [
   [148, 103, 189],
 ];
 const GRID: Color = [225, 225, 225];
-const TEXT: Color = [60, 60, 60];
+/** Colour of a plot's axis labels. */
+export const TEXT_COLOR: Color = [60, 60, 60];
 
 /** Space around a panel's plot area: the title above, labels left and below. */
 const MARGIN = { left: 56, right: 12, top: 16, bottom: 16 };
@@ -100,7 +101,13 @@ interface Box {
   height: number;
 }
 
-function setPixel(picture: Picture, x: number, y: number, color: Color) {
+/** Colours `picture`'s pixel nearest (x, y); a point outside it is left out. */
+export function setPixel(
+  picture: Picture,
+  x: number,
+  y: number,
+  color: Color,
+): void {
   const xi = Math.round(x), yi = Math.round(y);
   if (xi < 0 || yi < 0 || xi >= picture.width || yi >= picture.height) return;
   const i = (yi * picture.width + xi) * 3;
@@ -126,13 +133,16 @@ export function drawText(
   return rows[0]?.length ?? 0;
 }
 
-function drawPanel(picture: Picture, series: Series, color: Color, box: Box) {
-  const plot = {
-    left: box.x + MARGIN.left,
-    right: box.x + box.width - MARGIN.right,
-    top: box.y + MARGIN.top,
-    bottom: box.y + box.height - MARGIN.bottom,
-  };
+/** A plot area's edges in pixels. */
+export interface PlotArea {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/** The light grid of a plot: its edges and three lines between, each way. */
+export function drawGridLines(picture: Picture, plot: PlotArea): void {
   for (let k = 0; k <= 4; k++) {
     const gx = plot.left + (k / 4) * (plot.right - plot.left);
     const gy = plot.top + (k / 4) * (plot.bottom - plot.top);
@@ -143,6 +153,16 @@ function drawPanel(picture: Picture, series: Series, color: Color, box: Box) {
       setPixel(picture, x, gy, GRID);
     }
   }
+}
+
+function drawPanel(picture: Picture, series: Series, color: Color, box: Box) {
+  const plot = {
+    left: box.x + MARGIN.left,
+    right: box.x + box.width - MARGIN.right,
+    top: box.y + MARGIN.top,
+    bottom: box.y + box.height - MARGIN.bottom,
+  };
+  drawGridLines(picture, plot);
   const points = series.points.filter(([, v]) => Number.isFinite(v));
   const last = points.at(-1)?.[1];
   let title = series.name + (last === undefined ? "" : ` ${formatValue(last)}`);
@@ -166,12 +186,18 @@ function drawPanel(picture: Picture, series: Series, color: Color, box: Box) {
   // The axis ends, as values (a flat series gets a range of +-1 around it).
   const value = (y: number) => (logScale ? 10 ** y : y);
   drawText(picture, box.x + 4, box.y + 4, title, color);
-  drawText(picture, box.x + 4, plot.top, formatValue(value(y1)), TEXT);
-  drawText(picture, box.x + 4, plot.bottom - 7, formatValue(value(y0)), TEXT);
-  drawText(picture, plot.left, plot.bottom + 4, `step ${x0}`, TEXT);
+  drawText(picture, box.x + 4, plot.top, formatValue(value(y1)), TEXT_COLOR);
+  drawText(
+    picture,
+    box.x + 4,
+    plot.bottom - 7,
+    formatValue(value(y0)),
+    TEXT_COLOR,
+  );
+  drawText(picture, plot.left, plot.bottom + 4, `step ${x0}`, TEXT_COLOR);
   const end = `step ${x1}`;
   const endWidth = renderPixels(end, fonts.sevenPlus)[0]?.length ?? 0;
-  drawText(picture, plot.right - endWidth, plot.bottom + 4, end, TEXT);
+  drawText(picture, plot.right - endWidth, plot.bottom + 4, end, TEXT_COLOR);
   if (points.length === 1) {
     for (let d = -1; d <= 1; d++) {
       setPixel(picture, px(x0) + d, py(values[0]), color);
