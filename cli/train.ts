@@ -106,8 +106,8 @@ ${
     ).join("")
   }
 Writes into --out: checkpoint.safetensors (weights, Adam state, EMA, step,
-random state; written atomically), metrics.jsonl, loss.png, samples.png.
-An --out that holds a checkpoint needs --resume or --overwrite; one that
+random state; written atomically), metrics.jsonl, loss.png, samples.png,
+and with --snapshot-minutes snapshots/10m/ etc. An --out that holds a checkpoint needs --resume or --overwrite; one that
 another train is writing into is refused.
 
   --model NAME          model preset (default ${DEFAULT_MODEL})
@@ -124,7 +124,7 @@ another train is writing into is refused.
   --held-out PAIRS      text: captions never speak of these attribute-class
                         pairs, e.g. thick:4,left:7 (to test composition)
   --set text.KEY=VALUE  text: a key of the text block, e.g. --set text.layers=1;
-                        ddpm: --set text.injection=pooled|cross|both (see below)
+                        ddpm: --set text.injection=pooled|cross|both (ddpm options above)
   --steps N             optimiser steps (default ${DEFAULT_STEPS})
   --epochs N            passes over the training set, instead of --steps
   --minutes M           stop after M minutes of training, whatever step that is
@@ -134,7 +134,8 @@ another train is writing into is refused.
   --snapshot-minutes A,B,...  also write the checkpoint, at the first step past
                         each mark (minutes of training, as --minutes counts
                         them), to OUT/snapshots/Am/ etc.: run folders sample
-                        and eval load (a fresh run first removes OUT/snapshots)
+                        and eval load (a fresh run first removes OUT/snapshots;
+                        not with --resume, whose clock starts again)
   --skip-eval           no evaluation on the test split after training (eval
                         the run later)
   --batch N             images per step (default 64)
@@ -380,6 +381,12 @@ export function parseTrainArgs(
   if (out.trim() === "") throw new UsageError("--out must not be empty");
   if (values.resume && values.overwrite) {
     throw new UsageError("give --resume or --overwrite, not both");
+  }
+  if (values.resume && values["snapshot-minutes"] !== undefined) {
+    // A resumed run's clock starts again at 0: its marks would be wrong.
+    throw new UsageError(
+      "--snapshot-minutes counts minutes from the start of a run: not with --resume",
+    );
   }
   const { overrides, text } = applySettings(
     family,

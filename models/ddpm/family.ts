@@ -45,7 +45,8 @@ const MONITOR_TEST_IMAGES = 512;
 
 /**
  * `monitor`'s sample scores: a text model's fixed prompt set (its prompt
- * metrics, seen and held-out, and FID of the same samples), any other
+ * metrics, seen and held-out, and FID of the same samples; not the counts,
+ * which `eval` reports), any other
  * model's (guided) samples, DDIM-25 either way.
  */
 function monitorScores(
@@ -56,10 +57,21 @@ function monitorScores(
     count: MONITOR_SAMPLES,
     sampling: { steps: MONITOR_STEPS },
   };
-  return ddpm.config.text
-    ? promptScores(ddpm, classifier, options).metrics
-    : sampleScores(ddpm, classifier, options);
+  if (!ddpm.config.text) return sampleScores(ddpm, classifier, options);
+  // The prompt and sample counts are the same at every measurement.
+  const counted = new Set(PROMPT_COUNT_KEYS);
+  return Object.fromEntries(
+    Object.entries(promptScores(ddpm, classifier, options).metrics)
+      .filter(([key]) => !counted.has(key)),
+  );
 }
+
+/** Keys of a text model's prompt metrics that count prompts and samples. */
+const PROMPT_COUNT_KEYS = [
+  "prompt_count",
+  "held_out_prompt_count",
+  "samples_per_prompt",
+];
 
 /**
  * The classes of a conditional picture: all `classLabel` when one is asked

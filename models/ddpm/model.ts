@@ -357,6 +357,23 @@ export class UNet {
    * @throws Error if a condition is given to an unconditional model, or
    * one of the wrong rank.
    */
+  /** Refuses an encoding that lacks a part this model's injection reads. */
+  #checkEncoding(encoding: PromptEncoding): void {
+    const injection = this.config.text?.injection ?? "pooled";
+    const needs: (keyof PromptEncoding)[] = [
+      ...(injection === "cross" ? [] : ["pooled" as const]),
+      ...(injection === "pooled" ? [] : ["tokens" as const, "mask" as const]),
+    ];
+    const missing = needs.filter((part) => !encoding[part]);
+    if (missing.length > 0) {
+      throw new Error(
+        `a text U-Net with injection "${injection}" needs the prompt encoding's ${
+          missing.join(" and ")
+        } (from encodePrompts)`,
+      );
+    }
+  }
+
   apply(
     x: tf.Tensor4D,
     t: tf.Tensor1D,
@@ -383,6 +400,7 @@ export class UNet {
             }`,
         );
       }
+      if (!tensor) this.#checkEncoding(condition as PromptEncoding);
     }
     return tf.tidy(() => {
       let prompts: PromptEncoding | undefined;

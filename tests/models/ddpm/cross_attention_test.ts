@@ -313,6 +313,11 @@ Deno.test("a cross text UNet: blocks at the lowest resolution, tokens and mask e
     assert.ok(empty.slice(1).every((row) => row.every((value) => value === 0)));
     const out = ddpm.unet.apply(x, t, ids).arraySync();
     assert.deepEqual(ddpm.unet.apply(x, t, encoding).arraySync(), out);
+    // An encoding without the parts cross-attention reads is refused.
+    assert.throws(
+      () => ddpm.unet.apply(x, t, { tokens: encoding.tokens }),
+      /injection "cross" needs the prompt encoding's mask/,
+    );
     assert.ok(out.flat(3).every(Number.isFinite), "finite for every prompt");
     const other = ddpm.unet.apply(x, t, idsOf(["a thick 7", "a thin 3", ""]))
       .arraySync();

@@ -284,6 +284,9 @@ Deno.test("ddpmFamily.monitor() of a text model scores its fixed prompt set, not
   // The constant classifier says 3 for every sample: the share of prompts
   // asking for a three.
   assert.equal(scored.prompt_class_accuracy, 6 / 60);
+  // Counts, the same at every measurement, would only plot flat lines.
+  assert.equal(scored.prompt_count, undefined);
+  assert.equal(scored.samples_per_prompt, undefined);
   model.dispose();
   classifier.dispose();
 });
