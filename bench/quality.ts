@@ -66,6 +66,7 @@ import {
   resultsName,
 } from "./_quality_markdown.ts";
 import { writePng } from "../data/png.ts";
+import { snapshotName } from "../cli/train.ts";
 
 const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -202,14 +203,14 @@ export function parseQualityArgs(args: string[]): QualityOptions | "help" {
   };
 }
 
-/** The folder name of a mark, as train --snapshot-minutes names it. */
-function markName(minutes: number): string {
-  return `${minutes}m`;
-}
+/** How long a command may run unless its caller says otherwise. */
+const DEFAULT_TIMEOUT_MS = 60 * 60 * 1000;
 
 /**
  * Runs a command from the repository root; stdout's lines go to `onLine`
- * (and stderr through to ours) as they come. Never throws: a failure to
+ * and stderr through to ours as they come, both kept for the caller (a
+ * refusal's reason is in stderr). A command still running after
+ * `timeoutMs` (default an hour) is killed. Never throws: a failure to
  * start is exit code -1.
  */
 async function stream(
@@ -218,16 +219,28 @@ async function stream(
   options: {
     env?: Record<string, string>;
     onLine?: (line: string) => void;
+    timeoutMs?: number;
   } = {},
-): Promise<{ code: number; stdout: string }> {
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const child = new Deno.Command(command, {
       args,
       cwd: repoRoot,
       env: { NO_COLOR: "1", ...options.env },
       stdout: "piped",
-      stderr: "inherit",
+      stderr: "piped",
+      signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     }).spawn();
+    const readStderr = (async () => {
+      let text = "";
+      for await (
+        const chunk of child.stderr.pipeThrough(new TextDecoderStream())
+      ) {
+        Deno.stderr.writeSync(new TextEncoder().encode(chunk));
+        text += chunk;
+      }
+      return text;
+    })();
     let text = "", pending = "";
     for await (
       const chunk of child.stdout.pipeThrough(new TextDecoderStream())
@@ -240,11 +253,23 @@ async function stream(
     }
     if (pending) options.onLine?.(pending);
     const { code } = await child.status;
-    return { code, stdout: text };
+    return { code, stdout: text, stderr: await readStderr };
   } catch (error) {
-    return { code: -1, stdout: String(error) };
+    return { code: -1, stdout: "", stderr: String(error) };
   }
 }
+
+/** A failed command's reason: its last line of stderr, else of stdout. */
+function failure(result: { stdout: string; stderr: string }): string {
+  return tail(result.stderr.trim() ? result.stderr : result.stdout, 1);
+}
+
+/**
+ * How long a training run may take: its largest mark, and half an hour for
+ * start-up, the last step and writing out.
+ */
+const trainingTimeoutMs = (minutes: number[]) =>
+  (minutes.at(-1)! + 30) * 60 * 1000;
 
 const say = (line: string) => console.error(`bench:quality: ${line}`);
 
@@ -275,6 +300,7 @@ async function trainOurs(options: QualityOptions): Promise<void> {
   say(`ours: deno ${args.join(" ")}`);
   const result = await stream(Deno.execPath(), args, {
     onLine: (line) => console.error(`  ours | ${line}`),
+    timeoutMs: trainingTimeoutMs(minutes),
   });
   if (result.code !== 0) {
     // Snapshots written before a failure still count; the table says which are missing.
@@ -304,6 +330,7 @@ async function trainTorch(options: QualityOptions): Promise<void> {
   const result = await stream(PYTHON, args, {
     env: { OMP_NUM_THREADS: threadEnv, MKL_NUM_THREADS: threadEnv },
     onLine: (line) => console.error(`  PyTorch | ${line}`),
+    timeoutMs: trainingTimeoutMs(minutes),
   });
   await Deno.mkdir(join(repoRoot, out, "torch"), { recursive: true });
   await Deno.writeTextFile(
@@ -341,9 +368,7 @@ async function score(
   if (result.code !== 0 || !report) {
     return {
       status: "missing",
-      reason: `eval of ${run} failed (exit ${result.code}): ${
-        tail(result.stdout, 1)
-      }`,
+      reason: `eval of ${run} failed (exit ${result.code}): ${failure(result)}`,
     };
   }
   const metrics: Record<string, number> = {};
@@ -392,7 +417,7 @@ async function scoreMarks(
   const peerSteps = await torchSteps(out);
   const marks: QualityMark[] = [];
   for (const minutes of options.minutes) {
-    const name = markName(minutes);
+    const name = snapshotName(minutes);
     const oursRun = join(out, "ours", "snapshots", name);
     say(`${name}: scoring ours (${oursRun}) ...`);
     const ours: QualitySide =
@@ -428,7 +453,7 @@ async function scoreMarks(
         ? {
           status: "missing",
           reason: `import of ${state} failed (exit ${imported.code}): ${
-            tail(imported.stdout, 1)
+            failure(imported)
           }`,
         }
         : await score(torchRun, evalArgs);
@@ -484,22 +509,16 @@ export async function runQuality(
   options: QualityOptions,
   command: string,
 ): Promise<string> {
-  const version = await ensureTorch();
-  const blas = await ensureOpenBlas();
-  // Before any training: a slow BLAS would make every PyTorch number unfair.
-  const refusal = blasRefusal(blas);
-  if (refusal && !options.anyBlas) throw new Error(refusal);
-  if (refusal) say(`--any-blas: going on although ${refusal}`);
-  say(
-    `PyTorch ${version} on ${blasLibrary(blas)}, ${formatGflops(blas.gflops)}`,
-  );
-  const date = new Date();
-  const loadBefore = loadAverage();
-  if (options.scoreOnly) {
-    if (!await exists(options.out)) {
-      throw new Error(`--score-only: ${options.out} holds no runs to score`);
-    }
-  } else {
+  // --score-only keeps the record of the training it scores (when, on
+  // which peer, under what load): nothing it does now uses the BLAS.
+  const training = options.scoreOnly
+    ? await trainingRecord(options.family.name)
+    : undefined;
+  if (options.scoreOnly && !await exists(options.out)) {
+    throw new Error(`--score-only: ${options.out} holds no runs to score`);
+  }
+  const record = training ?? await checkPeer(options);
+  if (!options.scoreOnly) {
     await Deno.remove(join(repoRoot, options.out), { recursive: true }).catch(
       (error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -511,8 +530,9 @@ export async function runQuality(
     );
     await trainOurs(options);
     await trainTorch(options);
+    const loadAfter = loadAverage();
+    if (loadAfter !== undefined) record.loadAfter = loadAfter;
   }
-  const loadAfter = loadAverage();
   const evalArgs = [
     "--threads",
     String(options.threads),
@@ -524,16 +544,59 @@ export async function runQuality(
   return await writeQuality({
     family: options.family.name,
     command,
-    date: date.toISOString(),
     machine: describeMachine(await cpuName()),
-    torchVersion: version,
-    blas,
+    ...record,
     threads: options.threads,
     evalArgs,
-    ...(loadBefore !== undefined ? { loadBefore } : {}),
-    ...(loadAfter !== undefined ? { loadAfter } : {}),
     marks,
   });
+}
+
+/** What a result records of its training: when, the peer, the load. */
+type TrainingRecord = Pick<
+  QualityResult,
+  "date" | "torchVersion" | "blas" | "loadBefore" | "loadAfter"
+>;
+
+/**
+ * Installs and checks the peer before any training (a slow BLAS would make
+ * every PyTorch number unfair: refused unless --any-blas), and starts the
+ * record of the training.
+ */
+async function checkPeer(options: QualityOptions): Promise<TrainingRecord> {
+  const torchVersion = await ensureTorch();
+  const blas = await ensureOpenBlas();
+  const refusal = blasRefusal(blas);
+  if (refusal && !options.anyBlas) throw new Error(refusal);
+  if (refusal) say(`--any-blas: going on although ${refusal}`);
+  say(
+    `PyTorch ${torchVersion} on ${blasLibrary(blas)}, ${
+      formatGflops(blas.gflops)
+    }`,
+  );
+  const loadBefore = loadAverage();
+  return {
+    date: new Date().toISOString(),
+    torchVersion,
+    blas,
+    ...(loadBefore !== undefined ? { loadBefore } : {}),
+  };
+}
+
+/** The training record of `family`'s last results, if they were written. */
+async function trainingRecord(
+  family: string,
+  dir = benchDir,
+): Promise<TrainingRecord | undefined> {
+  try {
+    const { date, torchVersion, blas, loadBefore, loadAfter } = JSON.parse(
+      await Deno.readTextFile(join(dir, resultsName(family))),
+    ) as QualityResult;
+    return { date, torchVersion, blas, loadBefore, loadAfter };
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }
 
 if (import.meta.main) {

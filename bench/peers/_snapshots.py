@@ -22,6 +22,9 @@ import time
 
 from _safetensors import save_file
 
+# Marks (minutes) whose repr is a plain decimal, as JavaScript writes them.
+MARK_RANGE = (1e-4, 1e15)
+
 
 def parse_marks(text: str) -> list:
     """"10,20,30" -> [10.0, 20.0, 30.0]: positive, each once, ascending."""
@@ -30,8 +33,11 @@ def parse_marks(text: str) -> list:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"takes minutes separated by commas, e.g. 10,20,30; got {text!r}")
-    if any(not (math.isfinite(m) and m > 0) for m in marks):
-        raise argparse.ArgumentTypeError(f"takes positive minutes, got {text!r}")
+    # The range where mark_name writes what ours writes (plain decimals).
+    if any(not (MARK_RANGE[0] <= m < MARK_RANGE[1]) for m in marks):
+        raise argparse.ArgumentTypeError(
+            f"takes minutes from {MARK_RANGE[0]} to below {MARK_RANGE[1]:.0e}, "
+            f"got {text!r}")
     if len(set(marks)) != len(marks):
         raise argparse.ArgumentTypeError(f"names a mark twice: {text!r}")
     return marks
@@ -61,9 +67,13 @@ def check_options(parser: argparse.ArgumentParser, options) -> None:
 
 
 def mark_name(minutes: float) -> str:
-    """The snapshot's name, as ours names the folder: 10 -> "10m",
-    0.05 -> "0.05m"."""
-    return f"{minutes:g}m"
+    """The snapshot's name, as ours names the folder (JavaScript's
+    `${minutes}m`, the shortest decimal that reads back the same number):
+    10 -> "10m", 0.05 -> "0.05m", 1.2345678 -> "1.2345678m". Python's repr
+    is that decimal too within MARK_RANGE, but for the ".0" of a whole
+    number."""
+    text = repr(float(minutes))
+    return (text[:-2] if text.endswith(".0") else text) + "m"
 
 
 class Clock:

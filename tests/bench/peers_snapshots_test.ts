@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { lines, runCli } from "../cli/_run_cli.ts";
 import { QUALITY_FAMILIES } from "../../bench/_quality_families.ts";
+import { snapshotName } from "../../cli/train.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PYTHON = "/usr/bin/python3";
@@ -128,5 +129,31 @@ Deno.test({
     ]);
     assert.equal(homeless.code, 2);
     assert.match(homeless.stderr, /--snapshot-minutes needs --snapshot-dir/);
+  },
+});
+
+Deno.test({
+  name:
+    "the peer names a snapshot as train --snapshot-minutes does, and refuses marks it cannot name alike",
+  ignore: !torch,
+  async fn() {
+    const marks = [10, 0.05, 1.2345678, 0.0001, 20.5, 1e14];
+    const result = await python([
+      "-c",
+      `import sys; sys.path.insert(0, "bench/peers"); import _snapshots as s; print(",".join(s.mark_name(m) for m in [${marks}]))`,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(result.stdout.trim().split(","), marks.map(snapshotName));
+    const refused = await python([
+      "bench/peers/gan_train.py",
+      "--minutes",
+      "1",
+      "--snapshot-minutes",
+      "0.00001",
+      "--snapshot-dir",
+      "/tmp/never",
+    ]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /takes minutes from 0\.0001/);
   },
 });
