@@ -11,6 +11,7 @@ import { normal, type Random } from "@genwasm/data/random";
 import { GroupNorm } from "../group_norm.ts";
 import { initializer, type InitializerName } from "../initializers.ts";
 import { Conv2D, Dense, type Layer, namedVariables } from "../layers.ts";
+import { keyBias, multiHeadAttention } from "../attention.ts";
 
 /** Named variables and a way to free them: what the U-Net collects. */
 export interface Block {
@@ -342,9 +343,6 @@ export interface CrossAttentionOptions {
   init?: InitializerName;
 }
 
-/** Added to the attention scores of masked keys: their weight becomes 0. */
-const MASKED = -1e9;
-
 /**
  * Multi-head cross-attention from the positions of a feature map to a
  * sequence of context tokens (a prompt's), with a residual connection:
@@ -423,24 +421,11 @@ export class CrossAttention implements Block {
     return tf.tidy(() => {
       const [batch, height, width, channels] = input.shape;
       const keys = context.shape[1];
-      const positions = height * width;
-      const heads = this.heads, size = channels / heads;
       const { norm, query, keyValue, output } = this.layers;
-      // (batch, length, channels) -> (batch * heads, length, size)
-      const split = (part: tf.Tensor, length: number) =>
-        tf.reshape(
-          tf.transpose(tf.reshape(part, [batch, length, heads, size]), [
-            0,
-            2,
-            1,
-            3,
-          ]),
-          [batch * heads, length, size],
-        ) as tf.Tensor3D;
-      const q = split(
+      const q = tf.reshape(
         query.apply(tf.reshape(norm.apply(input), [-1, channels])),
-        positions,
-      );
+        [batch, height * width, channels],
+      ) as tf.Tensor3D;
       const [k, v] = tf.split(
         tf.reshape(
           keyValue.apply(tf.reshape(context, [batch * keys, -1])),
@@ -448,29 +433,10 @@ export class CrossAttention implements Block {
         ),
         2,
         2,
-      ).map((part) => split(part, keys));
-      const keyBias = tf.reshape(
-        tf.mul(tf.sub(1, mask), MASKED),
-        [batch, 1, 1, keys],
-      );
-      const scores = tf.add(
-        tf.reshape(
-          tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(size)),
-          [batch, heads, positions, keys],
-        ),
-        keyBias,
-      );
-      const weights = tf.reshape(
-        tf.softmax(scores),
-        [batch * heads, positions, keys],
-      ) as tf.Tensor3D;
-      // (batch * heads, positions, size) -> (batch * positions, channels)
+      ) as tf.Tensor3D[];
       const attended = tf.reshape(
-        tf.transpose(
-          tf.reshape(tf.matMul(weights, v), [batch, heads, positions, size]),
-          [0, 2, 1, 3],
-        ),
-        [batch * positions, channels],
+        multiHeadAttention(q, k, v, keyBias(mask), this.heads),
+        [-1, channels],
       );
       return tf.add(input, tf.reshape(output.apply(attended), input.shape));
     });

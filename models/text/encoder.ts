@@ -38,6 +38,7 @@ import { PAD_ID } from "@genwasm/data/captions/tokenizer";
 import type { Random } from "@genwasm/data/random";
 import { initializer } from "../initializers.ts";
 import { Dense, type Layer, namedVariables } from "../layers.ts";
+import { keyBias, multiHeadAttention } from "../attention.ts";
 
 /** The shape of a {@link TextEncoder}. */
 export interface TextEncoderConfig {
@@ -71,8 +72,6 @@ export type PromptEncoding = {
   mask?: tf.Tensor2D;
 };
 
-/** Added to the attention scores of padded keys: their weight becomes 0. */
-export const MASKED = -1e9;
 /** LayerNorm's variance floor. */
 const EPSILON = 1e-5;
 
@@ -156,45 +155,16 @@ class MaskedAttention {
 
   /**
    * @param x (batch, tokens, d)
-   * @param keyBias (batch, 1, 1, tokens): 0 for tokens, {@link MASKED} for padding.
+   * @param bias (batch, 1, 1, tokens): 0 for tokens, -1e9 for padding ({@link keyBias}).
    */
-  apply(x: tf.Tensor3D, keyBias: tf.Tensor): tf.Tensor3D {
+  apply(x: tf.Tensor3D, bias: tf.Tensor): tf.Tensor3D {
     return tf.tidy(() => {
-      const [batch, tokens, width] = x.shape;
-      const heads = this.heads, size = width / heads;
-      // (batch, tokens, d) each -> (batch, heads, tokens, size)
-      const split = (part: tf.Tensor) =>
-        tf.transpose(tf.reshape(part, [batch, tokens, heads, size]), [
-          0,
-          2,
-          1,
-          3,
-        ]);
-      const [q, k, v] = tf.split(denseLast(this.layers.qkv, x), 3, 2).map(
-        split,
-      );
-      const flat = (part: tf.Tensor) =>
-        tf.reshape(part, [batch * heads, tokens, size]) as tf.Tensor3D;
-      const scores = tf.add(
-        tf.reshape(
-          tf.mul(tf.matMul(flat(q), flat(k), false, true), 1 / Math.sqrt(size)),
-          [batch, heads, tokens, tokens],
-        ),
-        keyBias,
-      );
-      const weights = tf.reshape(tf.softmax(scores), [
-        batch * heads,
-        tokens,
-        tokens,
-      ]) as tf.Tensor3D;
-      // (batch, heads, tokens, size) -> (batch, tokens, d)
-      const attended = tf.reshape(
-        tf.transpose(
-          tf.reshape(tf.matMul(weights, flat(v)), [batch, heads, tokens, size]),
-          [0, 2, 1, 3],
-        ),
-        [batch, tokens, width],
-      );
+      const [q, k, v] = tf.split(
+        denseLast(this.layers.qkv, x),
+        3,
+        2,
+      ) as tf.Tensor3D[];
+      const attended = multiHeadAttention(q, k, v, bias, this.heads);
       return denseLast(this.layers.output, attended) as tf.Tensor3D;
     });
   }
@@ -231,12 +201,12 @@ class TransformerBlock {
     }
   }
 
-  apply(x: tf.Tensor3D, keyBias: tf.Tensor): tf.Tensor3D {
+  apply(x: tf.Tensor3D, bias: tf.Tensor): tf.Tensor3D {
     return tf.tidy(() => {
       const { norm1, attention, norm2, mlp1, mlp2 } = this.layers;
       const h = tf.add(
         x,
-        attention.apply(norm1.apply(x) as tf.Tensor3D, keyBias),
+        attention.apply(norm1.apply(x) as tf.Tensor3D, bias),
       );
       const mlp = denseLast(mlp2, silu(denseLast(mlp1, norm2.apply(h))));
       return tf.add(h, mlp) as tf.Tensor3D;
@@ -402,18 +372,15 @@ export class TextEncoder {
     }
     return tf.tidy(() => {
       const [batch, tokens] = ids.shape;
-      const mask = tf.cast(tf.notEqual(ids, PAD_ID), "float32"); // (batch, tokens)
-      const keyBias = tf.reshape(
-        tf.mul(tf.sub(1, mask), MASKED),
-        [batch, 1, 1, tokens],
-      );
+      const mask = tf.cast(tf.notEqual(ids, PAD_ID), "float32") as tf.Tensor2D;
+      const bias = keyBias(mask);
       const positions = tf.slice(
         this.#positions.variables.table,
         [0, 0],
         [tokens, this.config.width],
       );
       let x = tf.add(this.#tokens.apply(ids), positions) as tf.Tensor3D;
-      for (const block of this.#blocks) x = block.apply(x, keyBias);
+      for (const block of this.#blocks) x = block.apply(x, bias);
       const normed = this.#norm.apply(x);
       const encoding: PromptEncoding = {};
       if (this.#output && this.#null) {
