@@ -13,7 +13,7 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { keepStockKernel, type KernelArgs } from "./_scope.ts";
+import { type KernelArgs, runStockKernel } from "./_scope.ts";
 import { heapAddress } from "./_padded.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import {
@@ -87,10 +87,6 @@ export function broadcastRows(
   };
 }
 
-function stock(name: string, args: KernelArgs): TensorInfo {
-  return keepStockKernel(name)!.kernelFunc(args as never) as TensorInfo;
-}
-
 /** A binary kernel function for `op`, stock `name` where it does not fit. */
 function binary(name: string, op: BinaryOp) {
   return (args: KernelArgs): TensorInfo => {
@@ -103,7 +99,7 @@ function binary(name: string, op: BinaryOp) {
       tf.util.sizeFromShape(a.shape) === 1 ||
       tf.util.sizeFromShape(b.shape) === 1
     ) {
-      return stock(name, args);
+      return runStockKernel(name, args);
     }
     const outShape = tf.backend_util.assertAndGetBroadcastShape(
       a.shape,
@@ -111,7 +107,7 @@ function binary(name: string, op: BinaryOp) {
     );
     const layout = broadcastRows(a.shape, b.shape, outShape);
     if (!layout || layout.rows === 1 || tf.util.sizeFromShape(outShape) === 0) {
-      return stock(name, args);
+      return runStockKernel(name, args);
     }
     const backend = args.backend as BackendWasm;
     const out = backend.makeOutput(outShape, "float32");
@@ -136,7 +132,7 @@ function unary(name: string, op: UnaryOp) {
     const kernels = activeSimdKernels();
     const size = tf.util.sizeFromShape(x.shape);
     if (!kernels || x.dtype !== "float32" || size === 0) {
-      return stock(name, args);
+      return runStockKernel(name, args);
     }
     const backend = args.backend as BackendWasm;
     const out = backend.makeOutput(x.shape, "float32");

@@ -8,7 +8,7 @@
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { copyRun } from "./_copy_runs.ts";
-import { keepStockKernel, type KernelArgs, KernelScope } from "./_scope.ts";
+import { type KernelArgs, KernelScope, runStockKernel } from "./_scope.ts";
 
 function concat(
   args: KernelArgs,
@@ -16,7 +16,7 @@ function concat(
   const inputs = args.inputs as unknown as TensorInfo[];
   const backend = args.backend as BackendWasm;
   if (inputs[0].dtype === "string") {
-    return keepStockKernel(tf.Concat)!.kernelFunc(args as never) as TensorInfo;
+    return runStockKernel(tf.Concat, args);
   }
   const scope = new KernelScope(backend);
   const { axis } = args.attrs as unknown as tf.ConcatAttrs;

@@ -20,7 +20,7 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { keepStockKernel, type KernelArgs, KernelScope } from "./_scope.ts";
+import { type KernelArgs, KernelScope, runStockKernel } from "./_scope.ts";
 import {
   narrowConvolution,
   packNarrowFilter,
@@ -265,7 +265,7 @@ function conv2D(args: KernelArgs): TensorInfo {
     undefined,
     false,
     args.attrs as unknown as ConvAttrs,
-  ) ?? keepStockKernel(tf.Conv2D)!.kernelFunc(args as never) as TensorInfo;
+  ) ?? runStockKernel(tf.Conv2D, args);
 }
 
 function fusedConv2D(args: KernelArgs): TensorInfo {
@@ -294,7 +294,7 @@ function fusedConv2D(args: KernelArgs): TensorInfo {
     )
     : undefined;
   return y ??
-    keepStockKernel(tf.FusedConv2D)!.kernelFunc(args as never) as TensorInfo;
+    runStockKernel(tf.FusedConv2D, args);
 }
 
 /** Conv2D: narrow and Winograd ones on genwasm's SIMD kernels, the rest stock. */

@@ -9,7 +9,7 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { keepStockKernel, type KernelArgs } from "./_scope.ts";
+import { type KernelArgs, runStockKernel } from "./_scope.ts";
 import { heapAddress } from "./_padded.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import {
@@ -20,10 +20,6 @@ import {
 
 const sizeOf = (info: TensorInfo) => tf.util.sizeFromShape(info.shape);
 
-function stock(name: string, args: KernelArgs): TensorInfo {
-  return keepStockKernel(name)!.kernelFunc(args as never) as TensorInfo;
-}
-
 function leakyRelu(args: KernelArgs): TensorInfo {
   const { x } = args.inputs as { x: TensorInfo };
   const { alpha } = args.attrs as unknown as tf.LeakyReluAttrs;
@@ -32,7 +28,7 @@ function leakyRelu(args: KernelArgs): TensorInfo {
     !kernels || x.dtype !== "float32" || !elementwiseFits(sizeOf(x)) ||
     !(alpha >= 0 && alpha <= 1)
   ) {
-    return stock(tf.LeakyRelu, args);
+    return runStockKernel(tf.LeakyRelu, args);
   }
   const backend = args.backend as BackendWasm;
   const y = backend.makeOutput(x.shape, "float32");
@@ -50,7 +46,7 @@ function greater(args: KernelArgs): TensorInfo {
     !kernels || a.dtype !== "float32" || b.dtype !== "float32" ||
     sizeOf(b) !== 1 || !elementwiseFits(sizeOf(a))
   ) {
-    return stock(tf.Greater, args);
+    return runStockKernel(tf.Greater, args);
   }
   const backend = args.backend as BackendWasm;
   const threshold = (backend.typedArrayFromHeap(b) as Float32Array)[0];
@@ -82,7 +78,7 @@ function select(args: KernelArgs): TensorInfo {
     e.dtype !== "float32" || !same(t) || !same(e) ||
     !elementwiseFits(sizeOf(t))
   ) {
-    return stock(tf.Select, args);
+    return runStockKernel(tf.Select, args);
   }
   const backend = args.backend as BackendWasm;
   const out = backend.makeOutput(t.shape, "float32");

@@ -10,14 +10,12 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { keepStockKernel, type KernelArgs } from "./_scope.ts";
+import { type KernelArgs, runStockKernel } from "./_scope.ts";
 
 function identity(args: KernelArgs): TensorInfo {
   const { x } = args.inputs as { x: TensorInfo };
   if (x.dtype === "string") {
-    return keepStockKernel(tf.Identity)!.kernelFunc(
-      args as never,
-    ) as TensorInfo;
+    return runStockKernel(tf.Identity, args);
   }
   (args.backend as BackendWasm).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
@@ -32,7 +30,7 @@ function cast(args: KernelArgs): TensorInfo {
   const { x } = args.inputs as { x: TensorInfo };
   const { dtype } = args.attrs as unknown as tf.CastAttrs;
   if (dtype !== x.dtype) {
-    return keepStockKernel(tf.Cast)!.kernelFunc(args as never) as TensorInfo;
+    return runStockKernel(tf.Cast, args);
   }
   return identity({ inputs: { x }, backend: args.backend });
 }

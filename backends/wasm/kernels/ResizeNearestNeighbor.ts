@@ -8,7 +8,7 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { keepStockKernel, type KernelArgs } from "./_scope.ts";
+import { type KernelArgs, runStockKernel } from "./_scope.ts";
 import { heapAddress } from "./_padded.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import { upsample2x } from "../simd/resize.ts";
@@ -33,9 +33,7 @@ function resizeNearestNeighbor(args: KernelArgs): TensorInfo {
   const [batch, , , channels] = images.shape;
   const outShape = [batch, attrs.size[0], attrs.size[1], channels];
   if (!isExactDoubling(images, outShape, attrs)) {
-    return keepStockKernel(tf.ResizeNearestNeighbor)!.kernelFunc(
-      args as never,
-    ) as TensorInfo;
+    return runStockKernel(tf.ResizeNearestNeighbor, args);
   }
   const backend = args.backend as BackendWasm;
   const y = backend.makeOutput(outShape, "float32");
@@ -53,9 +51,7 @@ function resizeNearestNeighborGrad(args: KernelArgs): TensorInfo {
   const { images, dy } = args.inputs as { images: TensorInfo; dy: TensorInfo };
   const attrs = args.attrs as unknown as tf.ResizeNearestNeighborGradAttrs;
   if (dy.dtype !== "float32" || !isExactDoubling(images, dy.shape, attrs)) {
-    return keepStockKernel(tf.ResizeNearestNeighborGrad)!.kernelFunc(
-      args as never,
-    ) as TensorInfo;
+    return runStockKernel(tf.ResizeNearestNeighborGrad, args);
   }
   const backend = args.backend as BackendWasm;
   const dx = backend.makeOutput(images.shape, "float32");

@@ -7,7 +7,7 @@
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { copyBlock } from "./_copy_runs.ts";
-import { keepStockKernel, type KernelArgs } from "./_scope.ts";
+import { type KernelArgs, runStockKernel } from "./_scope.ts";
 
 /** A new tensor holding the block `begin`/`size` of `x` (numeric dtypes). */
 export function sliceNumbers(
@@ -32,7 +32,7 @@ function slice(
   const { x } = args.inputs as { x: TensorInfo };
   const backend = args.backend as BackendWasm;
   if (x.dtype === "string") {
-    return keepStockKernel(tf.Slice)!.kernelFunc(args as never) as TensorInfo;
+    return runStockKernel(tf.Slice, args);
   }
   const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
   const [start, extent] = tf.slice_util.parseSliceParams(

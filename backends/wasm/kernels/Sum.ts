@@ -18,7 +18,7 @@
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { keepStockKernel, type KernelArgs } from "./_scope.ts";
+import { type KernelArgs, runStockKernel } from "./_scope.ts";
 import { heapAddress } from "./_padded.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import { columnSums } from "../simd/arithmetic.ts";
@@ -130,7 +130,7 @@ function reduceOuterAxes(kernelName: string, args: KernelArgs): TensorInfo {
     tf.util.sizeFromShape(x.shape) === 0 ||
     (inner?.summed && inner.size < SHORTEST_SUMMED_RUN)
   ) {
-    return keepStockKernel(kernelName)!.kernelFunc(args as never) as TensorInfo;
+    return runStockKernel(kernelName, args);
   }
   const backend = args.backend as BackendWasm;
   const [kept, reduced] = tf.backend_util.computeOutAndReduceShapes(

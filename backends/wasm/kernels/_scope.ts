@@ -34,6 +34,17 @@ export function keepStockKernel(
   return stockKernels.get(kernelName);
 }
 
+/**
+ * Runs the stock kernel `kernelName` replaced by genwasm's (the fallback of
+ * a replacement for the cases it does not take).
+ */
+export function runStockKernel(
+  kernelName: string,
+  args: KernelArgs,
+): TensorInfo {
+  return keepStockKernel(kernelName)!.kernelFunc(args as never) as TensorInfo;
+}
+
 /** Runs wasm kernels and frees their outputs unless kept. */
 export class KernelScope {
   readonly #made: TensorInfo[] = [];
