@@ -99,13 +99,17 @@ Takes about twice the largest mark, plus the scoring. Run it on a quiet machine.
 
 /** What the task was asked to do. */
 export interface QualityOptions {
+  /** `--family`: the recipe both sides train. */
   family: QualityFamily;
   /** Ascending minute marks. */
   minutes: number[];
+  /** `--threads`: of both sides' training and of every eval. */
   threads: number;
+  /** `--samples`: eval's sample count (default: the family's). */
   samples?: number;
   /** DIR/FAMILY, relative to the repository root. */
   out: string;
+  /** `--score-only`: score the runs already in `out`, train nothing. */
   scoreOnly: boolean;
   /** Go on below the BLAS floor (a pipeline check on a busy machine). */
   anyBlas: boolean;

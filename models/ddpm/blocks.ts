@@ -373,13 +373,16 @@ export interface CrossAttentionOptions {
  * ```
  */
 export class CrossAttention implements Block {
+  /** GroupNorm of the queries, their projection, keys and values', output's. */
   readonly layers: {
     norm: GroupNorm;
     query: Dense;
     keyValue: Dense;
     output: Dense;
   };
+  /** "layer/variable", e.g. `keyValue/kernel`. */
   readonly variables: Record<string, tf.Variable>;
+  /** Attention heads, each a slice of the channels. */
   readonly heads: number;
 
   /** Draws weights from `random` in the order query, keyValue, output. */

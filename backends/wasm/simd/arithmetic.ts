@@ -288,6 +288,7 @@ export const POOL_MIN_OUTPUTS = 262144;
 
 /** An operand of {@link runArithmetic}: its heap address and byte strides. */
 export interface Operand {
+  /** Heap byte address of its first number. */
   address: number;
   /** Bytes from one row to the next (0: every row reads the same). */
   row: number;
