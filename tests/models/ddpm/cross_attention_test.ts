@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { initEngine } from "../../../backends/engine.ts";
-import { captionVocabulary } from "../../../data/captions/tokenizer.ts";
 import { mulberry32 } from "../../../data/random.ts";
 import { CrossAttention } from "../../../models/ddpm/blocks.ts";
 import { createDdpm } from "../../../models/ddpm/diffusion.ts";
@@ -16,6 +15,7 @@ import {
   resolveDdpmConfig,
 } from "../../../models/ddpm/presets.ts";
 import { assertBackendsAgree, quietCpuBackend, Rng } from "../../_helpers.ts";
+import { idsOf, TOKENS } from "./_prompt_ids.ts";
 
 await initEngine({ threads: 1 });
 quietCpuBackend();
@@ -256,13 +256,6 @@ const SMALL = {
   timesteps: 50,
   text: { width: 16, heads: 2, layers: 1, injection: "cross" as const },
 };
-const TOKENS = defaultTextConfig().tokens;
-const vocabulary = captionVocabulary();
-const idsOf = (prompts: string[]) =>
-  tf.tensor2d(vocabulary.encodeBatch(prompts, TOKENS), [
-    prompts.length,
-    TOKENS,
-  ], "int32");
 
 /** Makes every cross block's output projection nonzero (it starts at zero). */
 function wake(ddpm: ReturnType<typeof createDdpm>): void {

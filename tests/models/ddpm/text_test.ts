@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { tf } from "../../../backends/tf.ts";
 import { initEngine } from "../../../backends/engine.ts";
-import { captionVocabulary } from "../../../data/captions/tokenizer.ts";
 import { mulberry32 } from "../../../data/random.ts";
 import { createDdpm } from "../../../models/ddpm/diffusion.ts";
 import { ddpmFamily } from "../../../models/ddpm/family.ts";
@@ -25,6 +24,7 @@ import {
 } from "../../../models/ddpm/presets.ts";
 import { qSample, trainingTarget } from "../../../models/ddpm/process.ts";
 import { Rng } from "../../_helpers.ts";
+import { idsOf, vocabulary } from "./_prompt_ids.ts";
 
 await initEngine({ threads: 2 });
 
@@ -37,15 +37,6 @@ const SMALL = {
   timesteps: 50,
 };
 const TEXT = { width: 16, heads: 2, layers: 1 };
-const TOKENS = defaultTextConfig().tokens;
-const vocabulary = captionVocabulary();
-
-/** Prompt ids of `prompts`, (count, tokens). */
-const idsOf = (prompts: string[]) =>
-  tf.tensor2d(vocabulary.encodeBatch(prompts, TOKENS), [
-    prompts.length,
-    TOKENS,
-  ], "int32");
 
 Deno.test("resolveDdpmConfig() takes a text block apart from the preset's keys, strictly", () => {
   const config = resolveDdpmConfig("ddpm", { text: { layers: 1 } });
