@@ -7,12 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { lines, runCli } from "../cli/_run_cli.ts";
+import { lines, runCli, runCommand } from "../cli/_run_cli.ts";
 import { QUALITY_FAMILIES } from "../../bench/_quality_families.ts";
 import { snapshotName } from "../../cli/train.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PYTHON = "/usr/bin/python3";
 
 /** Whether /usr/bin/python3 imports torch. */
@@ -35,20 +33,11 @@ if (!torch) {
   );
 }
 
-async function python(args: string[]) {
-  const output = await new Deno.Command(PYTHON, {
+function python(args: string[]) {
+  return runCommand(PYTHON, {
     args,
-    cwd: ROOT,
     env: { OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  });
 }
 
 for (const family of Object.values(QUALITY_FAMILIES)) {

@@ -6,15 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { runCommand } from "../cli/_run_cli.ts";
 import {
   parseQualityArgs,
   QualityUsageError,
   writeQuality,
 } from "../../bench/quality.ts";
 import type { QualityResult } from "../../bench/_quality_markdown.ts";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 Deno.test("parseQualityArgs() keeps the defaults and reads the flags", () => {
   const options = parseQualityArgs(["--family", "ddpm"]);
@@ -83,14 +81,11 @@ Deno.test("deno task bench:quality refuses bad arguments in one line (exit 2), b
       ["--family", "gan", "--bogus"],
     ]
   ) {
-    const output = await new Deno.Command(Deno.execPath(), {
+    const output = await runCommand(Deno.execPath(), {
       args: ["task", "--quiet", "bench:quality", ...args],
-      cwd: ROOT,
       env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
+    });
+    const stderr = output.stderr;
     assert.equal(output.code, 2, stderr);
     const lines = stderr.split("\n").filter((line) => line.trim());
     assert.equal(lines.length, 1, stderr);

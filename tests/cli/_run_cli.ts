@@ -28,15 +28,28 @@ export interface CliResult {
  * Runs `genwasm` with `args` from the repository root, colours off, with
  * {@link PERMISSIONS} and any further `permissions`.
  */
-export async function runCli(
+export function runCli(
   args: string[],
   env: Record<string, string> = {},
   permissions: string[] = [],
 ): Promise<CliResult> {
-  const output = await new Deno.Command(Deno.execPath(), {
+  return runCommand(Deno.execPath(), {
     args: ["run", ...PERMISSIONS, ...permissions, "cli/main.ts", ...args],
-    cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
+  });
+}
+
+/**
+ * Runs `command` to its end (from the repository root unless `options`
+ * say otherwise) and hands back its exit code and decoded output.
+ */
+export async function runCommand(
+  command: string,
+  options: Deno.CommandOptions,
+): Promise<CliResult> {
+  const output = await new Deno.Command(command, {
+    cwd: ROOT,
+    ...options,
     stdout: "piped",
     stderr: "piped",
   }).output();

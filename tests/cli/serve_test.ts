@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CHECKPOINT_URL, pageHandler } from "../../cli/serve.ts";
 import { relativeFilePath } from "../../cli/_static_files.ts";
-import { lines, ROOT, runCli } from "./_run_cli.ts";
+import { lines, ROOT, runCli, runCommand } from "./_run_cli.ts";
 
 /** A page folder, a run folder and a secret beside them, in a temp folder. */
 async function servedFolders() {
@@ -161,14 +161,11 @@ Deno.test("serve refuses in one line under its own task's permissions (no env ac
   const flags = tasks.serve.split("deno run ")[1].split(" cli/main.ts")[0]
     .split(" ");
   assert.ok(!flags.some((flag) => flag.startsWith("--allow-env")), tasks.serve);
-  const output = await new Deno.Command(Deno.execPath(), {
+  const output = await runCommand(Deno.execPath(), {
     args: ["run", ...flags, "cli/main.ts", "serve", "--page", "no-page-here"],
-    cwd: ROOT,
     env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr);
+  });
+  const stderr = output.stderr;
   assert.equal(output.code, 2, stderr);
   assert.match(stderr, /index\.html: no page built there/);
   assert.equal(stderr.trim().split("\n").length, 1, stderr);
