@@ -233,15 +233,19 @@ export class UNet {
     if (config.text) {
       const { vocabulary, tokens, width: textWidth, heads, layers } =
         config.text;
-      const encoder = new TextEncoder({
-        vocabularySize: vocabulary.length,
-        maxTokens: tokens,
-        width: textWidth,
-        heads,
-        layers,
-        outputWidth: injection === "cross" ? 0 : width,
-        tokenWidth: injection === "pooled" ? 0 : width,
-      }, random);
+      const encoder = new TextEncoder(
+        {
+          vocabularySize: vocabulary.length,
+          maxTokens: tokens,
+          width: textWidth,
+          heads,
+          layers,
+          outputWidth: injection === "cross" ? 0 : width,
+          tokenWidth: injection === "pooled" ? 0 : width,
+        },
+        random,
+        init,
+      );
       this.#text = encoder;
       this.#add("text", {
         variables: encoder.variables(),

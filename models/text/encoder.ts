@@ -35,8 +35,8 @@
  */
 import { tf } from "@genwasm/backend/tf";
 import { PAD_ID } from "@genwasm/data/captions/tokenizer";
-import type { Random } from "@genwasm/data/random";
-import { initializer } from "../initializers.ts";
+import { normal, type Random } from "@genwasm/data/random";
+import { initializer, type InitializerName } from "../initializers.ts";
 import { Dense, type Layer, namedVariables } from "../layers.ts";
 import { keyBias, multiHeadAttention } from "../attention.ts";
 
@@ -107,12 +107,22 @@ export class LayerNorm implements Layer {
   }
 }
 
-/** A learned table of rows, gathered by int32 ids; Glorot-uniform. */
+/**
+ * A learned table of rows, gathered by int32 ids: Glorot-uniform, or
+ * N(0, 1) like PyTorch's `nn.Embedding` under the "torch" init.
+ */
 class Table implements Layer {
   readonly variables: { table: tf.Variable };
 
-  constructor(rows: number, width: number, random: Random) {
-    const values = initializer("glorot")(rows * width, rows, width, random);
+  constructor(
+    rows: number,
+    width: number,
+    random: Random,
+    init: InitializerName,
+  ) {
+    const values = init === "torch"
+      ? Float32Array.from({ length: rows * width }, () => normal(random))
+      : initializer("glorot")(rows * width, rows, width, random);
     this.variables = { table: makeVariable(values, [rows, width]) };
   }
 
@@ -145,10 +155,15 @@ class MaskedAttention {
   readonly layers: { qkv: Dense; output: Dense };
   readonly variables: Record<string, tf.Variable>;
 
-  constructor(width: number, readonly heads: number, random: Random) {
+  constructor(
+    width: number,
+    readonly heads: number,
+    random: Random,
+    init: InitializerName,
+  ) {
     this.layers = {
-      qkv: new Dense({ inputSize: width, outputSize: 3 * width, random }),
-      output: new Dense({ inputSize: width, outputSize: width, random }),
+      qkv: new Dense({ inputSize: width, outputSize: 3 * width, random, init }),
+      output: new Dense({ inputSize: width, outputSize: width, random, init }),
     };
     this.variables = namedVariables(this.layers);
   }
@@ -185,13 +200,20 @@ class TransformerBlock {
   };
   readonly variables: Record<string, tf.Variable>;
 
-  constructor(width: number, heads: number, random: Random) {
+  constructor(
+    width: number,
+    heads: number,
+    random: Random,
+    init: InitializerName,
+  ) {
+    const dense = (inputSize: number, outputSize: number) =>
+      new Dense({ inputSize, outputSize, random, init });
     this.layers = {
       norm1: new LayerNorm(width),
-      attention: new MaskedAttention(width, heads, random),
+      attention: new MaskedAttention(width, heads, random, init),
       norm2: new LayerNorm(width),
-      mlp1: new Dense({ inputSize: width, outputSize: 4 * width, random }),
-      mlp2: new Dense({ inputSize: 4 * width, outputSize: width, random }),
+      mlp1: dense(width, 4 * width),
+      mlp2: dense(4 * width, width),
     };
     this.variables = {};
     for (const [name, layer] of Object.entries(this.layers)) {
@@ -297,19 +319,31 @@ export class TextEncoder {
    * Norms start at gain 1 and bias 0, the null vector and null token at
    * zeros.
    *
+   * @param init "glorot" (the default): Glorot-uniform tables and dense
+   * kernels. "torch": PyTorch's defaults, N(0, 1) tables (`nn.Embedding`)
+   * and `nn.Linear`'s dense layers; the U-Nets built with the "torch" init
+   * use it. With N(0, 1) token rows a word's identity outweighs its
+   * position in the first block's input, where Glorot's 130-row token
+   * table (std 0.10) sat under the 17-row position table (std 0.16); a
+   * 300-step text DDPM's pooled vectors then separated the ten classes by
+   * nearest centroid 82% of the time against 44%.
    * @throws Error for a bad config (see {@link checkTextEncoderConfig}).
    */
-  constructor(config: TextEncoderConfig, random: Random) {
+  constructor(
+    config: TextEncoderConfig,
+    random: Random,
+    init: InitializerName = "glorot",
+  ) {
     checkTextEncoderConfig(config);
     this.config = config;
     const { vocabularySize, maxTokens, width, heads, layers, outputWidth } =
       config;
     const tokenWidth = config.tokenWidth ?? 0;
-    this.#tokens = new Table(vocabularySize, width, random);
-    this.#positions = new Table(maxTokens, width, random);
+    this.#tokens = new Table(vocabularySize, width, random, init);
+    this.#positions = new Table(maxTokens, width, random, init);
     this.#blocks = Array.from(
       { length: layers },
-      () => new TransformerBlock(width, heads, random),
+      () => new TransformerBlock(width, heads, random, init),
     );
     this.#norm = new LayerNorm(width);
     this.#parts = [
@@ -325,6 +359,7 @@ export class TextEncoder {
         inputSize: width,
         outputSize: outputWidth,
         random,
+        init,
       });
       this.#null = learnedVector(outputWidth);
       this.#parts.push(["output", this.#output], ["null", this.#null]);
@@ -334,6 +369,7 @@ export class TextEncoder {
         inputSize: width,
         outputSize: tokenWidth,
         random,
+        init,
       });
       this.#nullToken = learnedVector(tokenWidth);
       this.#parts.push(

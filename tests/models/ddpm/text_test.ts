@@ -108,6 +108,26 @@ Deno.test("UNet of a text model: encoder variables under text/, output follows t
   ddpm.dispose();
 });
 
+Deno.test("a text U-Net's encoder follows the U-Net's init: N(0, 1) token rows under torch", () => {
+  const rms = (values: ArrayLike<number>) =>
+    Math.sqrt(
+      Array.from(values).reduce((sum, v) => sum + v * v, 0) / values.length,
+    );
+  for (
+    const [init, low, high] of [["torch", 0.9, 1.1], [
+      "glorot",
+      0,
+      0.2,
+    ]] as const
+  ) {
+    const ddpm = createDdpm({ ...SMALL, text: TEXT, init }, mulberry32(4));
+    const table = ddpm.groups.model.get("text/tokens/table")!;
+    const found = rms(table.dataSync());
+    assert.ok(found > low && found < high, `${init}: token table rms ${found}`);
+    ddpm.dispose();
+  }
+});
+
 Deno.test("dropPrompts() empties the prompts dropLabels() would drop, and only those", () => {
   const count = 400;
   const prompts = Int32Array.from(

@@ -465,3 +465,38 @@ Deno.test("TextEncoder's token head: gradients of every variable agree on wasm a
     1e-4,
   );
 });
+
+Deno.test("TextEncoder's torch init: N(0, 1) tables and nn.Linear's bounds; glorot by default", () => {
+  const config = { ...CONFIG, vocabularySize: 130, maxTokens: 17, width: 64 };
+  const torch = new TextEncoder(config, mulberry32(11), "torch");
+  const glorot = new TextEncoder(config, mulberry32(11));
+  const values = (encoder: TextEncoder, name: string) =>
+    Array.from(encoder.variables()[name].dataSync());
+  const std = (xs: number[]) =>
+    Math.sqrt(xs.reduce((sum, x) => sum + x * x, 0) / xs.length);
+  const largest = (xs: number[]) => Math.max(...xs.map(Math.abs));
+  for (
+    const [name, rows] of [["tokens/table", 130], [
+      "positions/table",
+      17,
+    ]] as const
+  ) {
+    const drawn = values(torch, name);
+    assert.ok(Math.abs(std(drawn) - 1) < 0.1, `${name} std ${std(drawn)}`);
+    assert.ok(largest(drawn) > 2.5, `${name} looks bounded like a uniform`);
+    assert.ok(largest(values(glorot, name)) <= Math.sqrt(6 / (rows + 64)));
+  }
+  // nn.Linear: kernel and bias in U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+  for (
+    const [name, fanIn] of [["block0/mlp2/kernel", 256], [
+      "output/kernel",
+      64,
+    ]] as const
+  ) {
+    const drawn = values(torch, name);
+    assert.ok(largest(drawn) <= 1 / Math.sqrt(fanIn), name);
+    assert.ok(largest(drawn) > 0.9 / Math.sqrt(fanIn), name);
+  }
+  torch.dispose();
+  glorot.dispose();
+});
