@@ -475,24 +475,16 @@ Deno.test("TextEncoder's torch init: N(0, 1) tables and nn.Linear's bounds; glor
   const std = (xs: number[]) =>
     Math.sqrt(xs.reduce((sum, x) => sum + x * x, 0) / xs.length);
   const largest = (xs: number[]) => Math.max(...xs.map(Math.abs));
-  for (
-    const [name, rows] of [["tokens/table", 130], [
-      "positions/table",
-      17,
-    ]] as const
-  ) {
+  const tables = { "tokens/table": 130, "positions/table": 17 };
+  for (const [name, rows] of Object.entries(tables)) {
     const drawn = values(torch, name);
     assert.ok(Math.abs(std(drawn) - 1) < 0.1, `${name} std ${std(drawn)}`);
     assert.ok(largest(drawn) > 2.5, `${name} looks bounded like a uniform`);
     assert.ok(largest(values(glorot, name)) <= Math.sqrt(6 / (rows + 64)));
   }
-  // nn.Linear: kernel and bias in U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
-  for (
-    const [name, fanIn] of [["block0/mlp2/kernel", 256], [
-      "output/kernel",
-      64,
-    ]] as const
-  ) {
+  // nn.Linear: kernels in U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+  const kernels = { "block0/mlp2/kernel": 256, "output/kernel": 64 };
+  for (const [name, fanIn] of Object.entries(kernels)) {
     const drawn = values(torch, name);
     assert.ok(largest(drawn) <= 1 / Math.sqrt(fanIn), name);
     assert.ok(largest(drawn) > 0.9 / Math.sqrt(fanIn), name);
