@@ -107,6 +107,31 @@ export function initialBias(
 }
 
 /**
+ * An embedding table's initial rows: N(0, 1) for "torch" (PyTorch's
+ * `nn.Embedding`), Glorot-uniform over (rows, width) for the others.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { embeddingTable } from "./initializers.ts";
+ * import { mulberry32 } from "../data/random.ts";
+ * const rows = embeddingTable("glorot", 10, 6, mulberry32(0));
+ * assert.equal(rows.length, 60);
+ * assert.ok(rows.every((value) => Math.abs(value) <= Math.sqrt(6 / 16)));
+ * ```
+ */
+export function embeddingTable(
+  name: InitializerName,
+  rows: number,
+  width: number,
+  random: Random,
+): Float32Array {
+  return name === "torch"
+    ? Float32Array.from({ length: rows * width }, () => normal(random))
+    : glorotUniform(rows * width, rows, width, random);
+}
+
+/**
  * Looks an initialiser up by name.
  *
  * @throws Error for an unknown name.

@@ -7,9 +7,9 @@
  * @module
  */
 import { tf } from "@genwasm/backend/tf";
-import { normal, type Random } from "@genwasm/data/random";
+import type { Random } from "@genwasm/data/random";
 import { GroupNorm } from "../group_norm.ts";
-import { initializer, type InitializerName } from "../initializers.ts";
+import { embeddingTable, type InitializerName } from "../initializers.ts";
 import { Conv2D, Dense, type Layer, namedVariables } from "../layers.ts";
 import { keyBias, multiHeadAttention } from "../attention.ts";
 
@@ -126,9 +126,7 @@ export class LabelEmbedding implements Layer {
   constructor(
     { rows, width, random, init = "glorot" }: LabelEmbeddingOptions,
   ) {
-    const values = init === "torch"
-      ? Float32Array.from({ length: rows * width }, () => normal(random))
-      : initializer("glorot")(rows * width, rows, width, random);
+    const values = embeddingTable(init, rows, width, random);
     this.variables = {
       table: tf.tidy(() => tf.variable(tf.tensor2d(values, [rows, width]))),
     };

@@ -35,8 +35,8 @@
  */
 import { tf } from "@genwasm/backend/tf";
 import { PAD_ID } from "@genwasm/data/captions/tokenizer";
-import { normal, type Random } from "@genwasm/data/random";
-import { initializer, type InitializerName } from "../initializers.ts";
+import type { Random } from "@genwasm/data/random";
+import { embeddingTable, type InitializerName } from "../initializers.ts";
 import { Dense, type Layer, namedVariables } from "../layers.ts";
 import { keyBias, multiHeadAttention } from "../attention.ts";
 
@@ -120,9 +120,7 @@ class Table implements Layer {
     random: Random,
     init: InitializerName,
   ) {
-    const values = init === "torch"
-      ? Float32Array.from({ length: rows * width }, () => normal(random))
-      : initializer("glorot")(rows * width, rows, width, random);
+    const values = embeddingTable(init, rows, width, random);
     this.variables = { table: makeVariable(values, [rows, width]) };
   }
 
@@ -319,10 +317,10 @@ export class TextEncoder {
    * Norms start at gain 1 and bias 0, the null vector and null token at
    * zeros.
    *
-   * @param init "glorot" (the default): Glorot-uniform tables and dense
-   * kernels. "torch": PyTorch's defaults, N(0, 1) tables (`nn.Embedding`)
-   * and `nn.Linear`'s dense layers; the U-Nets built with the "torch" init
-   * use it. With N(0, 1) token rows a word's identity outweighs its
+   * @param init The dense layers' initialiser (default "glorot"); the
+   * tables are N(0, 1) under "torch" (PyTorch's `nn.Embedding`, with
+   * `nn.Linear`'s dense layers: the U-Nets built with the "torch" init use
+   * it), Glorot-uniform otherwise. With N(0, 1) token rows a word's identity outweighs its
    * position in the first block's input, where Glorot's 130-row token
    * table (std 0.10) sat under the 17-row position table (std 0.16); a
    * 300-step text DDPM's pooled vectors then separated the ten classes by
