@@ -57,6 +57,13 @@ export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** sqrt(mean(v^2)) of `values`: the spread of weights drawn around 0. */
+export function rootMeanSquare(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
+  return Math.sqrt(sum / values.length);
+}
+
 /** Turns off the cpu backend's one-time "you are running in Node.js" banner. */
 export function quietCpuBackend(): void {
   const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean };

@@ -23,7 +23,7 @@ import {
   resolveDdpmConfig,
 } from "../../../models/ddpm/presets.ts";
 import { qSample, trainingTarget } from "../../../models/ddpm/process.ts";
-import { Rng } from "../../_helpers.ts";
+import { Rng, rootMeanSquare } from "../../_helpers.ts";
 import { idsOf, vocabulary } from "./_prompt_ids.ts";
 
 await initEngine({ threads: 2 });
@@ -109,20 +109,14 @@ Deno.test("UNet of a text model: encoder variables under text/, output follows t
 });
 
 Deno.test("a text U-Net's encoder follows the U-Net's init: N(0, 1) token rows under torch", () => {
-  const rms = (values: ArrayLike<number>) =>
-    Math.sqrt(
-      Array.from(values).reduce((sum, v) => sum + v * v, 0) / values.length,
+  const bounds = { torch: [0.9, 1.1], glorot: [0, 0.2] } as const;
+  for (const [init, [low, high]] of Object.entries(bounds)) {
+    const ddpm = createDdpm(
+      { ...SMALL, text: TEXT, init: init as keyof typeof bounds },
+      mulberry32(4),
     );
-  for (
-    const [init, low, high] of [["torch", 0.9, 1.1], [
-      "glorot",
-      0,
-      0.2,
-    ]] as const
-  ) {
-    const ddpm = createDdpm({ ...SMALL, text: TEXT, init }, mulberry32(4));
     const table = ddpm.groups.model.get("text/tokens/table")!;
-    const found = rms(table.dataSync());
+    const found = rootMeanSquare(table.dataSync());
     assert.ok(found > low && found < high, `${init}: token table rms ${found}`);
     ddpm.dispose();
   }
