@@ -323,21 +323,16 @@ function resolveDdpmText(
       !Array.isArray(overrides)
     ? overrides as Record<string, unknown>
     : undefined;
-  const { injection, crossResolutions, ...shared } = given ?? {};
-  const ours = applyOverrides(
-    "ddpm text",
-    { injection: "pooled", crossResolutions: [] } as Pick<
-      DdpmTextConfig,
-      "injection" | "crossResolutions"
-    >,
-    {
-      ...(injection !== undefined ? { injection } : {}),
-      ...(crossResolutions !== undefined ? { crossResolutions } : {}),
-    },
-  );
+  // Every key is checked against the whole ddpm text block first, so an
+  // unknown key's message names injection and crossResolutions too.
+  const { injection, crossResolutions } = given
+    ? applyOverrides("ddpm text", defaultTextConfig(), given)
+    : defaultTextConfig();
+  const { injection: _, crossResolutions: __, ...shared } = given ?? {};
   const text = {
     ...resolveTextConfig(given ? shared : overrides, "ddpm"),
-    ...ours,
+    injection,
+    crossResolutions,
   };
   if (!TEXT_INJECTIONS.includes(text.injection)) {
     throw new Error(

@@ -48,6 +48,10 @@ Deno.test("resolveDdpmConfig() takes a text block apart from the preset's keys, 
     [{ conditional: true, text: {} }, /class labels .* or on text, not both/],
     [{ text: true }, /"text" must be an object/],
     [{ text: { depth: 2 } }, /unknown ddpm text config key "depth"/],
+    [
+      { text: { injecton: "both" } },
+      /key "injecton": use vocabulary, .*, injection, crossResolutions$/,
+    ],
     [{ text: { width: "16" } }, /"width" must be a number/],
     [{ text: { heads: 5 } }, /width 64 does not split into 5 heads/],
     [
