@@ -154,6 +154,16 @@ export interface ModelFamily<
    */
   readonly retiredKeys?: readonly string[];
   /**
+   * A stored config as its model was built, where it predates a change of
+   * the family's defaults: a key it lacks gets the value it was trained
+   * with, not today's default (a ddpm text block from before `injection`
+   * is "pooled"). Applied when a checkpoint is loaded, after
+   * `retiredKeys` are dropped.
+   */
+  readonly storedConfig?: (
+    config: Readonly<Record<string, unknown>>,
+  ) => Record<string, unknown>;
+  /**
    * Help for `train --help`: the `--set` keys, one or more per line,
    * indented two spaces; every KEY= it names is a config key or a training
    * setting above.

@@ -75,7 +75,9 @@ export function familyOf(
  * are the caller's to load). Keys that checkpoints of earlier versions
  * stored and the config no longer has (the family's `retiredKeys`, such as
  * the learning rate, a training option since) are dropped, so those
- * checkpoints still load; any other unknown key is refused.
+ * checkpoints still load; keys they lack get the values they were trained
+ * with where a default has changed since (the family's `storedConfig`);
+ * any other unknown key is refused.
  *
  * @example
  * ```ts
@@ -96,5 +98,5 @@ export function rebuildModel(
   const current = Object.fromEntries(
     Object.entries(config).filter(([key]) => !retired.includes(key)),
   );
-  return family.create(preset, current, 0);
+  return family.create(preset, family.storedConfig?.(current) ?? current, 0);
 }

@@ -22,7 +22,7 @@ import { createDdpm, type Ddpm, type DdpmSampleOptions } from "./diffusion.ts";
 import type { EvaluationClassifier } from "@genwasm/eval/sample_quality";
 import { promptScores, sampleScores } from "./evaluation.ts";
 import { evaluateNoiseLoss } from "./objective.ts";
-import { DDPM_PRESETS } from "./presets.ts";
+import { DDPM_PRESETS, storedDdpmConfig } from "./presets.ts";
 import { SAMPLER_NAMES, type SamplerName } from "./sampler.ts";
 import { ddpmTorchNames } from "./torch_names.ts";
 
@@ -259,9 +259,9 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
   --condition text [--held-out thick:4,...]  prompts instead of labels: a
   small transformer encodes the captions, labelDropout empties prompts
   text.injection=pooled|cross|both  how the prompt reaches the U-Net: its
-  pooled vector added to the time embedding (default), cross-attention to
-  its tokens after the ResBlocks at text.crossResolutions (default the
-  lowest, [7]), or both; text.width=N text.layers=N text.heads=N encoder
+  pooled vector added to the time embedding, cross-attention to its tokens
+  after the ResBlocks at text.crossResolutions (default the lowest, [7]),
+  or both (default); text.width=N text.layers=N text.heads=N encoder
   learningRate=X  Adam step size (default 1e-3 after 200 warm-up steps;
   --lr, --warmup set them); EMA 0.995 by default, which sample and eval use
   (--raw: the raw weights). The spec's recipe: --lr 2e-4 --warmup 0 --ema 0.999`,
@@ -270,6 +270,7 @@ export const ddpmFamily: ModelFamily<Ddpm, DdpmSampling> = {
   trainingSettings: { learningRate: LEARNING_RATE_SETTING },
   // Older checkpoints kept the learning rate in the config.
   retiredKeys: ["learningRate"],
+  storedConfig: storedDdpmConfig,
   // Issue 19's recipe, by measured curves: the canonical conditional U-Net
   // after 800 steps drew the guided class 87.5% of the time (200 samples,
   // DDIM 50, guidance 3; test loss 0.0302, FID 51.6) with Adam 1e-3 after

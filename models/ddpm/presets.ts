@@ -99,10 +99,10 @@ export type DdpmConfig = {
  */
 export type DdpmTextConfig = TextConfig & {
   /**
-   * "pooled" (the default, and what a checkpoint without the key had):
-   * the pooled prompt vector added to the time embedding; "cross":
-   * cross-attention to the prompt's tokens after the ResBlocks of
-   * `crossResolutions`; "both": the two together.
+   * "pooled": the pooled prompt vector added to the time embedding (what
+   * a checkpoint without the key had, see {@link storedDdpmConfig});
+   * "cross": cross-attention to the prompt's tokens after the ResBlocks of
+   * `crossResolutions`; "both" (the default): the two together.
    */
   injection: (typeof TEXT_INJECTIONS)[number];
   /**
@@ -114,19 +114,48 @@ export type DdpmTextConfig = TextConfig & {
 
 /**
  * The text settings a ddpm text model starts from: the shared defaults
- * (see `models/text/config.ts`), the pooled prompt vector, no
- * cross-attention.
+ * (see `models/text/config.ts`), the pooled prompt vector and
+ * cross-attention at the lowest resolution ("both"). After 60 minutes on
+ * 2 threads (MNIST, `--held-out thick:4`) "both" drew the prompt's digit in
+ * 95% of prompted samples (thickness 81%, slant 85%), "pooled" in 60%
+ * (thickness 89%, slant 50%).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { defaultTextConfig } from "./presets.ts";
  * const text = defaultTextConfig();
- * assert.deepEqual([text.injection, text.crossResolutions, text.width], ["pooled", [], 64]);
+ * assert.deepEqual([text.injection, text.crossResolutions, text.width], ["both", [], 64]);
  * ```
  */
 export function defaultTextConfig(): DdpmTextConfig {
-  return { ...sharedTextConfig(), injection: "pooled", crossResolutions: [] };
+  return { ...sharedTextConfig(), injection: "both", crossResolutions: [] };
+}
+
+/**
+ * A stored ddpm config as its model was built: a text block from before
+ * `injection` existed (checkpoints of sessions before 11) is "pooled",
+ * today's default being "both".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { storedDdpmConfig } from "./presets.ts";
+ * const old = storedDdpmConfig({ text: { width: 64 } });
+ * assert.deepEqual(old.text, { width: 64, injection: "pooled" });
+ * ```
+ */
+export function storedDdpmConfig(
+  config: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const text = config.text;
+  if (
+    text === null || typeof text !== "object" || Array.isArray(text) ||
+    "injection" in text
+  ) {
+    return { ...config };
+  }
+  return { ...config, text: { ...text, injection: "pooled" } };
 }
 
 /** Names of the built-in presets. */
@@ -312,8 +341,7 @@ export function resolveDdpmConfig(
 
 /**
  * The text block of `config` from `overrides`: the shared keys resolved
- * by `resolveTextConfig`, `injection` and `crossResolutions` here (a
- * block without them, as older checkpoints have, is pooled).
+ * by `resolveTextConfig`, `injection` and `crossResolutions` here.
  */
 function resolveDdpmText(
   config: DdpmConfig,

@@ -13,6 +13,7 @@ import { createDdpm } from "../../../models/ddpm/diffusion.ts";
 import {
   defaultTextConfig,
   resolveDdpmConfig,
+  storedDdpmConfig,
 } from "../../../models/ddpm/presets.ts";
 import { assertBackendsAgree, quietCpuBackend, Rng } from "../../_helpers.ts";
 import { idsOf, TOKENS } from "./_prompt_ids.ts";
@@ -385,12 +386,17 @@ Deno.test("a cross text model's loss trains the token head, the null token and t
   ddpm.dispose();
 });
 
-Deno.test("resolveDdpmConfig(): text.injection and crossResolutions, pooled by default", () => {
-  const pooled = resolveDdpmConfig("ddpm-small", { text: {} }).text!;
-  assert.deepEqual([pooled.injection, pooled.crossResolutions], ["pooled", []]);
+Deno.test("resolveDdpmConfig(): text.injection and crossResolutions, both at the lowest resolution by default", () => {
+  const fresh = resolveDdpmConfig("ddpm", { text: {} }).text!;
+  assert.deepEqual([fresh.injection, fresh.crossResolutions], ["both", [7]]);
+  const pooled = resolveDdpmConfig("ddpm", { text: { injection: "pooled" } });
+  assert.deepEqual(pooled.text!.crossResolutions, []);
   // A text block from before the keys (an old checkpoint's) is pooled.
   const { injection: _, crossResolutions: __, ...old } = defaultTextConfig();
-  assert.deepEqual(resolveDdpmConfig("ddpm", { text: old }).text, pooled);
+  assert.deepEqual(
+    resolveDdpmConfig("ddpm", storedDdpmConfig({ text: old })).text,
+    pooled.text,
+  );
   const cross = resolveDdpmConfig("ddpm", { text: { injection: "cross" } });
   assert.deepEqual(cross.text!.crossResolutions, [7]);
   const both = resolveDdpmConfig("ddpm", {
@@ -402,7 +408,10 @@ Deno.test("resolveDdpmConfig(): text.injection and crossResolutions, pooled by d
   const bad: [Record<string, unknown>, RegExp][] = [
     [{ injection: "attention" }, /"injection" must be pooled or cross or both/],
     [{ injection: 1 }, /"injection" must be a string/],
-    [{ crossResolutions: [7] }, /"crossResolutions" needs injection "cross"/],
+    [
+      { injection: "pooled", crossResolutions: [7] },
+      /"crossResolutions" needs injection "cross"/,
+    ],
     [
       { injection: "cross", crossResolutions: [5] },
       /"crossResolutions": 5 is not a level resolution \(28, 14, 7\)/,

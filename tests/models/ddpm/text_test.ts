@@ -36,11 +36,16 @@ const SMALL = {
   normGroups: 4,
   timesteps: 50,
 };
-const TEXT = { width: 16, heads: 2, layers: 1 };
+/** The pooled path alone (cross-attention: cross_attention_test.ts). */
+const TEXT = { width: 16, heads: 2, layers: 1, injection: "pooled" as const };
 
 Deno.test("resolveDdpmConfig() takes a text block apart from the preset's keys, strictly", () => {
   const config = resolveDdpmConfig("ddpm", { text: { layers: 1 } });
-  assert.deepEqual(config.text, { ...defaultTextConfig(), layers: 1 });
+  assert.deepEqual(config.text, {
+    ...defaultTextConfig(),
+    layers: 1,
+    crossResolutions: [7], // "both" by default, at the lowest resolution
+  });
   assert.equal(config.text!.vocabulary.length, vocabulary.size);
   assert.deepEqual(config.text!.vocabulary, vocabulary.toJson().tokens);
   assert.equal(resolveDdpmConfig("ddpm").text, undefined);
