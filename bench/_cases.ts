@@ -86,6 +86,90 @@ export function gemmCase(size: number): BenchCase {
   };
 }
 
+/**
+ * A dense layer's matrix product as tf.matMul takes it: op(a) [m, k] times
+ * op(b) [k, n], op a transpose where asked.
+ */
+export interface DenseProduct {
+  /** Which layer and which of its three products. */
+  label: string;
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/**
+ * The canonical models' largest dense products, batch 64 (see
+ * bench/PROFILE.md): the vae's 3136 <-> 32 / 16 layers and the dcgan
+ * generator's 64 -> 6272 projection, forward and both gradients.
+ */
+export const DENSE_PRODUCTS: readonly DenseProduct[] = [
+  {
+    label: "vae encoder y = x W",
+    m: 64,
+    k: 3136,
+    n: 32,
+    transposeA: false,
+    transposeB: false,
+  },
+  {
+    label: "vae encoder dx = dy W^T",
+    m: 64,
+    k: 32,
+    n: 3136,
+    transposeA: false,
+    transposeB: true,
+  },
+  {
+    label: "vae encoder dW = x^T dy",
+    m: 3136,
+    k: 64,
+    n: 32,
+    transposeA: true,
+    transposeB: false,
+  },
+  {
+    label: "vae decoder dW = z^T dy",
+    m: 16,
+    k: 64,
+    n: 3136,
+    transposeA: true,
+    transposeB: false,
+  },
+  {
+    label: "dcgan generator y = z W",
+    m: 64,
+    k: 64,
+    n: 6272,
+    transposeA: false,
+    transposeB: false,
+  },
+  {
+    label: "dcgan discriminator y = x W",
+    m: 64,
+    k: 6272,
+    n: 1,
+    transposeA: false,
+    transposeB: false,
+  },
+];
+
+/** The GEMM case of one dense product. */
+export function denseCase(product: DenseProduct): BenchCase {
+  const { label, m, k, n, transposeA, transposeB } = product;
+  return {
+    name: `dense ${label}`,
+    family: "gemm",
+    shape: `${m}x${k}${transposeA ? " (a^T)" : ""} by ${k}x${n}${
+      transposeB ? " (b^T)" : ""
+    }`,
+    flops: 2 * m * k * n,
+    onCpu: true,
+  };
+}
+
 /** The target conv shape: batch 32, 28x28, 32 -> 64 channels, 3x3, stride 1, same. */
 export const CONV_TARGET: ConvGeometry = {
   batch: 32,
@@ -290,6 +374,7 @@ export function elementwiseCase(op: ElementwiseOp): BenchCase {
 export function allCases(): BenchCase[] {
   return [
     ...GEMM_SIZES.map(gemmCase),
+    ...DENSE_PRODUCTS.map(denseCase),
     convForwardCase,
     convBackwardInputCase,
     convBackwardFilterCase,

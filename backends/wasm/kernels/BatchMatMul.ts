@@ -1,18 +1,28 @@
 /**
- * BatchMatMul that always lands on XNNPACK's threaded GEMM.
+ * BatchMatMul on genwasm's threaded SIMD kernels (../simd/matmul.ts) where
+ * the product's width (or, for a width of 1, its height) is a multiple of
+ * 4, else on XNNPACK's GEMM.
  *
  * The stock wasm kernel uses XNNPACK only for an untransposed batch-1
  * product and otherwise runs a scalar loop 10-30x slower — which is every
- * dense layer's backward pass (dW = x^T dy, dx = dy W^T). Here transposes
- * become explicit Transpose kernels, a shared right operand folds the batch
- * into rows, a shared left operand folds it into columns, and only a true
- * batch of distinct pairs loops over batch-1 products.
+ * dense layer's backward pass (dW = x^T dy, dx = dy W^T). Its XNNPACK path
+ * runs on one thread and packs the right operand anew for every new
+ * tensor, so a dense layer's products ran at 3-10 GFLOPS there. On the
+ * XNNPACK path here, transposes become explicit Transpose kernels, a shared
+ * right operand folds the batch into rows, a shared left operand folds it
+ * into columns, and only a true batch of distinct pairs loops over batch-1
+ * products.
  *
  * @module
  */
 import { type TensorInfo, tf } from "../../tf.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type KernelArgs, KernelScope } from "./_scope.ts";
+import { activeSimdKernels } from "../simd/kernels.ts";
+import { matMul } from "../simd/matmul.ts";
+import type { KernelPool } from "../simd/pool.ts";
+import { transposeLastTwo } from "../simd/transpose.ts";
+import { heapAddress } from "./_padded.ts";
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -61,6 +71,73 @@ function batchedProduct(
   );
 }
 
+/**
+ * `x` [batch, rows, columns] as [batch, columns, rows]: a reshape where
+ * either side is 1 (the same floats in the same order), else a copy by the
+ * SIMD transpose.
+ */
+function swapLastTwo(
+  scope: KernelScope,
+  pool: KernelPool,
+  x: TensorInfo,
+): TensorInfo {
+  const [batch, rows, columns] = x.shape;
+  if (rows === 1 || columns === 1) {
+    return scope.reshape(x, [batch, columns, rows]);
+  }
+  const out = scope.make([batch, columns, rows]);
+  const address = (info: TensorInfo) => heapAddress(scope.backend, info);
+  transposeLastTwo(pool, address(x), address(out), batch, rows, columns);
+  return out;
+}
+
+/**
+ * op(a) op(b) on the SIMD kernels (../simd/matmul.ts), which take the
+ * left operand transposed, [K, M], and the right one as [K, N] with N in
+ * 4s; undefined where they do not apply (no SIMD kernels, or neither N nor
+ * the swapped product's width fits). A product with N = 1 runs swapped,
+ * C^T = op(b)^T op(a)^T, since its [1, M] result is the same floats as
+ * [M, 1]. With b shared across a's batch and a not transposed, the batch
+ * folds into M, so a takes one transpose in all.
+ */
+function simdProduct(
+  scope: KernelScope,
+  a3: TensorInfo,
+  b3: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): TensorInfo | undefined {
+  const kernels = activeSimdKernels();
+  if (!kernels) return undefined;
+  const [batchA, ra, ca] = a3.shape, [batchB, rb, cb] = b3.shape;
+  const k = transposeA ? ra : ca, n = transposeB ? rb : cb;
+  let m = transposeA ? ca : ra;
+  const swapped = n % 4 !== 0;
+  if (swapped && !(n === 1 && m % 4 === 0)) return undefined;
+  if (k === 0) return undefined;
+  let batch = Math.max(batchA, batchB);
+  if (batchB === 1 && batchA > 1 && !transposeA) {
+    a3 = scope.reshape(a3, [1, batchA * m, k]);
+    [m, batch] = [batchA * m, 1];
+  }
+  const at = transposeA ? a3 : swapLastTwo(scope, kernels.pool, a3); // [K, M]
+  const right = transposeB ? swapLastTwo(scope, kernels.pool, b3) : b3; // [K, N]
+  const [left, product] = swapped ? [right, at] : [at, right];
+  const c = scope.make([batch, swapped ? n : m, swapped ? m : n]);
+  // Addresses only after the last allocation: a growing heap moves.
+  const address = (info: TensorInfo) => heapAddress(scope.backend, info);
+  const shared = (info: TensorInfo) => info.shape[0] === 1 && batch > 1;
+  matMul(kernels.pool, address(left), address(product), address(c), {
+    batch,
+    m: swapped ? n : m,
+    n: swapped ? m : n,
+    k,
+    atBatchBytes: shared(left) ? 0 : 4 * k * (swapped ? n : m),
+    bBatchBytes: shared(product) ? 0 : 4 * k * (swapped ? m : n),
+  });
+  return c;
+}
+
 function batchMatMul(
   args: KernelArgs,
 ): TensorInfo {
@@ -86,6 +163,16 @@ function batchMatMul(
   const [ra, ca] = a.shape.slice(-2), [rb, cb] = b.shape.slice(-2);
   let a3 = scope.reshape(a, [batchA, ra, ca]);
   let b3 = scope.reshape(b, [batchB, rb, cb]);
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  const simd = (transposeA ? ra : ca) === (transposeB ? cb : rb) &&
+    simdProduct(scope, a3, b3, transposeA, transposeB);
+  if (simd) {
+    return scope.keep(scope.reshape(simd, [
+      ...outer,
+      transposeA ? ca : ra,
+      transposeB ? rb : cb,
+    ]));
+  }
   if (transposeA) a3 = scope.transpose(a3, [0, 2, 1]);
   if (transposeB) b3 = scope.transpose(b3, [0, 2, 1]);
   if (a3.shape[2] !== b3.shape[1]) {
@@ -97,7 +184,6 @@ function batchMatMul(
     );
   }
   const out = batchedProduct(scope, a3, b3);
-  const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
   return scope.keep(scope.reshape(out, [...outer, a3.shape[1], b3.shape[2]]));
 }
 

@@ -29,20 +29,29 @@ import type { PaddedConvShape } from "./shape.ts";
 /** Input channels one microkernel call covers at most (6 x 8 lanes = 12 accumulators). */
 export const MAX_ROWS = 6;
 
-/** Export name of the microkernel for `rows` input x `lanes` output channels. */
-const kernelName = (rows: number, lanes: number) => `dw_${rows}x${lanes}`;
+/**
+ * Export name of the microkernel for `rows` input x `lanes` output
+ * channels: `dw_` adds to dW, `mm_` (the matrix products of ./matmul.ts)
+ * overwrites it.
+ */
+const kernelName = (rows: number, lanes: number, accumulate: boolean) =>
+  `${accumulate ? "dw" : "mm"}_${rows}x${lanes}`;
 
 /**
  * One microkernel: adds to dW[ci0 .. ci0 + rows, co0 .. co0 + lanes] (rows
  * `dwStride` bytes apart) the products of one image. Parameters are byte
  * addresses and strides: `x` points at xp[n, kh, kw, ci0], `dy` at
  * dy[n, 0, 0, co0]; output rows are `xRowStep` apart in xp, positions in a
- * row `xColStep`, and consecutive positions `dyStep` apart in dy.
+ * row `xColStep`, and consecutive positions `dyStep` apart in dy. Unless
+ * `accumulate`, it starts from zero instead of dW's values: a matrix
+ * product then neither reads its output (a cache miss per row where the
+ * sum is short) nor needs it zeroed.
  */
 export function microkernelWat(
   rows: number,
   lanes: 4 | 8,
   fused: boolean,
+  accumulate = true,
 ): string {
   const halves = lanes / 4;
   const accumulators: string[] = [];
@@ -52,7 +61,7 @@ export function microkernelWat(
   const dwAt = (r: number) =>
     `local.get $dw local.get $dwStride i32.const ${r} i32.mul i32.add`;
   const lines = [
-    `(func (export "${kernelName(rows, lanes)}")`,
+    `(func (export "${kernelName(rows, lanes, accumulate)}")`,
     `(param $x i32) (param $dy i32) (param $dw i32) (param $height i32) (param $width i32)`,
     `(param $xRowStep i32) (param $xColStep i32) (param $dyStep i32) (param $dwStride i32)`,
     `(local $row i32) (local $col i32) (local $px i32)`,
@@ -62,7 +71,9 @@ export function microkernelWat(
   for (let r = 0; r < rows; r++) {
     for (let h = 0; h < halves; h++) {
       lines.push(
-        `${dwAt(r)} v128.load offset=${16 * h} local.set $acc${r}_${h}`,
+        accumulate
+          ? `${dwAt(r)} v128.load offset=${16 * h} local.set $acc${r}_${h}`
+          : `v128.const i32x4 0 0 0 0 local.set $acc${r}_${h}`,
       );
     }
   }
@@ -100,12 +111,17 @@ export function microkernelWat(
   return lines.join("\n");
 }
 
-/** Every rows x lanes microkernel of the filter gradient, as WAT functions. */
+/**
+ * Every rows x lanes microkernel of the filter gradient, and their
+ * zero-start flavours for ./matmul.ts, as WAT functions.
+ */
 export function filterGradientWat(fused: boolean): string {
   const kernels: string[] = [];
   for (let rows = 1; rows <= MAX_ROWS; rows++) {
     for (const lanes of [4, 8] as const) {
-      kernels.push(microkernelWat(rows, lanes, fused));
+      for (const accumulate of [true, false]) {
+        kernels.push(microkernelWat(rows, lanes, fused, accumulate));
+      }
     }
   }
   return kernels.join("\n");

@@ -28,6 +28,8 @@ import { arithmeticTask, arithmeticWat, columnSumTask } from "./arithmetic.ts";
 import { groupNormBackwardTask, groupNormForwardTask } from "./group_norm.ts";
 import { batchNormBackwardTask, batchNormForwardTask } from "./batch_norm.ts";
 import { adamTask } from "./adam.ts";
+import { matMulTask } from "./matmul.ts";
+import { transposeTask, transposeWat } from "./transpose.ts";
 import {
   winogradFilterGradientTask,
   winogradFilterGradientWat,
@@ -61,6 +63,8 @@ export const POOL_TASKS: readonly PoolTask[] = [
   adamTask,
   arithmeticTask,
   columnSumTask,
+  matMulTask,
+  transposeTask,
 ] as readonly PoolTask<string>[];
 
 /** The module's text, importing the heap (shared or not). */
@@ -77,7 +81,8 @@ ${winogradFilterGradientWat(fused)}
 ${padWat()}
 ${elementwiseWat()}
 ${resizeWat()}
-${arithmeticWat()})`;
+${arithmeticWat()}
+${transposeWat()})`;
 }
 
 /**

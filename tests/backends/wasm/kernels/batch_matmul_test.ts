@@ -1,7 +1,8 @@
 /**
  * BatchMatMul on wasm against the tfjs cpu backend: tf.matMul with all four
  * transpose combinations, plain rank 2, rank-3 batches of 1 to 4, and
- * broadcast batch dimensions (1 against n, rank 3 against rank 2, rank 4).
+ * broadcast batch dimensions (1 against n, rank 3 against rank 2, rank 4);
+ * widths in 4s take genwasm's SIMD kernels, the rest the XNNPACK path.
  */
 import { tf } from "../../../../backends/tf.ts";
 import { initEngine } from "../../../../backends/engine.ts";
@@ -51,9 +52,10 @@ const cases: MatMulCase[] = [];
 for (const [batchA, batchB] of batchPairs) {
   for (const transposeA of [false, true]) {
     for (const transposeB of [false, true]) {
-      const m = rng.pick([1, 3, 5, 6, 7, 9, 13]);
+      // Widths in 4s (and M in 4s with N = 1) take the SIMD kernels.
+      const m = rng.pick([1, 3, 4, 5, 6, 7, 8, 9, 12, 13]);
       const k = rng.pick([1, 2, 3, 5, 7, 11, 17]);
-      const n = rng.pick([1, 3, 5, 6, 7, 10]);
+      const n = rng.pick([1, 3, 4, 5, 6, 7, 8, 10, 12, 20]);
       const aShape = [...batchA, ...(transposeA ? [k, m] : [m, k])];
       const bShape = [...batchB, ...(transposeB ? [n, k] : [k, n])];
       cases.push({
@@ -70,6 +72,31 @@ for (const [batchA, batchB] of batchPairs) {
       });
     }
   }
+}
+
+/** Shapes for each way the SIMD kernels take a product (../simd/matmul.ts). */
+const simdCases: [number[], number[], boolean, boolean][] = [
+  [[3, 8, 5], [5, 12], false, false], // b shared: a's batch folds into M
+  [[2, 5, 8], [5, 12], true, false], // b shared, a transposed
+  [[2, 13, 9], [2, 9, 20], false, false], // 6 + 6 + 1 rows, 8 + 8 + 4 columns
+  [[8, 7], [7, 1], false, false], // N = 1: the swapped product
+  [[7, 8], [1, 7], true, true], // swapped, b^T a reshape
+  [[16, 1], [20, 1], false, true], // K = 1: an outer product
+  [[40, 6], [40, 36], true, false], // a dense layer's dW = x^T dy
+];
+for (const [aShape, bShape, transposeA, transposeB] of simdCases) {
+  cases.push({
+    sameBatch: aShape.length === bShape.length,
+    aShape,
+    bShape,
+    transposeA,
+    transposeB,
+    a: rng.uniform(sizeOf(aShape)),
+    b: rng.uniform(sizeOf(bShape)),
+    name: `a${shapeText(aShape)}${transposeA ? "ᵀ" : ""} x b${
+      shapeText(bShape)
+    }${transposeB ? "ᵀ" : ""} (SIMD)`,
+  });
 }
 
 Deno.test("BatchMatMul is genwasm's kernel on wasm", () => {
