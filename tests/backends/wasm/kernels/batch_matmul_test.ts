@@ -48,6 +48,30 @@ const batchPairs: [number[], number[]][] = [
 ];
 
 const rng = new Rng(7100);
+
+/** A case of random operands; `label` is added to its name. */
+function matMulCase(
+  aShape: number[],
+  bShape: number[],
+  transposeA: boolean,
+  transposeB: boolean,
+  sameBatch: boolean,
+  label = "",
+): MatMulCase {
+  return {
+    sameBatch,
+    aShape,
+    bShape,
+    transposeA,
+    transposeB,
+    a: rng.uniform(sizeOf(aShape)),
+    b: rng.uniform(sizeOf(bShape)),
+    name: `a${shapeText(aShape)}${transposeA ? "ᵀ" : ""} x b${
+      shapeText(bShape)
+    }${transposeB ? "ᵀ" : ""}${label}`,
+  };
+}
+
 const cases: MatMulCase[] = [];
 for (const [batchA, batchB] of batchPairs) {
   for (const transposeA of [false, true]) {
@@ -56,20 +80,13 @@ for (const [batchA, batchB] of batchPairs) {
       const m = rng.pick([1, 3, 4, 5, 6, 7, 8, 9, 12, 13]);
       const k = rng.pick([1, 2, 3, 5, 7, 11, 17]);
       const n = rng.pick([1, 3, 4, 5, 6, 7, 8, 10, 12, 20]);
-      const aShape = [...batchA, ...(transposeA ? [k, m] : [m, k])];
-      const bShape = [...batchB, ...(transposeB ? [n, k] : [k, n])];
-      cases.push({
-        sameBatch: shapeText(batchA) === shapeText(batchB),
-        aShape,
-        bShape,
+      cases.push(matMulCase(
+        [...batchA, ...(transposeA ? [k, m] : [m, k])],
+        [...batchB, ...(transposeB ? [n, k] : [k, n])],
         transposeA,
         transposeB,
-        a: rng.uniform(sizeOf(aShape)),
-        b: rng.uniform(sizeOf(bShape)),
-        name: `a${shapeText(aShape)}${transposeA ? "ᵀ" : ""} x b${
-          shapeText(bShape)
-        }${transposeB ? "ᵀ" : ""}`,
-      });
+        shapeText(batchA) === shapeText(batchB),
+      ));
     }
   }
 }
@@ -85,18 +102,14 @@ const simdCases: [number[], number[], boolean, boolean][] = [
   [[40, 6], [40, 36], true, false], // a dense layer's dW = x^T dy
 ];
 for (const [aShape, bShape, transposeA, transposeB] of simdCases) {
-  cases.push({
-    sameBatch: aShape.length === bShape.length,
+  cases.push(matMulCase(
     aShape,
     bShape,
     transposeA,
     transposeB,
-    a: rng.uniform(sizeOf(aShape)),
-    b: rng.uniform(sizeOf(bShape)),
-    name: `a${shapeText(aShape)}${transposeA ? "ᵀ" : ""} x b${
-      shapeText(bShape)
-    }${transposeB ? "ᵀ" : ""} (SIMD)`,
-  });
+    aShape.length === bShape.length,
+    " (SIMD)",
+  ));
 }
 
 Deno.test("BatchMatMul is genwasm's kernel on wasm", () => {
