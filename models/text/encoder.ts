@@ -320,11 +320,11 @@ export class TextEncoder {
    * @param init The dense layers' initialiser (default "glorot"); the
    * tables are N(0, 1) under "torch" (PyTorch's `nn.Embedding`, with
    * `nn.Linear`'s dense layers: the U-Nets built with the "torch" init use
-   * it), Glorot-uniform otherwise. With N(0, 1) token rows a word's identity outweighs its
-   * position in the first block's input, where Glorot's 130-row token
-   * table (std 0.10) sat under the 17-row position table (std 0.16); a
-   * 300-step text DDPM's pooled vectors then separated the ten classes by
-   * nearest centroid 82% of the time against 44%.
+   * it), Glorot-uniform otherwise. With N(0, 1) token rows a word's
+   * identity outweighs its position in the first block's input, where
+   * Glorot's 130-row token table (std 0.10) sat under the 17-row position
+   * table (std 0.16); a 300-step text DDPM's pooled vectors then separated
+   * the ten classes by nearest centroid 82% of the time against 44%.
    * @throws Error for a bad config (see {@link checkTextEncoderConfig}).
    */
   constructor(

@@ -106,9 +106,10 @@ type SavedCheckpoint = Awaited<ReturnType<typeof loadCheckpoint>>;
 /**
  * Trains a text ddpm of `config` for `steps` into a temporary run, builds
  * another from the checkpoint's config (as `restoredConfig` turns it) the
- * way loading a checkpoint does (`rebuildModel`), with other initial weights, checks the configs agree, assigns it the saved
- * weights (`inspect` sees both first) and checks that it draws what the
- * trained one draws.
+ * way loading a checkpoint does (`rebuildModel`), with other initial
+ * weights, checks the configs agree, assigns it the saved weights
+ * (`inspect` sees both first) and checks that it draws what the trained one
+ * draws.
  */
 async function assertRoundTrip(
   config: typeof SMALL,
