@@ -8,7 +8,7 @@
  * dense layer's backward pass (dW = x^T dy, dx = dy W^T). Its XNNPACK path
  * runs on one thread and packs the right operand anew for every new
  * tensor, so a dense layer's products ran at 3-10 GFLOPS there. On the
- * XNNPACK path here, transposes become explicit copies, a shared
+ * XNNPACK path here, transposes become explicit Transpose kernels, a shared
  * right operand folds the batch into rows, a shared left operand folds it
  * into columns, and only a true batch of distinct pairs loops over batch-1
  * products.
@@ -20,6 +20,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type KernelArgs, KernelScope } from "./_scope.ts";
 import { activeSimdKernels } from "../simd/kernels.ts";
 import { matMul } from "../simd/matmul.ts";
+import type { KernelPool } from "../simd/pool.ts";
 import { transposeLastTwo } from "../simd/transpose.ts";
 import { heapAddress } from "./_padded.ts";
 
@@ -73,16 +74,17 @@ function batchedProduct(
 /**
  * `x` [batch, rows, columns] as [batch, columns, rows]: a reshape where
  * either side is 1 (the same floats in the same order), else a copy by the
- * SIMD transpose (the stock Transpose, ~8 ns a float here, without the
- * SIMD kernels).
+ * SIMD transpose (tfjs's Transpose took ~8 ns a float here).
  */
-function swapLastTwo(scope: KernelScope, x: TensorInfo): TensorInfo {
+function swapLastTwo(
+  scope: KernelScope,
+  pool: KernelPool,
+  x: TensorInfo,
+): TensorInfo {
   const [batch, rows, columns] = x.shape;
   if (rows === 1 || columns === 1) {
     return scope.reshape(x, [batch, columns, rows]);
   }
-  const pool = activeSimdKernels()?.pool;
-  if (!pool) return scope.transpose(x, [0, 2, 1]);
   const out = scope.make([batch, columns, rows]);
   const address = (info: TensorInfo) => heapAddress(scope.backend, info);
   transposeLastTwo(pool, address(x), address(out), batch, rows, columns);
@@ -118,8 +120,8 @@ function simdProduct(
     a3 = scope.reshape(a3, [1, batchA * m, k]);
     [m, batch] = [batchA * m, 1];
   }
-  const at = transposeA ? a3 : swapLastTwo(scope, a3); // [K, M]
-  const right = transposeB ? swapLastTwo(scope, b3) : b3; // [K, N]
+  const at = transposeA ? a3 : swapLastTwo(scope, kernels.pool, a3); // [K, M]
+  const right = transposeB ? swapLastTwo(scope, kernels.pool, b3) : b3; // [K, N]
   const [left, product] = swapped ? [right, at] : [at, right];
   const c = scope.make([batch, swapped ? n : m, swapped ? m : n]);
   // Addresses only after the last allocation: a growing heap moves.
@@ -171,8 +173,12 @@ function batchMatMul(
       transposeB ? rb : cb,
     ]));
   }
-  if (transposeA) a3 = swapLastTwo(scope, a3);
-  if (transposeB) b3 = swapLastTwo(scope, b3);
+  // Copies, never swapLastTwo's reshapes: XNNPACK caches its operator by
+  // the right operand's tensor id, not its shape, so a reshaped tensor that
+  // keeps its id would meet an operator packed for the other shape (seen:
+  // the spectral norm's gradient 2% off).
+  if (transposeA) a3 = scope.transpose(a3, [0, 2, 1]);
+  if (transposeB) b3 = scope.transpose(b3, [0, 2, 1]);
   if (a3.shape[2] !== b3.shape[1]) {
     throw new Error(
       `Error in matMul: inner shapes (${a3.shape[2]}) and (${
