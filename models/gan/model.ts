@@ -86,6 +86,21 @@ function innerShape(config: GanConfig): [number, number] {
 }
 
 /**
+ * (batch, features) -> (batch, features + 1): each row gains the mean over
+ * features of the standard deviation over the batch (ProGAN's minibatch
+ * standard deviation, one group of the whole batch).
+ */
+export function withBatchSpread(features: tf.Tensor2D): tf.Tensor2D {
+  const { variance } = tf.moments(features, 0);
+  const spread = tf.mean(tf.sqrt(tf.add(variance, 1e-8)));
+  const column = tf.broadcastTo(tf.reshape(spread, [1, 1]), [
+    features.shape[0],
+    1,
+  ]);
+  return tf.concat([features, column], 1) as tf.Tensor2D;
+}
+
+/**
  * G: [z, one-hot label] -> Dense -> BatchNorm -> ReLU -> reshape
  * (size/4, size/4, 2 * baseWidth) -> ConvTranspose(k4 s2) -> BatchNorm ->
  * ReLU -> ConvTranspose(k4 s2) -> tanh. The first BatchNorm normalises each
@@ -243,6 +258,8 @@ export class Discriminator {
   readonly classes: number;
   /** The prompt encoder of a text discriminator. */
   readonly text?: TextEncoder;
+  /** Whether the dense layer also reads the batch's feature spread. */
+  readonly minibatchStd: boolean;
 
   /**
    * Draws the initial weights from `random` in the order conv1, conv2,
@@ -263,8 +280,10 @@ export class Discriminator {
       inputChannels: baseWidth,
       outputChannels: innerChannels,
     });
+    this.minibatchStd = config.minibatchStd;
     const dense = new Dense({
-      inputSize: innerSize * innerSize * innerChannels,
+      inputSize: innerSize * innerSize * innerChannels +
+        (this.minibatchStd ? 1 : 0),
       outputSize: 1,
       random,
     });
@@ -328,7 +347,8 @@ export class Discriminator {
     hidden = convolve(conv2, hidden, kernel("conv2"));
     if (norm) hidden = norm.apply(hidden, training ? "train" : "inference");
     hidden = leakyRelu(hidden);
-    const flat = tf.reshape(hidden, [batch, -1]);
+    let flat = tf.reshape(hidden, [batch, -1]) as tf.Tensor2D;
+    if (this.minibatchStd) flat = withBatchSpread(flat);
     const logits = tf.add(
       tf.matMul(flat, kernel("dense") as tf.Tensor2D),
       dense.variables.bias,

@@ -60,6 +60,13 @@ export type GanConfig = {
   /** BatchNorm after the discriminator's second convolution (canonical). */
   discriminatorBatchNorm: boolean;
   /**
+   * ProGAN's minibatch standard deviation (Karras et al. 2018): the standard
+   * deviation over the batch of each of D's last hidden features, averaged
+   * to one number, joins the features its dense layer reads. A batch of
+   * look-alike samples stands out by it, which pushes G towards variety.
+   */
+  minibatchStd: boolean;
+  /**
    * The generator's BatchNorm statistics when sampling: "standing" (those of
    * a fixed reference batch of 256 latents under the weights in use, right
    * for EMA weights too) or "running" (the running averages of training).
@@ -103,6 +110,7 @@ const dcgan = {
   realLabel: 1,
   spectralNorm: false,
   discriminatorBatchNorm: true,
+  minibatchStd: false,
   samplingStatistics: "standing",
 } satisfies GanConfig;
 

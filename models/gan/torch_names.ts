@@ -50,6 +50,7 @@ export function ganTorchNames(
   requireReference(preset, "imageSize", config.imageSize, 28);
   requireReference(preset, "channels", config.channels, 1);
   requireReference(preset, "spectralNorm", config.spectralNorm, false);
+  requireReference(preset, "minibatchStd", config.minibatchStd, false);
   requireReference(
     preset,
     "discriminatorBatchNorm",

@@ -3,6 +3,7 @@ import { tf } from "../../../backends/tf.ts";
 import { initEngine } from "../../../backends/engine.ts";
 import { mulberry32 } from "../../../data/random.ts";
 import { createGan, type Gan } from "../../../models/gan/gan.ts";
+import { withBatchSpread } from "../../../models/gan/model.ts";
 import { GAN_PRESETS, resolveGanConfig } from "../../../models/gan/presets.ts";
 import { loadCheckpoint } from "../../../train/checkpoint.ts";
 import { RUN_FILES, train, TRAINING_DEFAULTS } from "../../../train/trainer.ts";
@@ -211,8 +212,53 @@ Deno.test("resolveGanConfig() applies an override of every key", () => {
     realLabel: 0.9,
     spectralNorm: true,
     discriminatorBatchNorm: false,
+    minibatchStd: true,
     samplingStatistics: "running",
   });
+});
+
+Deno.test("withBatchSpread() appends the mean over features of the batch standard deviation", () => {
+  const rows = [[1, 2, 0], [3, 2, 4], [5, 2, 8]];
+  // Population standard deviations per column: sqrt(8/3), 0, sqrt(32/3).
+  const spread = (Math.sqrt(8 / 3) + Math.sqrt(1e-8) + Math.sqrt(32 / 3)) / 3;
+  const out = tf.tidy(() =>
+    withBatchSpread(tf.tensor2d(rows)).arraySync() as number[][]
+  );
+  assert.deepEqual(out.map((row) => row.slice(0, 3)), rows);
+  assertClose(
+    out.map((row) => row[3]),
+    [spread, spread, spread],
+    1e-6,
+    "spread",
+  );
+});
+
+Deno.test("minibatchStd: D reads one more feature, and a sample's logit depends on the rest of its batch", () => {
+  const gan = tinyGan({ minibatchStd: true, discriminatorBatchNorm: false });
+  const plain = tinyGan({ discriminatorBatchNorm: false });
+  assert.deepEqual(
+    gan.groups.discriminator.get("discriminator.dense.kernel")!.shape,
+    [
+      plain.groups.discriminator.get("discriminator.dense.kernel")!.shape[0] +
+      1,
+      1,
+    ],
+  );
+  tf.tidy(() => {
+    const first = tf.randomUniform([1, 8, 8, 1], -1, 1, "float32", 3);
+    const alike = tf.concat([first, first]) as tf.Tensor4D;
+    const varied = tf.concat([
+      first,
+      tf.randomUniform([1, 8, 8, 1], -1, 1, "float32", 4),
+    ]) as tf.Tensor4D;
+    const logit = (images: tf.Tensor4D, model: Gan) =>
+      model.discriminator.apply(images, undefined, false).dataSync()[0];
+    assert.ok(Math.abs(logit(alike, gan) - logit(varied, gan)) > 1e-6);
+    // Without it (and without BatchNorm) each logit is the sample's own.
+    assertClose([logit(alike, plain)], [logit(varied, plain)], 1e-6, "logit");
+  });
+  gan.dispose();
+  plain.dispose();
 });
 
 Deno.test("createGan() rebuilds from { preset, ...config } with the same names, shapes and weights", () => {
