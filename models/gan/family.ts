@@ -36,7 +36,7 @@ const COLUMNS = 8;
  * The GAN family: canonical `dcgan` and `cgan` (class-conditional), with
  * `-small` and `-large` sizes. Config keys (`--set KEY=VALUE`): `loss`
  * non-saturating | hinge | least-squares, `realLabel` (0.9 = one-sided
- * label smoothing), `spectralNorm`, `discriminatorBatchNorm`, `minibatchStd`, `latentSize`,
+ * label smoothing), `spectralNorm`, `discriminatorBatchNorm`, `minibatchStd`, `r1Gamma`, `r1Interval`, `latentSize`,
  * `baseWidth`, `conditional`, `samplingStatistics` standing | running; and
  * the optimiser's `generatorLr`, `discriminatorLr`, `beta1`, `beta2`
  * (training options). The recipe keeps an EMA (0.999) of the weights;
@@ -55,6 +55,8 @@ export const ganFamily: ModelFamily<
   spectralNorm=true      spectral normalisation of every D weight (default false)
   discriminatorBatchNorm=false  drop D's BatchNorm (e.g. with spectralNorm)
   minibatchStd=true      D also reads the batch's feature spread (ProGAN; default false)
+  r1Gamma=X r1Interval=N  R1 penalty on D's gradient at real images, every N steps
+                         (default 0: off; interval 16)
   generatorLr=X discriminatorLr=X  Adam step sizes (default 2e-4; --lr sets both)
   beta1=0.5 beta2=0.999  Adam betas of both networks
   latentSize=N baseWidth=N  noise length and width (-small: 32/32, -large: 128/128)

@@ -123,11 +123,38 @@ export function generatorLoss(
   });
 }
 
+/**
+ * The R1 penalty (Mescheder et al. 2018): the mean over the batch of the
+ * squared norm of D's gradient with respect to real images, |dD(x)/dx|^2.
+ * D runs in inference mode here (running BatchNorm statistics, spectral
+ * norm vectors left alone), so the penalty moves no buffer.
+ *
+ * @param discriminator D.
+ * @param images (batch, height, width, channels) real images.
+ * @param condition Labels or prompt ids of a conditional D, else undefined.
+ * @returns A scalar, differentiable with respect to D's weights.
+ */
+export function r1Penalty(
+  discriminator: Discriminator,
+  images: tf.Tensor4D,
+  condition: tf.Tensor | undefined,
+): tf.Scalar {
+  const gradient = tf.grad((x: tf.Tensor) =>
+    tf.sum(discriminator.apply(x as tf.Tensor4D, condition, false))
+  )(images);
+  return tf.mean(tf.sum(tf.square(gradient), [1, 2, 3]));
+}
+
 /** What the two phases need: both networks and the loss settings. */
 export interface GanParts {
   readonly generator: Generator;
   readonly discriminator: Discriminator;
-  readonly config: { loss: GanLoss; realLabel: number };
+  readonly config: {
+    loss: GanLoss;
+    realLabel: number;
+    r1Gamma: number;
+    r1Interval: number;
+  };
 }
 
 /**
@@ -198,7 +225,21 @@ export function ganPhases(parts: GanParts): TrainingPhase[] {
         const generated = fakes(images.shape[0], condition, context.seed());
         const real = discriminator.apply(images, condition, true);
         const fake = discriminator.apply(generated, condition, true);
-        return discriminatorLoss(config.loss, real, fake, config.realLabel);
+        const loss = discriminatorLoss(
+          config.loss,
+          real,
+          fake,
+          config.realLabel,
+        );
+        const { r1Gamma, r1Interval } = config;
+        if (r1Gamma === 0 || context.step % r1Interval !== 0) return loss;
+        // Lazy regularisation (StyleGAN2): every r1Interval-th step, scaled
+        // by the interval, so its average pull is gamma / 2 per step.
+        const weight = r1Gamma / 2 * r1Interval;
+        return tf.add(
+          loss,
+          tf.mul(r1Penalty(discriminator, images, condition), weight),
+        );
       },
     },
     {

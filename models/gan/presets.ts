@@ -67,6 +67,17 @@ export type GanConfig = {
    */
   minibatchStd: boolean;
   /**
+   * Weight gamma of the R1 penalty on D, (gamma / 2) E|dD(x)/dx|^2 over
+   * real images (Mescheder et al. 2018); 0 for none.
+   */
+  r1Gamma: number;
+  /**
+   * Steps between R1 penalties, each scaled by the interval (StyleGAN2's
+   * lazy regularisation: a gradient of a gradient costs about one more D
+   * step); 1 for every step.
+   */
+  r1Interval: number;
+  /**
    * The generator's BatchNorm statistics when sampling: "standing" (those of
    * a fixed reference batch of 256 latents under the weights in use, right
    * for EMA weights too) or "running" (the running averages of training).
@@ -111,6 +122,8 @@ const dcgan = {
   spectralNorm: false,
   discriminatorBatchNorm: true,
   minibatchStd: false,
+  r1Gamma: 0,
+  r1Interval: 16,
   samplingStatistics: "standing",
 } satisfies GanConfig;
 
@@ -160,6 +173,12 @@ function checkGanConfig(config: GanConfig): void {
   checkWhole("gan", "latentSize", config.latentSize);
   checkWhole("gan", "baseWidth", config.baseWidth);
   checkWhole("gan", "classes", config.classes);
+  checkWhole("gan", "r1Interval", config.r1Interval);
+  if (!(config.r1Gamma >= 0)) {
+    throw new Error(
+      `gan config key "r1Gamma" must be 0 or more, got ${config.r1Gamma}`,
+    );
+  }
   checkChoice("loss", config.loss, GAN_LOSSES);
   checkChoice(
     "samplingStatistics",

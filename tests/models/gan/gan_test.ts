@@ -213,6 +213,8 @@ Deno.test("resolveGanConfig() applies an override of every key", () => {
     spectralNorm: true,
     discriminatorBatchNorm: false,
     minibatchStd: true,
+    r1Gamma: 0.5,
+    r1Interval: 4,
     samplingStatistics: "running",
   });
 });

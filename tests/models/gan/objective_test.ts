@@ -6,7 +6,9 @@ import { createGan, type Gan } from "../../../models/gan/gan.ts";
 import {
   discriminatorLoss,
   generatorLoss,
+  r1Penalty,
 } from "../../../models/gan/objective.ts";
+import { assertClose } from "../../_helpers.ts";
 import type { GanLoss } from "../../../models/gan/presets.ts";
 import type { TrainingBatch } from "../../../models/contract.ts";
 
@@ -239,4 +241,92 @@ Deno.test("the D phase's loss is the config's loss (and realLabel) of D's logits
     "hinge",
   );
   tf.dispose([batch.images, batch.labels]);
+});
+
+Deno.test("r1Penalty() is the batch mean of |dD(x)/dx|^2, by central differences", () => {
+  const gan = tinyGan({ discriminatorBatchNorm: false });
+  const images = tf.randomUniform([2, 8, 8, 1], -1, 1, "float32", 7);
+  const pixels = [...images.dataSync()];
+  const logits = (values: number[]) =>
+    tf.tidy(() => [
+      ...gan.discriminator.apply(
+        tf.tensor4d(values, [2, 8, 8, 1]),
+        undefined,
+        false,
+      ).dataSync(),
+    ]);
+  const step = 1e-2;
+  let squares = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const sample = Math.floor(i / 64);
+    const up = pixels.slice(), down = pixels.slice();
+    up[i] += step;
+    down[i] -= step;
+    const slope = (logits(up)[sample] - logits(down)[sample]) / (2 * step);
+    squares += slope * slope;
+  }
+  const penalty = tf.tidy(() =>
+    r1Penalty(gan.discriminator, images as tf.Tensor4D, undefined).dataSync()[0]
+  );
+  assertClose([penalty], [squares / 2], 1e-2, "R1");
+  images.dispose();
+  gan.dispose();
+});
+
+Deno.test("the D phase adds (gamma / 2) x interval x R1 on steps that are multiples of the interval, and only then", () => {
+  const batch = batchOf(4, 8);
+  const value = (overrides: Record<string, unknown>, step: number) => {
+    const gan = tinyGan({ discriminatorBatchNorm: false, ...overrides });
+    let seed = 1;
+    const result = tf.tidy(() =>
+      gan.phases[0].loss(batch, { seed: () => seed++, step }).dataSync()[0]
+    );
+    gan.dispose();
+    return result;
+  };
+  const gan = tinyGan({ discriminatorBatchNorm: false });
+  const penalty = tf.tidy(() =>
+    r1Penalty(gan.discriminator, batch.images, undefined).dataSync()[0]
+  );
+  gan.dispose();
+  assert.ok(penalty > 0);
+  const r1 = { r1Gamma: 3, r1Interval: 4 };
+  near(value(r1, 8) - value({}, 8), 1.5 * 4 * penalty, "step 8", 1e-4);
+  near(value(r1, 9), value({}, 9), "step 9", 0);
+  tf.dispose([batch.images, batch.labels]);
+});
+
+Deno.test("the R1 penalty's gradient with respect to D's weights (a gradient of a gradient) agrees on wasm and cpu", async () => {
+  const gan = tinyGan({ discriminatorBatchNorm: false, spectralNorm: true });
+  const images = tf.randomUniform([3, 8, 8, 1], -1, 1, "float32", 9);
+  // The kernels: biases move D's output but not its slopes (a.e.).
+  const kernels = [...gan.groups.discriminator].filter(([name]) =>
+    name.endsWith("kernel")
+  );
+  assert.equal(kernels.length, 3);
+  const gradients = () =>
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () => r1Penalty(gan.discriminator, images as tf.Tensor4D, undefined),
+        kernels.map(([, v]) => v),
+      );
+      value.dispose();
+      return kernels.map(([, v]) => [...grads[v.name].dataSync()]);
+    });
+  const wasm = gradients();
+  // The weights move to the cpu backend on first use there (so this does
+  // not go through assertBackendsAgree, which counts buffers).
+  await tf.setBackend("cpu");
+  let cpu: number[][];
+  try {
+    cpu = gradients();
+  } finally {
+    await tf.setBackend("wasm");
+  }
+  kernels.forEach(([name], i) => {
+    assert.ok(cpu[i].some((g) => g !== 0), `${name}: zero on cpu`);
+    assertClose(wasm[i], cpu[i], 1e-4, name);
+  });
+  images.dispose();
+  gan.dispose();
 });
