@@ -302,10 +302,23 @@ export function parseTrainArgs(
   } catch (error) {
     throw new UsageError(`--model: ${(error as Error).message}`);
   }
+  const condition = values.condition ??
+    (values.conditional ? "class" : undefined);
+  if (
+    condition !== undefined && condition !== "class" && condition !== "text"
+  ) {
+    throw new UsageError(
+      `--condition must be class or text, got "${condition}"`,
+    );
+  }
+  if (values.conditional && condition !== "class") {
+    throw new UsageError("give --conditional or --condition text, not both");
+  }
   const training: TrainingOptions = {
     ...TRAINING_DEFAULTS,
     steps: DEFAULT_STEPS,
     ...family.training,
+    ...family.trainingFor?.(model, condition),
   };
   if (values.steps !== undefined && values.epochs !== undefined) {
     throw new UsageError("give --steps or --epochs, not both");
@@ -394,18 +407,6 @@ export function parseTrainArgs(
     training,
     (flag) => values[flag as keyof typeof values] !== undefined,
   );
-  const condition = values.condition ??
-    (values.conditional ? "class" : undefined);
-  if (
-    condition !== undefined && condition !== "class" && condition !== "text"
-  ) {
-    throw new UsageError(
-      `--condition must be class or text, got "${condition}"`,
-    );
-  }
-  if (values.conditional && condition !== "class") {
-    throw new UsageError("give --conditional or --condition text, not both");
-  }
   if (condition === "class") {
     if (!family.configKeys.includes("conditional")) {
       throw new UsageError(

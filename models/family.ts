@@ -172,6 +172,17 @@ export interface ModelFamily<
   /** Recommended training hyper-parameters (flags override them). */
   readonly training: TrainingRecipe;
   /**
+   * Where the recommended hyper-parameters of one kind of run depart from
+   * `training` (flags override these too): called with the preset and the
+   * condition the run asks for (`--conditional`: "class", `--condition
+   * text`: "text", else undefined), e.g. a faster learning rate for an
+   * unconditional GAN only.
+   */
+  readonly trainingFor?: (
+    preset: string,
+    condition: "class" | "text" | undefined,
+  ) => TrainingRecipe;
+  /**
    * Data the family trains on (default ["images"]). Image families take
    * `imageSize` and `channels` config keys, which `train` sets from the data;
    * "points" families train on the toy 2-D sets, seen as (count, 1, 1, 2).
