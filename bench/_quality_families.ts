@@ -74,7 +74,7 @@ export const QUALITY_FAMILIES: Record<QualityFamily["name"], QualityFamily> = {
   gan: {
     name: "gan",
     recipe:
-      "unconditional DCGAN (`--model dcgan`): non-saturating BCE, Adam 2e-4 betas (0.5, 0.999) " +
+      "unconditional DCGAN (`--model dcgan`): non-saturating BCE, Adam 2e-3 betas (0.5, 0.999) " +
       "for both networks, EMA 0.999 (sampled and scored), batch 64",
     trainArgs: ["--model", "dcgan"],
     peerScript: "bench/peers/gan_train.py",

