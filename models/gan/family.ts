@@ -48,7 +48,8 @@ const COLUMNS = 8;
  * The GAN family: canonical `dcgan` and `cgan` (class-conditional), with
  * `-small` and `-large` sizes. Config keys (`--set KEY=VALUE`): `loss`
  * non-saturating | hinge | least-squares, `realLabel` (0.9 = one-sided
- * label smoothing), `spectralNorm`, `discriminatorBatchNorm`, `minibatchStd`, `r1Gamma`, `r1Interval`, `latentSize`,
+ * label smoothing), `spectralNorm`, `discriminatorBatchNorm`,
+ * `minibatchStd`, `r1Gamma`, `r1Interval`, `latentSize`,
  * `baseWidth`, `conditional`, `samplingStatistics` standing | running; and
  * the optimiser's `generatorLr`, `discriminatorLr`, `beta1`, `beta2`
  * (training options). The recipe keeps an EMA (0.999) of the weights;

@@ -107,8 +107,8 @@ export type GanPresetName =
  * G Dense(64->6272) BN ReLU, ConvT(128->64, k4 s2) BN ReLU, ConvT(64->1,
  * k4 s2) tanh; D Conv(1->64, k4 s2) LReLU, Conv(64->128, k4 s2) BN LReLU,
  * Dense(6272->1); non-saturating loss; 691330 parameters (G 552513, D
- * 138817). Trained (the family's recipe, family.ts) with Adam 2e-4,
- * betas (0.5, 0.999).
+ * 138817). The spec trains it with Adam 2e-4, betas (0.5, 0.999); the
+ * family's recipe (family.ts) trains an unconditional run at 2e-3.
  */
 const dcgan = {
   imageSize: 28,
